@@ -1,0 +1,82 @@
+package dev.vae.inference;
+
+import dev.vae.data.Shapes;
+import dev.vae.model.Architecture;
+import dev.vae.registry.ActiveModel;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.PathItem;
+import io.swagger.v3.oas.models.media.MediaType;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springframework.stereotype.Component;
+
+/**
+ * Puts request examples that work into the OpenAPI document: a real input of the served
+ * model's length (a shape from the built-in dataset when the model takes 28×28 images)
+ * and latent vectors of its latent size, so "Try it out" in Swagger UI gives a real
+ * answer.
+ */
+@Component
+class InferenceExamples implements OpenApiCustomizer {
+
+	private final ActiveModel activeModel;
+
+	InferenceExamples(ActiveModel activeModel) {
+		this.activeModel = activeModel;
+	}
+
+	@Override
+	public void customise(io.swagger.v3.oas.models.OpenAPI openApi) {
+		Architecture a = this.activeModel.get().architecture();
+		double[] input = exampleInput(a.inputLength());
+		double[] z = new double[a.latentSize()];
+		for (int k = 0; k < z.length; k++) {
+			z[k] = Math.round(Math.sin(k + 1) * 100) / 100.0;
+		}
+		set(openApi, "/encode", Map.of("inputs", new double[][] { input }, "samples", 2, "seed", 42));
+		set(openApi, "/decode", Map.of("z", new double[][] { z, new double[z.length] }, "sample", false));
+		set(openApi, "/reconstruct", Map.of("inputs", new double[][] { input }, "latent", "mean"));
+		Map<String, Object> sample = new LinkedHashMap<>();
+		sample.put("n", 2);
+		sample.put("seed", 7);
+		sample.put("temperature", 1.0);
+		set(openApi, "/sample", sample);
+	}
+
+	/**
+	 * A square from the built-in dataset, rounded to two decimals, or a mid-grey vector
+	 * for other input sizes.
+	 */
+	static double[] exampleInput(int length) {
+		double[] input = new double[length];
+		if (length == Shapes.SIZE * Shapes.SIZE) {
+			float[] image = Shapes.render(new Shapes.Factors(Shapes.Shape.SQUARE, 0.7, 0.3, 0.5, 0.5));
+			for (int j = 0; j < length; j++) {
+				input[j] = Math.round(image[j] * 100) / 100.0;
+			}
+		}
+		else {
+			Arrays.fill(input, 0.5);
+		}
+		return input;
+	}
+
+	private static void set(io.swagger.v3.oas.models.OpenAPI openApi, String path, Object example) {
+		PathItem item = (openApi.getPaths() != null) ? openApi.getPaths().get(path) : null;
+		Operation post = (item != null) ? item.getPost() : null;
+		if (post == null || post.getRequestBody() == null || post.getRequestBody().getContent() == null) {
+			return;
+		}
+		MediaType json = post.getRequestBody()
+			.getContent()
+			.get(org.springframework.http.MediaType.APPLICATION_JSON_VALUE);
+		if (json != null) {
+			json.setExample(example);
+		}
+	}
+
+}

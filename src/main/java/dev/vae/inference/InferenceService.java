@@ -1,0 +1,164 @@
+package dev.vae.inference;
+
+import dev.vae.model.Architecture;
+import dev.vae.model.Encoding;
+import dev.vae.model.Evaluation;
+import dev.vae.model.Reconstruction;
+import dev.vae.registry.ActiveModel;
+import dev.vae.registry.ServedModel;
+import dev.vae.system.InvalidInputException;
+import dev.vae.system.VaeProperties;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+import org.springframework.stereotype.Service;
+
+/**
+ * The inference operations: request records in, response records out. Each call takes the
+ * active model once and uses it throughout; every random draw comes from a generator
+ * seeded by the request (or by a fresh seed that the response reports), so any answer can
+ * be reproduced.
+ */
+@Service
+class InferenceService {
+
+	private final ActiveModel activeModel;
+
+	private final VaeProperties.Limits limits;
+
+	InferenceService(ActiveModel activeModel, VaeProperties properties) {
+		this.activeModel = activeModel;
+		this.limits = properties.limits();
+	}
+
+	InferenceApi.EncodeResponse encode(InferenceApi.EncodeRequest request) {
+		ServedModel model = this.activeModel.get();
+		checkInputs(model, request.inputs());
+		int samples = Vectors.count(request.samples(), "samples", 0, this.limits.maxSamples(),
+				"vae.limits.max-samples");
+		Long seed = (samples > 0) ? seedOrFresh(request.seed()) : null;
+		Encoding q = model.network().encode(request.inputs());
+		double[][] sigma = q.sigma();
+		SplittableRandom random = (seed != null) ? new SplittableRandom(seed) : null;
+		List<InferenceApi.Encoded> results = new ArrayList<>();
+		for (int i = 0; i < request.inputs().length; i++) {
+			double[][] z = null;
+			if (samples > 0) {
+				z = new double[samples][];
+				for (int l = 0; l < samples; l++) {
+					z[l] = q.reparameterise(i, Evaluation.gaussian(random, model.architecture().latentSize()));
+				}
+			}
+			results.add(new InferenceApi.Encoded(q.mu()[i], sigma[i], q.logvar()[i], z));
+		}
+		return new InferenceApi.EncodeResponse(model.id(), model.architecture().latentSize(), seed, results);
+	}
+
+	InferenceApi.DecodeResponse decode(InferenceApi.DecodeRequest request) {
+		ServedModel model = this.activeModel.get();
+		checkLatents(model, request.z(), "z");
+		boolean sample = Boolean.TRUE.equals(request.sample());
+		Long seed = sample ? seedOrFresh(request.seed()) : null;
+		double[][] eta = model.network().decodeLogits(request.z());
+		SplittableRandom random = sample ? new SplittableRandom(seed) : null;
+		List<InferenceApi.Decoded> results = new ArrayList<>();
+		for (double[] row : eta) {
+			results.add(new InferenceApi.Decoded(means(row), sample ? draw(model.architecture(), row, random) : null));
+		}
+		return new InferenceApi.DecodeResponse(model.id(), model.architecture().likelihood().wireName(), seed, results);
+	}
+
+	InferenceApi.ReconstructResponse reconstruct(InferenceApi.ReconstructRequest request) {
+		ServedModel model = this.activeModel.get();
+		checkInputs(model, request.inputs());
+		boolean sampled = "sample".equals(request.latent());
+		if (request.latent() != null && !sampled && !"mean".equals(request.latent())) {
+			throw new InvalidInputException("latent",
+					"latent must be 'mean' (z = μ) or 'sample' (z ~ q(z|x)), was '" + request.latent() + "'");
+		}
+		Long seed = sampled ? seedOrFresh(request.seed()) : null;
+		Encoding q = model.network().encode(request.inputs());
+		double[][] z = q.mu();
+		if (sampled) {
+			SplittableRandom random = new SplittableRandom(seed);
+			for (int i = 0; i < z.length; i++) {
+				z[i] = q.reparameterise(i, Evaluation.gaussian(random, model.architecture().latentSize()));
+			}
+		}
+		double[][] eta = model.network().decodeLogits(z);
+		List<InferenceApi.Reconstructed> results = new ArrayList<>();
+		for (int i = 0; i < z.length; i++) {
+			results.add(new InferenceApi.Reconstructed(z[i], means(eta[i])));
+		}
+		return new InferenceApi.ReconstructResponse(model.id(), sampled ? "sample" : "mean", seed, results);
+	}
+
+	InferenceApi.SampleResponse sample(InferenceApi.SampleRequest request) {
+		ServedModel model = this.activeModel.get();
+		int n = Vectors.count(request.n(), "n", 1, this.limits.maxSampleCount(), "vae.limits.max-sample-count");
+		double temperature = (request.temperature() == null) ? 1.0 : request.temperature();
+		if (!(temperature > 0) || temperature > this.limits.maxTemperature()) {
+			throw new InvalidInputException("temperature", "temperature must be above 0 and at most "
+					+ this.limits.maxTemperature() + " (vae.limits.max-temperature), was " + temperature);
+		}
+		long seed = seedOrFresh(request.seed());
+		SplittableRandom random = new SplittableRandom(seed);
+		int k = model.architecture().latentSize();
+		double[][] z = new double[n][];
+		for (int i = 0; i < n; i++) {
+			z[i] = Evaluation.gaussian(random, k);
+			for (int j = 0; j < k; j++) {
+				z[i][j] *= temperature;
+			}
+		}
+		double[][] eta = model.network().decodeLogits(z);
+		boolean drawOutputs = Boolean.TRUE.equals(request.sampleOutputs());
+		List<InferenceApi.Sampled> results = new ArrayList<>();
+		for (int i = 0; i < n; i++) {
+			results.add(new InferenceApi.Sampled(z[i], means(eta[i]),
+					drawOutputs ? draw(model.architecture(), eta[i], random) : null));
+		}
+		return new InferenceApi.SampleResponse(model.id(), seed, temperature, results);
+	}
+
+	private void checkInputs(ServedModel model, double[][] inputs) {
+		Architecture a = model.architecture();
+		Vectors.check(inputs, "inputs", a.inputLength(), shape(a), this.limits.maxBatch(),
+				a.likelihood().requiresUnitInterval(),
+				"the support of the " + a.likelihood().wireName() + " likelihood");
+	}
+
+	private void checkLatents(ServedModel model, double[][] z, String field) {
+		int k = model.architecture().latentSize();
+		Vectors.check(z, field, k, "latent size " + k, this.limits.maxBatch(), false, "");
+	}
+
+	static String shape(Architecture a) {
+		return a.inputShape().stream().map(String::valueOf).collect(Collectors.joining("×"));
+	}
+
+	private static double[] means(double[] eta) {
+		double[] mean = new double[eta.length];
+		for (int j = 0; j < eta.length; j++) {
+			mean[j] = Reconstruction.mean(eta[j]);
+		}
+		return mean;
+	}
+
+	private static double[] draw(Architecture a, double[] eta, SplittableRandom random) {
+		double[] x = new double[eta.length];
+		for (int j = 0; j < eta.length; j++) {
+			x[j] = a.likelihood().sample(eta[j], a.gaussianSigma(), random);
+		}
+		return x;
+	}
+
+	private static long seedOrFresh(Long seed) {
+		return (seed != null) ? seed : ThreadLocalRandom.current().nextLong(1L << 53);
+	}
+
+}

@@ -1,0 +1,237 @@
+package dev.vae.model;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * The checkpoint format: a zip holding {@code manifest.json} (a {@link Manifest}) and
+ * {@code parameters.f32}, the flat parameters as little-endian float32 whose SHA-256 the
+ * manifest records. Nothing in it is Java-serialised, and reading never trusts a size it
+ * has not checked.
+ */
+public final class Checkpoint {
+
+	/** The format this version writes and reads. */
+	public static final int FORMAT_VERSION = 1;
+
+	static final String MANIFEST = "manifest.json";
+
+	static final String PARAMETERS = "parameters.f32";
+
+	private static final int MAX_MANIFEST_BYTES = 1 << 20;
+
+	private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+		.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+		.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+		.enable(SerializationFeature.INDENT_OUTPUT);
+
+	private Checkpoint() {
+	}
+
+	/**
+	 * Writes the network and its manifest to {@code target} atomically: to a temporary
+	 * file beside it, then renamed, so a reader sees the old file or the new one, never
+	 * half of one.
+	 * @return the manifest as written, with count and checksum
+	 */
+	public static Manifest write(Path target, Manifest draft, VaeNetwork network) throws IOException {
+		byte[] parameters = toBytes(network.parametersAsFloats());
+		Manifest manifest = draft.withParameters(network.architecture().parameterCount(), sha256(parameters));
+		Path dir = target.toAbsolutePath().getParent();
+		Files.createDirectories(dir);
+		Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+		try {
+			try (OutputStream out = Files.newOutputStream(temp); ZipOutputStream zip = new ZipOutputStream(out)) {
+				zip.putNextEntry(new ZipEntry(MANIFEST));
+				zip.write(JSON.writeValueAsBytes(manifest));
+				zip.closeEntry();
+				zip.putNextEntry(new ZipEntry(PARAMETERS));
+				zip.write(parameters);
+				zip.closeEntry();
+			}
+			try {
+				Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+			}
+			catch (AtomicMoveNotSupportedException ex) {
+				Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+			}
+		}
+		finally {
+			Files.deleteIfExists(temp);
+		}
+		return manifest;
+	}
+
+	/** Reads a checkpoint file. */
+	public static Loaded read(Path file, long maxParameters) {
+		try (InputStream in = Files.newInputStream(file)) {
+			return read(in, file.toString(), maxParameters);
+		}
+		catch (NoSuchFileException ex) {
+			throw new CheckpointException("checkpoint " + file + " does not exist");
+		}
+		catch (IOException ex) {
+			throw new CheckpointException("checkpoint " + file + " cannot be read: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Reads a checkpoint from a stream.
+	 * @param source names the checkpoint in error messages
+	 * @param maxParameters the largest parameter count accepted
+	 */
+	public static Loaded read(InputStream in, String source, long maxParameters) {
+		byte[] manifestBytes = null;
+		byte[] parameters = null;
+		Manifest manifest = null;
+		try (ZipInputStream zip = new ZipInputStream(in)) {
+			ZipEntry entry;
+			while ((entry = zip.getNextEntry()) != null) {
+				if (MANIFEST.equals(entry.getName()) && manifestBytes == null) {
+					manifestBytes = readAtMost(zip, MAX_MANIFEST_BYTES, source, MANIFEST);
+					manifest = parseManifest(manifestBytes, source, maxParameters);
+				}
+				else if (PARAMETERS.equals(entry.getName()) && parameters == null) {
+					if (manifest == null) {
+						throw corrupt(source, MANIFEST + " must come before " + PARAMETERS);
+					}
+					parameters = readAtMost(zip, 4 * manifest.parameterCount(), source, PARAMETERS);
+				}
+				else {
+					throw corrupt(source, "unexpected entry '" + entry.getName() + "'");
+				}
+			}
+		}
+		catch (ZipException ex) {
+			throw corrupt(source, "not a valid zip archive (" + ex.getMessage() + ")");
+		}
+		catch (IOException ex) {
+			throw new CheckpointException("checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
+		}
+		if (manifest == null) {
+			throw corrupt(source, "it has no " + MANIFEST);
+		}
+		if (parameters == null) {
+			throw corrupt(source, "it has no " + PARAMETERS);
+		}
+		if (parameters.length != 4 * manifest.parameterCount()) {
+			throw corrupt(source, PARAMETERS + " holds " + parameters.length + " bytes, the manifest declares "
+					+ manifest.parameterCount() + " float32 parameters (" + 4 * manifest.parameterCount() + " bytes)");
+		}
+		if (!sha256(parameters).equals(manifest.parametersSha256())) {
+			throw corrupt(source, "the parameters do not match the checksum in the manifest");
+		}
+		return new Loaded(manifest, VaeNetwork.of(manifest.architecture(), toFloats(parameters)));
+	}
+
+	private static Manifest parseManifest(byte[] bytes, String source, long maxParameters) {
+		Manifest manifest;
+		try {
+			manifest = JSON.readValue(bytes, Manifest.class);
+		}
+		catch (IOException ex) {
+			Throwable cause = (ex.getCause() instanceof IllegalArgumentException) ? ex.getCause() : ex;
+			throw corrupt(source, "the manifest is not valid: " + firstLine(cause.getMessage()));
+		}
+		if (manifest.formatVersion() != FORMAT_VERSION) {
+			throw new CheckpointException("checkpoint " + source + " has format version " + manifest.formatVersion()
+					+ "; this service reads version " + FORMAT_VERSION);
+		}
+		if (manifest.architecture() == null) {
+			throw corrupt(source, "the manifest has no architecture");
+		}
+		if (!"float32".equals(manifest.parameterType())) {
+			throw new CheckpointException("checkpoint " + source + " stores parameters as '" + manifest.parameterType()
+					+ "'; this service reads float32");
+		}
+		long expected = manifest.architecture().parameterCount();
+		if (manifest.parameterCount() != expected) {
+			throw corrupt(source, "the manifest declares " + manifest.parameterCount()
+					+ " parameters but its architecture has " + expected);
+		}
+		if (expected > maxParameters) {
+			throw new CheckpointException("checkpoint " + source + " has " + expected
+					+ " parameters, more than the configured limit of " + maxParameters);
+		}
+		return manifest;
+	}
+
+	private static byte[] readAtMost(InputStream in, long max, String source, String entry) throws IOException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		byte[] buffer = new byte[65536];
+		long total = 0;
+		int n;
+		while ((n = in.read(buffer)) > 0) {
+			total += n;
+			if (total > max) {
+				throw corrupt(source, entry + " is larger than the " + max + " bytes expected");
+			}
+			out.write(buffer, 0, n);
+		}
+		return out.toByteArray();
+	}
+
+	private static CheckpointException corrupt(String source, String why) {
+		return new CheckpointException("checkpoint " + source + " is corrupt: " + why);
+	}
+
+	private static String firstLine(String message) {
+		if (message == null) {
+			return "unreadable";
+		}
+		int newline = message.indexOf('\n');
+		return (newline < 0) ? message : message.substring(0, newline);
+	}
+
+	private static byte[] toBytes(float[] values) {
+		ByteBuffer buffer = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+		buffer.asFloatBuffer().put(values);
+		return buffer.array();
+	}
+
+	private static float[] toFloats(byte[] bytes) {
+		float[] values = new float[bytes.length / 4];
+		ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+		return values;
+	}
+
+	static String sha256(byte[] bytes) {
+		try {
+			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-256 is part of every Java platform", ex);
+		}
+	}
+
+	/**
+	 * A checkpoint read back.
+	 *
+	 * @param manifest what it says about itself
+	 * @param network the network it holds
+	 */
+	public record Loaded(Manifest manifest, VaeNetwork network) {
+	}
+
+}

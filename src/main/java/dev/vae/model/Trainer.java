@@ -1,0 +1,167 @@
+package dev.vae.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+
+import java.util.SplittableRandom;
+
+/**
+ * Minibatch training with Adam. Each epoch shuffles the examples and draws every ε from
+ * one generator seeded by {@link Settings#seed()}, so a run is reproducible. The network
+ * passed in is updated in place: give it one that nothing else reads.
+ */
+public final class Trainer {
+
+	private final Settings settings;
+
+	private final Listener listener;
+
+	public Trainer(Settings settings, Listener listener) {
+		this.settings = settings;
+		this.listener = listener;
+	}
+
+	/**
+	 * Trains {@code network} on {@code train}, evaluating on {@code validation} after
+	 * each epoch.
+	 * @return the last epoch's metrics
+	 * @throws CancelledException when the listener asked to stop (checked between
+	 * minibatches)
+	 */
+	public EpochMetrics train(VaeNetwork network, Examples train, Examples validation) {
+		Architecture architecture = network.architecture();
+		int d = architecture.inputLength();
+		int k = architecture.latentSize();
+		if (train.length() != d || validation.length() != d) {
+			throw new IllegalArgumentException("examples have length " + train.length() + ", the network expects " + d);
+		}
+		INDArray params = network.parameters();
+		INDArray gradient = network.newGradient();
+		INDArray state = Nd4j.zeros(params.dataType(), 2 * params.length());
+		GradientUpdater<?> adam = new Adam(this.settings.learningRate()).instantiate(state, true);
+		SplittableRandom random = new SplittableRandom(this.settings.seed());
+		int batchSize = Math.min(this.settings.batchSize(), train.count());
+		int stepsPerEpoch = (train.count() + batchSize - 1) / batchSize;
+		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
+		int[] order = identity(train.count());
+		EpochMetrics last = null;
+		int iteration = 0;
+		for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
+			long started = System.nanoTime();
+			shuffle(order, random);
+			double reconstruction = 0;
+			double kl = 0;
+			for (int step = 0; step < stepsPerEpoch; step++) {
+				if (this.listener.cancelled()) {
+					throw new CancelledException("training cancelled in epoch " + epoch);
+				}
+				int from = step * batchSize;
+				int b = Math.min(batchSize, train.count() - from);
+				float[] xs = new float[b * d];
+				for (int i = 0; i < b; i++) {
+					System.arraycopy(train.values(), order[from + i] * d, xs, i * d, d);
+				}
+				float[] es = new float[b * k];
+				for (int i = 0; i < es.length; i++) {
+					es[i] = (float) random.nextGaussian();
+				}
+				try (INDArray x = Nd4j.create(xs, new long[] { b, d }, 'c').castTo(params.dataType());
+						INDArray eps = Nd4j.create(es, new long[] { b, k }, 'c').castTo(params.dataType())) {
+					VaeNetwork.BatchLoss loss = network.lossAndGradient(x, eps, gradient);
+					reconstruction += loss.reconstruction();
+					kl += loss.kl();
+				}
+				adam.applyUpdater(gradient, iteration++, epoch - 1);
+				params.subi(gradient);
+				this.listener.onStep(epoch, iteration, totalSteps);
+			}
+			Evaluation.Summary held = Evaluation.negElbo(network, validation, this.settings.seed() + epoch);
+			int n = train.count();
+			last = new EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n, held.negElbo(),
+					held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);
+			this.listener.onEpoch(last);
+		}
+		return last;
+	}
+
+	private static int[] identity(int n) {
+		int[] order = new int[n];
+		for (int i = 0; i < n; i++) {
+			order[i] = i;
+		}
+		return order;
+	}
+
+	/** Fisher–Yates. */
+	private static void shuffle(int[] order, SplittableRandom random) {
+		for (int i = order.length - 1; i > 0; i--) {
+			int j = random.nextInt(i + 1);
+			int t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+	}
+
+	/**
+	 * How to train.
+	 *
+	 * @param epochs passes over the training set
+	 * @param batchSize examples per minibatch
+	 * @param learningRate Adam's step size
+	 * @param seed drives shuffling and the reparameterisation noise
+	 */
+	public record Settings(int epochs, int batchSize, double learningRate, long seed) {
+
+		public Settings {
+			if (epochs < 1 || batchSize < 1 || !(learningRate > 0)) {
+				throw new IllegalArgumentException("epochs and batchSize must be positive, learningRate above 0");
+			}
+		}
+
+	}
+
+	/**
+	 * One epoch's figures, all means per example in nats. The training figures average
+	 * the minibatch objectives while the weights moved; the validation ones are
+	 * {@link Evaluation#negElbo} at the epoch's end.
+	 *
+	 * @param epoch 1-based epoch number
+	 * @param trainNegElbo training NLL + KL (β = 1)
+	 * @param trainReconstruction training NLL(x | z)
+	 * @param trainKl training KL
+	 * @param validationNegElbo held-out −ELBO (β = 1)
+	 * @param validationReconstruction held-out NLL(x | z)
+	 * @param validationKl held-out KL
+	 * @param seconds wall time of the epoch
+	 */
+	public record EpochMetrics(int epoch, double trainNegElbo, double trainReconstruction, double trainKl,
+			double validationNegElbo, double validationReconstruction, double validationKl, double seconds) {
+	}
+
+	/** Progress callbacks; {@link #cancelled()} is polled before every minibatch. */
+	public interface Listener {
+
+		default void onStep(int epoch, long step, long totalSteps) {
+		}
+
+		default void onEpoch(EpochMetrics metrics) {
+		}
+
+		default boolean cancelled() {
+			return false;
+		}
+
+	}
+
+	/** Training stopped because the listener asked it to. */
+	public static final class CancelledException extends RuntimeException {
+
+		public CancelledException(String message) {
+			super(message);
+		}
+
+	}
+
+}

@@ -1,0 +1,203 @@
+package dev.vae.system;
+
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.vae.registry.NoModelLoadedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.lang.Nullable;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Maps every failure to an RFC 9457 problem response: a stable {@code type} per kind (see
+ * {@link Problems}), a {@code detail} a person can act on, and never a Java class name or
+ * stack trace. Status codes are chosen here and nowhere else.
+ */
+@RestControllerAdvice
+class ProblemHandler extends ResponseEntityExceptionHandler {
+
+	private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+	@ExceptionHandler(InvalidInputException.class)
+	ProblemDetail invalidInput(InvalidInputException ex) {
+		return problem(HttpStatus.BAD_REQUEST, Problems.INVALID_INPUT, "Invalid input", ex.getMessage(), ex.field());
+	}
+
+	@ExceptionHandler(TooLargeException.class)
+	ProblemDetail tooLarge(TooLargeException ex) {
+		return problem(HttpStatus.PAYLOAD_TOO_LARGE, Problems.TOO_LARGE, "Request too large", ex.getMessage(),
+				ex.field());
+	}
+
+	@ExceptionHandler(NoModelLoadedException.class)
+	ProblemDetail noModel(NoModelLoadedException ex) {
+		return problem(HttpStatus.SERVICE_UNAVAILABLE, Problems.NO_MODEL, "No model loaded", ex.getMessage(), null);
+	}
+
+	@ExceptionHandler(Exception.class)
+	ProblemDetail unexpected(Exception ex) {
+		log.error("Unexpected failure", ex);
+		return problem(HttpStatus.INTERNAL_SERVER_ERROR, Problems.INTERNAL, "Internal error",
+				"the service failed unexpectedly; the failure has been logged", null);
+	}
+
+	@Override
+	protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		Throwable cause = ex.getCause();
+		String field = null;
+		String detail;
+		log.debug("Unreadable request", ex);
+		StreamReadException parse = parseFailure(cause);
+		if (parse != null) {
+			if (cause instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+				field = path(mapping);
+			}
+			String where = (parse.getLocation() != null) ? " (line " + parse.getLocation().getLineNr() + ", column "
+					+ parse.getLocation().getColumnNr() + ")" : "";
+			boolean nonNumeric = String.valueOf(parse.getOriginalMessage()).startsWith("Non-standard token");
+			detail = nonNumeric
+					? ((field != null) ? "field '" + field + "' " : "a value ")
+							+ "is NaN or Infinity, which JSON does not allow; values must be finite numbers" + where
+					: "the request body is not valid JSON" + where;
+		}
+		else if (cause instanceof UnrecognizedPropertyException unknown) {
+			field = path(unknown);
+			detail = "unknown field '" + unknown.getPropertyName() + "'";
+		}
+		else if (cause instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
+			field = path(mismatch);
+			Class<?> target = mismatch.getTargetType();
+			List<JsonMappingException.Reference> refs = mismatch.getPath();
+			if (target != null && target.isArray() && refs.get(refs.size() - 1).getIndex() >= 0) {
+				target = target.getComponentType();
+			}
+			detail = "field '" + field + "' has the wrong type: " + expectation(target);
+		}
+		else if (cause instanceof JsonMappingException mapping
+				&& mapping.getCause() instanceof IllegalArgumentException arg) {
+			field = path(mapping);
+			detail = arg.getMessage();
+		}
+		else if (cause == null) {
+			detail = "the request body is missing";
+		}
+		else {
+			detail = "the request body could not be read as the expected JSON object";
+		}
+		return ResponseEntity.badRequest()
+			.body(problem(HttpStatus.BAD_REQUEST, Problems.MALFORMED_REQUEST, "Malformed request", detail, field));
+	}
+
+	@Override
+	protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
+			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		List<Map<String, String>> errors = ex.getBindingResult()
+			.getFieldErrors()
+			.stream()
+			.map((e) -> Map.of("field", e.getField(), "detail", e.getField() + " " + e.getDefaultMessage()))
+			.toList();
+		Map<String, String> first = errors.isEmpty() ? Map.of("field", "", "detail", "the request is invalid")
+				: errors.get(0);
+		ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, Problems.INVALID_INPUT, "Invalid input",
+				first.get("detail"), first.get("field"));
+		problem.setProperty("errors", errors);
+		return ResponseEntity.badRequest().body(problem);
+	}
+
+	/**
+	 * Gives the framework's own problems (404, 405, 415, 406 …) a type of ours; their
+	 * detail is already clean.
+	 */
+	@Override
+	protected ResponseEntity<Object> createResponseEntity(@Nullable Object body, HttpHeaders headers,
+			HttpStatusCode statusCode, WebRequest request) {
+		if (body instanceof ProblemDetail problem && problem.getType().equals(URI.create("about:blank"))) {
+			problem.setType(switch (statusCode.value()) {
+				case 404 -> Problems.NOT_FOUND;
+				case 405 -> Problems.METHOD_NOT_ALLOWED;
+				case 406 -> Problems.NOT_ACCEPTABLE;
+				case 413 -> Problems.TOO_LARGE;
+				case 415 -> Problems.UNSUPPORTED_MEDIA_TYPE;
+				case 400 -> Problems.MALFORMED_REQUEST;
+				default -> problem.getType();
+			});
+		}
+		return super.createResponseEntity(body, headers, statusCode, request);
+	}
+
+	private static ProblemDetail problem(HttpStatus status, URI type, String title, String detail, String field) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+		problem.setType(type);
+		problem.setTitle(title);
+		if (field != null) {
+			problem.setProperty("field", field);
+		}
+		return problem;
+	}
+
+	private static StreamReadException parseFailure(Throwable ex) {
+		for (Throwable t = ex; t != null; t = t.getCause()) {
+			if (t instanceof StreamReadException parse) {
+				return parse;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * The JSON path of a mapping failure as the client wrote it: {@code inputs[0][3]}.
+	 */
+	private static String path(JsonMappingException ex) {
+		StringBuilder path = new StringBuilder();
+		for (JsonMappingException.Reference ref : ex.getPath()) {
+			if (ref.getFieldName() != null) {
+				path.append((path.length() > 0) ? "." : "").append(ref.getFieldName());
+			}
+			else if (ref.getIndex() >= 0) {
+				path.append('[').append(ref.getIndex()).append(']');
+			}
+		}
+		return path.toString();
+	}
+
+	private static String expectation(Class<?> type) {
+		if (type == null) {
+			return "unexpected value";
+		}
+		if (type.isArray()) {
+			return "expected an array";
+		}
+		if (Number.class.isAssignableFrom(type) || type.isPrimitive() && type != boolean.class) {
+			return "expected a number";
+		}
+		if (type == Boolean.class || type == boolean.class) {
+			return "expected true or false";
+		}
+		if (type == String.class) {
+			return "expected a string";
+		}
+		if (List.class.isAssignableFrom(type)) {
+			return "expected an array";
+		}
+		return "expected an object";
+	}
+
+}
