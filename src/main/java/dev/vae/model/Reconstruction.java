@@ -26,9 +26,13 @@ public final class Reconstruction {
 		return Math.max(eta, 0) + Math.log1p(Math.exp(-Math.abs(eta)));
 	}
 
-	/** −[x log σ(η) + (1 − x) log(1 − σ(η))] = softplus(η) − xη. */
+	/**
+	 * −[x log σ(η) + (1 − x) log(1 − σ(η))] = x·softplus(−η) + (1 − x)·softplus(η).
+	 * Algebraically softplus(η) − xη, but this form keeps full relative precision when
+	 * the loss is tiny (x = 1, η = 40 gives e^−40, not 0).
+	 */
 	public static double bce(double x, double eta) {
-		return softplus(eta) - x * eta;
+		return x * softplus(-eta) + (1 - x) * softplus(eta);
 	}
 
 	/** (x − μ)²/(2σ²) + log σ + ½ log 2π: the NLL of x under N(μ, σ²). */

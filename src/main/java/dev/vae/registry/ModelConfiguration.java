@@ -13,6 +13,7 @@ import java.io.InputStream;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
 
@@ -31,13 +32,16 @@ class ModelConfiguration {
 	ActiveModel activeModel(VaeProperties properties, ResourceLoader resources) {
 		NativeThreads.configure(properties.nativeThreads());
 		String location = properties.model().checkpoint();
-		Resource resource = resources.getResource(location);
+		// a plain path is a file; anything with a scheme (classpath:, file:, …) goes to
+		// Spring's resource loader
+		Resource resource = location.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") ? resources.getResource(location)
+				: new FileSystemResource(location);
 		long started = System.nanoTime();
 		Checkpoint.Loaded loaded;
 		try (InputStream in = resource.getInputStream()) {
 			loaded = Checkpoint.read(in, location, properties.model().maxParameters());
 		}
-		catch (FileNotFoundException ex) {
+		catch (FileNotFoundException | java.nio.file.NoSuchFileException ex) {
 			throw new CheckpointException("checkpoint " + location + " does not exist (set vae.model.checkpoint)");
 		}
 		catch (IOException ex) {

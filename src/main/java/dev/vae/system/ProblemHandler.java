@@ -17,7 +17,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageConversionException;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.http.converter.HttpMessageNotWritableException;
 import org.springframework.lang.Nullable;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -51,6 +53,23 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		return problem(HttpStatus.SERVICE_UNAVAILABLE, Problems.NO_MODEL, "No model loaded", ex.getMessage(), null);
 	}
 
+	/**
+	 * Jackson reports some shape mismatches (a string where a nested array belongs) as
+	 * type-definition errors, which Spring wraps as a conversion failure rather than an
+	 * unreadable message. For a request body it is the client's input that is wrong.
+	 */
+	@ExceptionHandler(HttpMessageConversionException.class)
+	ProblemDetail conversion(HttpMessageConversionException ex) {
+		if (ex instanceof HttpMessageNotWritableException) {
+			return unexpected(ex);
+		}
+		JsonMappingException mapping = find(ex, JsonMappingException.class);
+		String field = (mapping != null && !mapping.getPath().isEmpty()) ? path(mapping) : null;
+		String detail = (field != null) ? "field '" + field + "' does not have the expected shape"
+				: "the request body does not have the expected shape";
+		return problem(HttpStatus.BAD_REQUEST, Problems.MALFORMED_REQUEST, "Malformed request", detail, field);
+	}
+
 	@ExceptionHandler(Exception.class)
 	ProblemDetail unexpected(Exception ex) {
 		log.error("Unexpected failure", ex);
@@ -65,7 +84,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		String field = null;
 		String detail;
 		log.debug("Unreadable request", ex);
-		StreamReadException parse = parseFailure(cause);
+		StreamReadException parse = find(cause, StreamReadException.class);
 		if (parse != null) {
 			if (cause instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
 				field = path(mapping);
@@ -153,10 +172,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		return problem;
 	}
 
-	private static StreamReadException parseFailure(Throwable ex) {
+	private static <T extends Throwable> T find(Throwable ex, Class<T> type) {
 		for (Throwable t = ex; t != null; t = t.getCause()) {
-			if (t instanceof StreamReadException parse) {
-				return parse;
+			if (type.isInstance(t)) {
+				return type.cast(t);
 			}
 		}
 		return null;

@@ -1,0 +1,196 @@
+package dev.vae;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vae.data.Dataset;
+import dev.vae.data.Shapes;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static dev.vae.HttpFixture.doubles;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The real service on its shipped default model, over real HTTP. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "server.address=127.0.0.1")
+class ServiceIntegrationTests {
+
+	/**
+	 * Held-out shapes: the default model trained on images 0..19999 of seed 1 and
+	 * validated on the next 2000.
+	 */
+	private static final Dataset HELD_OUT = Shapes.generate(1, 22_000, 200);
+
+	@LocalServerPort
+	int port;
+
+	HttpFixture http;
+
+	@BeforeEach
+	void client() {
+		this.http = new HttpFixture(this.port);
+	}
+
+	private static double[][] heldOut(int from, int count) {
+		double[][] rows = new double[count][];
+		for (int i = 0; i < count; i++) {
+			rows[i] = HELD_OUT.examples().row(from + i);
+		}
+		return rows;
+	}
+
+	@Test
+	void encodeReturnsTheLatentSize() {
+		HttpFixture.Answer answer = this.http.post("/encode", Map.of("inputs", heldOut(0, 1)));
+		assertThat(answer.status()).isEqualTo(200);
+		assertThat(answer.body().at("/results/0/mu")).hasSize(20);
+		assertThat(answer.body().at("/results/0/sigma")).hasSize(20);
+		for (JsonNode sigma : answer.body().at("/results/0/sigma")) {
+			assertThat(sigma.asDouble()).isPositive();
+		}
+	}
+
+	@Test
+	void theDefaultModelBeatsThePixelMeanBaselineByMoreThanThirtyPercent() {
+		JsonNode metrics = this.http.get("/model").body().get("metrics");
+		assertThat(metrics.get("validationNegElbo").asDouble())
+			.isLessThan(0.7 * metrics.get("baselineNegLogLikelihood").asDouble());
+	}
+
+	@Test
+	void reconstructionsKeepShapeAndPosition() {
+		double[][] x = heldOut(0, 100);
+		JsonNode results = this.http.post("/reconstruct", Map.of("inputs", x)).body().get("results");
+		double bce = 0;
+		double iou = 0;
+		double centroidError = 0;
+		for (int i = 0; i < x.length; i++) {
+			double[] r = doubles(results.get(i).get("reconstruction"));
+			int both = 0;
+			int either = 0;
+			for (int j = 0; j < r.length; j++) {
+				double p = Math.min(1 - 1e-12, Math.max(1e-12, r[j]));
+				bce -= x[i][j] * Math.log(p) + (1 - x[i][j]) * Math.log(1 - p);
+				boolean a = x[i][j] > 0.5;
+				boolean b = r[j] > 0.5;
+				both += (a && b) ? 1 : 0;
+				either += (a || b) ? 1 : 0;
+			}
+			iou += (double) both / either;
+			centroidError += Math.hypot(centroid(x[i], 0) - centroid(r, 0), centroid(x[i], 1) - centroid(r, 1));
+		}
+		System.out.printf(
+				"reconstruction of 100 held-out shapes: mean BCE %.2f nats, IoU %.3f, centroid error %.3f px%n",
+				bce / x.length, iou / x.length, centroidError / x.length);
+		assertThat(bce / x.length).isLessThan(40);
+		assertThat(iou / x.length).isGreaterThan(0.85);
+		assertThat(centroidError / x.length).isLessThan(0.5);
+	}
+
+	@Test
+	void theSameSeedGivesTheSameSamplesAndAnotherSeedOthers() {
+		Map<String, Object> request = Map.of("n", 3, "seed", 123);
+		JsonNode first = this.http.post("/sample", request).body().get("results");
+		JsonNode again = this.http.post("/sample", request).body().get("results");
+		JsonNode other = this.http.post("/sample", Map.of("n", 3, "seed", 124)).body().get("results");
+		assertThat(again).isEqualTo(first);
+		assertThat(other.get(0).get("z")).isNotEqualTo(first.get(0).get("z"));
+		assertThat(other.get(0).get("mean")).isNotEqualTo(first.get(0).get("mean"));
+
+		Map<String, Object> encode = Map.of("inputs", heldOut(0, 2), "samples", 4, "seed", 9);
+		assertThat(this.http.post("/encode", encode).body()).isEqualTo(this.http.post("/encode", encode).body());
+		Map<String, Object> decode = Map.of("z", new double[][] { new double[20] }, "sample", true, "seed", 5);
+		assertThat(this.http.post("/decode", decode).body()).isEqualTo(this.http.post("/decode", decode).body());
+	}
+
+	@Test
+	void aFreshSeedIsReportedAndReproducesTheAnswer() {
+		JsonNode first = this.http.post("/sample", Map.of("n", 2)).body();
+		long seed = first.get("seed").asLong();
+		assertThat(this.http.post("/sample", Map.of("n", 2, "seed", seed)).body()).isEqualTo(first);
+	}
+
+	@Test
+	void concurrentRequestsGiveTheSameAnswersAsSequentialOnes() throws Exception {
+		int n = 64;
+		List<Map<String, Object>> requests = new ArrayList<>();
+		for (int i = 0; i < n; i++) {
+			requests.add(Map.of("inputs", heldOut(i % 50, 1 + i % 3), "samples", 2, "seed", i));
+		}
+		List<JsonNode> sequential = new ArrayList<>();
+		for (Map<String, Object> request : requests) {
+			sequential.add(this.http.post("/encode", request).body());
+		}
+		ExecutorService pool = Executors.newFixedThreadPool(16);
+		try {
+			for (int round = 0; round < 3; round++) {
+				List<Future<JsonNode>> futures = new ArrayList<>();
+				for (Map<String, Object> request : requests) {
+					futures.add(pool.submit(() -> this.http.post("/encode", request).body()));
+				}
+				for (int i = 0; i < n; i++) {
+					assertThat(futures.get(i).get()).as("request %d", i).isEqualTo(sequential.get(i));
+				}
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	@Test
+	void badInputGetsAProblemNamingTheField() {
+		double[] tooShort = new double[783];
+		HttpFixture.Answer wrongLength = this.http.post("/encode", Map.of("inputs", new double[][] { tooShort }));
+		assertThat(wrongLength.status()).isEqualTo(400);
+		assertThat(wrongLength.body().get("detail").asText())
+			.isEqualTo("inputs[0] has 783 values; the model expects 784 (28×28×1)");
+
+		double[] outside = new double[784];
+		outside[100] = -0.5;
+		HttpFixture.Answer range = this.http.post("/encode", Map.of("inputs", new double[][] { outside }));
+		assertThat(range.status()).isEqualTo(400);
+		assertThat(range.body().get("field").asText()).isEqualTo("inputs[0][100]");
+		assertThat(range.body().get("detail").asText()).contains("must lie in [0, 1]", "bernoulli");
+
+		HttpFixture.Answer nan = this.http.post("/encode", "{\"inputs\":[[NaN]]}");
+		assertThat(nan.status()).isEqualTo(400);
+		assertThat(nan.body().get("field").asText()).isEqualTo("inputs[0][0]");
+	}
+
+	@Test
+	void swaggerUiAndTheOpenApiDocumentCarryWorkingExamples() {
+		JsonNode api = this.http.get("/v3/api-docs").body();
+		JsonNode example = api.at("/paths/~1encode/post/requestBody/content/application~1json/example");
+		assertThat(example.at("/inputs/0")).hasSize(784);
+		assertThat(this.http.post("/encode", example.toString()).status()).isEqualTo(200);
+		JsonNode decode = api.at("/paths/~1decode/post/requestBody/content/application~1json/example");
+		assertThat(decode.at("/z/0")).hasSize(20);
+		assertThat(this.http.post("/decode", decode.toString()).status()).isEqualTo(200);
+		for (String path : new String[] { "/reconstruct", "/sample" }) {
+			JsonNode body = api
+				.at("/paths/" + path.replace("/", "~1") + "/post/requestBody/content/application~1json/example");
+			assertThat(this.http.post(path, body.toString()).status()).as(path).isEqualTo(200);
+		}
+	}
+
+	private static double centroid(double[] image, int axis) {
+		double sum = 0;
+		double weighted = 0;
+		for (int j = 0; j < image.length; j++) {
+			sum += image[j];
+			weighted += image[j] * ((axis == 0) ? j % Shapes.SIZE : j / Shapes.SIZE);
+		}
+		return weighted / sum;
+	}
+
+}
