@@ -176,11 +176,59 @@ class ServiceIntegrationTests {
 		JsonNode decode = api.at("/paths/~1decode/post/requestBody/content/application~1json/example");
 		assertThat(decode.at("/z/0")).hasSize(20);
 		assertThat(this.http.post("/decode", decode.toString()).status()).isEqualTo(200);
-		for (String path : new String[] { "/reconstruct", "/sample" }) {
+		for (String path : new String[] { "/reconstruct", "/sample", "/loss" }) {
 			JsonNode body = api
 				.at("/paths/" + path.replace("/", "~1") + "/post/requestBody/content/application~1json/example");
 			assertThat(this.http.post(path, body.toString()).status()).as(path).isEqualTo(200);
 		}
+	}
+
+	@Test
+	void lossAtTheMeanMatchesTermsRecomputedFromEncodeAndDecode() {
+		double[][] x = heldOut(10, 3);
+		JsonNode encoded = this.http.post("/encode", Map.of("inputs", x)).body().get("results");
+		double[][] mu = new double[x.length][];
+		for (int i = 0; i < x.length; i++) {
+			mu[i] = doubles(encoded.get(i).get("mu"));
+		}
+		JsonNode decoded = this.http.post("/decode", Map.of("z", mu)).body().get("results");
+		JsonNode loss = this.http.post("/loss", Map.of("inputs", x)).body();
+		for (int i = 0; i < x.length; i++) {
+			double[] xhat = doubles(decoded.get(i).get("mean"));
+			double[] sigma = doubles(encoded.get(i).get("sigma"));
+			double bce = 0;
+			double sse = 0;
+			for (int j = 0; j < xhat.length; j++) {
+				bce -= x[i][j] * Math.log(xhat[j]) + (1 - x[i][j]) * Math.log(1 - xhat[j]);
+				sse += (x[i][j] - xhat[j]) * (x[i][j] - xhat[j]);
+			}
+			double kl = 0;
+			for (int k = 0; k < mu[i].length; k++) {
+				kl += 0.5 * (mu[i][k] * mu[i][k] + sigma[k] * sigma[k] - 1 - 2 * Math.log(sigma[k]));
+			}
+			JsonNode result = loss.get("results").get(i);
+			assertThat(result.at("/at_mean/bce").asDouble()).isCloseTo(bce,
+					org.assertj.core.data.Offset.offset(1e-9 * bce));
+			assertThat(result.at("/at_mean/sse").asDouble()).isCloseTo(sse,
+					org.assertj.core.data.Offset.offset(1e-9 * sse));
+			assertThat(result.at("/kl/total").asDouble()).isCloseTo(kl, org.assertj.core.data.Offset.offset(1e-9 * kl));
+			assertThat(result.at("/at_mean/elbo/model").asDouble())
+				.isEqualTo(-(result.at("/at_mean/bce").asDouble() + result.at("/kl/total").asDouble()));
+		}
+	}
+
+	@Test
+	void lossRefusesOutOfRangeInputsUnlessOnlyGaussianTermsAreAsked() {
+		double[] x = new double[784];
+		x[3] = 1.5;
+		HttpFixture.Answer refused = this.http.post("/loss", Map.of("inputs", new double[][] { x }));
+		assertThat(refused.status()).isEqualTo(400);
+		assertThat(refused.body().get("field").asText()).isEqualTo("inputs[0][3]");
+		HttpFixture.Answer gaussian = this.http.post("/loss",
+				Map.of("inputs", new double[][] { x }, "terms", "gaussian"));
+		assertThat(gaussian.status()).isEqualTo(200);
+		assertThat(gaussian.body().at("/results/0/at_mean/bce").isMissingNode()).isTrue();
+		assertThat(gaussian.body().at("/results/0/at_mean/mse").asDouble()).isPositive();
 	}
 
 	private static double centroid(double[] image, int axis) {

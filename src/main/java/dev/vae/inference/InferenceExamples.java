@@ -40,6 +40,12 @@ class InferenceExamples implements OpenApiCustomizer {
 		set(openApi, "/encode", Map.of("inputs", new double[][] { input }, "samples", 2, "seed", 42));
 		set(openApi, "/decode", Map.of("z", new double[][] { z, new double[z.length] }, "sample", false));
 		set(openApi, "/reconstruct", Map.of("inputs", new double[][] { input }, "latent", "mean"));
+		Map<String, Object> loss = new LinkedHashMap<>();
+		loss.put("inputs", new double[][] { input });
+		loss.put("samples", 16);
+		loss.put("iwae_k", 100);
+		loss.put("seed", 1);
+		set(openApi, "/loss", loss);
 		Map<String, Object> sample = new LinkedHashMap<>();
 		sample.put("n", 2);
 		sample.put("seed", 7);

@@ -12,7 +12,6 @@ import dev.vae.system.VaeProperties;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
 import org.springframework.stereotype.Service;
@@ -40,7 +39,7 @@ class InferenceService {
 		checkInputs(model, request.inputs());
 		int samples = Vectors.count(request.samples(), "samples", 0, this.limits.maxSamples(),
 				"vae.limits.max-samples");
-		Long seed = (samples > 0) ? seedOrFresh(request.seed()) : null;
+		Long seed = (samples > 0) ? Vectors.seedOrFresh(request.seed()) : null;
 		Encoding q = model.network().encode(request.inputs());
 		double[][] sigma = q.sigma();
 		SplittableRandom random = (seed != null) ? new SplittableRandom(seed) : null;
@@ -62,7 +61,7 @@ class InferenceService {
 		ServedModel model = this.activeModel.get();
 		checkLatents(model, request.z(), "z");
 		boolean sample = Boolean.TRUE.equals(request.sample());
-		Long seed = sample ? seedOrFresh(request.seed()) : null;
+		Long seed = sample ? Vectors.seedOrFresh(request.seed()) : null;
 		double[][] eta = model.network().decodeLogits(request.z());
 		SplittableRandom random = sample ? new SplittableRandom(seed) : null;
 		List<InferenceApi.Decoded> results = new ArrayList<>();
@@ -80,7 +79,7 @@ class InferenceService {
 			throw new InvalidInputException("latent",
 					"latent must be 'mean' (z = μ) or 'sample' (z ~ q(z|x)), was '" + request.latent() + "'");
 		}
-		Long seed = sampled ? seedOrFresh(request.seed()) : null;
+		Long seed = sampled ? Vectors.seedOrFresh(request.seed()) : null;
 		Encoding q = model.network().encode(request.inputs());
 		double[][] z = q.mu();
 		if (sampled) {
@@ -105,7 +104,7 @@ class InferenceService {
 			throw new InvalidInputException("temperature", "temperature must be above 0 and at most "
 					+ this.limits.maxTemperature() + " (vae.limits.max-temperature), was " + temperature);
 		}
-		long seed = seedOrFresh(request.seed());
+		long seed = Vectors.seedOrFresh(request.seed());
 		SplittableRandom random = new SplittableRandom(seed);
 		int k = model.architecture().latentSize();
 		double[][] z = new double[n][];
@@ -155,10 +154,6 @@ class InferenceService {
 			x[j] = a.likelihood().sample(eta[j], a.gaussianSigma(), random);
 		}
 		return x;
-	}
-
-	private static long seedOrFresh(Long seed) {
-		return (seed != null) ? seed : ThreadLocalRandom.current().nextLong(1L << 53);
 	}
 
 }

@@ -50,6 +50,14 @@ final class Vectors {
 		}
 	}
 
+	/**
+	 * The request's seed, or a fresh one (below 2⁵³, so that JSON clients read it back
+	 * exactly).
+	 */
+	static long seedOrFresh(Long seed) {
+		return (seed != null) ? seed : java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 53);
+	}
+
 	/** Checks an optional count: absent, or in 1..max. */
 	static int count(Integer value, String field, int fallback, int max, String setting) {
 		if (value == null) {

@@ -40,9 +40,14 @@ public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultVal
 	 * @param maxSampleCount the most draws one {@code /sample} call may ask for
 	 * ({@code n})
 	 * @param maxTemperature the largest {@code temperature} for {@code /sample}
+	 * @param maxIwaeK the most importance samples per input ({@code iwae_k}) for
+	 * {@code /loss}
+	 * @param maxDecodes the most latent vectors one {@code /loss} request may decode:
+	 * inputs × (samples + iwae_k)
 	 */
 	public record Limits(@DefaultValue("256") @Positive int maxBatch, @DefaultValue("1000") @Positive int maxSamples,
-			@DefaultValue("1024") @Positive int maxSampleCount, @DefaultValue("10") @Positive double maxTemperature) {
+			@DefaultValue("1024") @Positive int maxSampleCount, @DefaultValue("10") @Positive double maxTemperature,
+			@DefaultValue("5000") @Positive int maxIwaeK, @DefaultValue("100000") @Positive int maxDecodes) {
 	}
 
 }
