@@ -26,12 +26,17 @@ class ArchitectureTests {
 	}
 
 	@Test
-	void dataDependsOnlyOnTheModel() {
+	void theDataReadersAreFreeOfSpring() {
 		noClasses().that()
-			.resideInAPackage("dev.vae.data..")
+			.haveSimpleNameStartingWith("Shapes")
+			.or()
+			.haveSimpleNameStartingWith("Idx")
+			.or()
+			.haveSimpleNameStartingWith("Csv")
 			.should()
 			.dependOnClassesThat()
-			.resideInAnyPackage("org.springframework..", "dev.vae.inference..", "dev.vae.registry..")
+			.resideInAnyPackage("org.springframework..", "dev.vae.inference..", "dev.vae.registry..",
+					"dev.vae.training..")
 			.check(this.classes);
 	}
 

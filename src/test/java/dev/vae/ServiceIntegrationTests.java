@@ -33,6 +33,11 @@ class ServiceIntegrationTests {
 	@LocalServerPort
 	int port;
 
+	@org.springframework.test.context.DynamicPropertySource
+	static void storage(org.springframework.test.context.DynamicPropertyRegistry registry) {
+		registry.add("vae.storage.dir", TestStorage::newDirectory);
+	}
+
 	HttpFixture http;
 
 	@BeforeEach

@@ -17,7 +17,8 @@ final class InferenceApi {
 			requiredMode = Schema.RequiredMode.REQUIRED) double[][] inputs,
 			@Schema(description = "L: how many z ~ q(z|x) to draw per input by z = μ + σ ⊙ ε, ε ~ N(0, I). Omit for none.",
 					minimum = "1") Integer samples,
-			@Schema(description = "Seed of the ε draws; the same seed gives the same z. A fresh one is chosen and returned when omitted.") Long seed) {
+			@Schema(description = "Seed of the ε draws; the same seed gives the same z. A fresh one is chosen and returned when omitted.") Long seed,
+			@Schema(description = "The model version to use (see GET /models); the active model when omitted.") String model) {
 	}
 
 	@Schema(description = "One input's posterior.")
@@ -38,7 +39,8 @@ final class InferenceApi {
 					requiredMode = Schema.RequiredMode.REQUIRED) double[][] z,
 			@Schema(description = "Also draw x ~ p(x|z): 0/1 for Bernoulli, x̂ + σ·N(0,1) for Gaussian, the inverse CDF for "
 					+ "continuous Bernoulli.") Boolean sample,
-			@Schema(description = "Seed of the x draws.") Long seed) {
+			@Schema(description = "Seed of the x draws.") Long seed,
+			@Schema(description = "The model version to use (see GET /models); the active model when omitted.") String model) {
 	}
 
 	record Decoded(@Schema(
@@ -58,7 +60,8 @@ final class InferenceApi {
 			@Schema(description = "Which z to decode: 'mean' (z = μ, the default) or 'sample' (z ~ q(z|x)).",
 					allowableValues = {
 							"mean", "sample" }) String latent,
-			@Schema(description = "Seed of the z draw when latent is 'sample'.") Long seed){
+			@Schema(description = "Seed of the z draw when latent is 'sample'.") Long seed,
+			@Schema(description = "The model version to use (see GET /models); the active model when omitted.") String model){
 	}
 
 	record Reconstructed(@Schema(description = "the z that was decoded") double[] z,
@@ -73,7 +76,8 @@ final class InferenceApi {
 	record SampleRequest(@Schema(description = "How many z ~ N(0, T²I) to draw; default 1.", minimum = "1") Integer n,
 			@Schema(description = "Seed of the draws; the same seed gives the same samples.") Long seed,
 			@Schema(description = "T, the standard deviation of the prior draws; default 1.") Double temperature,
-			@Schema(description = "Also draw x ~ p(x|z) for each z.") Boolean sampleOutputs) {
+			@Schema(description = "Also draw x ~ p(x|z) for each z.") Boolean sampleOutputs,
+			@Schema(description = "The model version to use (see GET /models); the active model when omitted.") String model) {
 	}
 
 	record Sampled(double[] z, @Schema(description = "the decoder mean x̂ for z") double[] mean,

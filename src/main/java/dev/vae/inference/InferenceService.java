@@ -4,7 +4,7 @@ import dev.vae.model.Architecture;
 import dev.vae.model.Encoding;
 import dev.vae.model.Evaluation;
 import dev.vae.model.Reconstruction;
-import dev.vae.registry.ActiveModel;
+import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.VaeProperties;
@@ -25,17 +25,17 @@ import org.springframework.stereotype.Service;
 @Service
 class InferenceService {
 
-	private final ActiveModel activeModel;
+	private final ModelResolver models;
 
 	private final VaeProperties.Limits limits;
 
-	InferenceService(ActiveModel activeModel, VaeProperties properties) {
-		this.activeModel = activeModel;
+	InferenceService(ModelResolver models, VaeProperties properties) {
+		this.models = models;
 		this.limits = properties.limits();
 	}
 
 	InferenceApi.EncodeResponse encode(InferenceApi.EncodeRequest request) {
-		ServedModel model = this.activeModel.get();
+		ServedModel model = this.models.resolve(request.model());
 		checkInputs(model, request.inputs());
 		int samples = Vectors.count(request.samples(), "samples", 0, this.limits.maxSamples(),
 				"vae.limits.max-samples");
@@ -58,7 +58,7 @@ class InferenceService {
 	}
 
 	InferenceApi.DecodeResponse decode(InferenceApi.DecodeRequest request) {
-		ServedModel model = this.activeModel.get();
+		ServedModel model = this.models.resolve(request.model());
 		checkLatents(model, request.z(), "z");
 		boolean sample = Boolean.TRUE.equals(request.sample());
 		Long seed = sample ? Vectors.seedOrFresh(request.seed()) : null;
@@ -72,7 +72,7 @@ class InferenceService {
 	}
 
 	InferenceApi.ReconstructResponse reconstruct(InferenceApi.ReconstructRequest request) {
-		ServedModel model = this.activeModel.get();
+		ServedModel model = this.models.resolve(request.model());
 		checkInputs(model, request.inputs());
 		boolean sampled = "sample".equals(request.latent());
 		if (request.latent() != null && !sampled && !"mean".equals(request.latent())) {
@@ -97,7 +97,7 @@ class InferenceService {
 	}
 
 	InferenceApi.SampleResponse sample(InferenceApi.SampleRequest request) {
-		ServedModel model = this.activeModel.get();
+		ServedModel model = this.models.resolve(request.model());
 		int n = Vectors.count(request.n(), "n", 1, this.limits.maxSampleCount(), "vae.limits.max-sample-count");
 		double temperature = (request.temperature() == null) ? 1.0 : request.temperature();
 		if (!(temperature > 0) || temperature > this.limits.maxTemperature()) {

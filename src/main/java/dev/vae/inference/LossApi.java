@@ -30,7 +30,8 @@ final class LossApi {
 			@Schema(description = "'all' (default) or 'gaussian': only SSE, MSE, the Gaussian NLL and KL, which accept any real x. "
 					+ "With 'gaussian' the importance weights use the Gaussian likelihood with this σ.",
 					allowableValues = {
-							"all", "gaussian" }) String terms){
+							"all", "gaussian" }) String terms,
+			@Schema(description = "The model version to use (see GET /models); the active model when omitted.") String model){
 	}
 
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -4,7 +4,7 @@ import dev.vae.model.Architecture;
 import dev.vae.model.Likelihood;
 import dev.vae.model.LossAnalysis;
 import dev.vae.model.Reconstruction;
-import dev.vae.registry.ActiveModel;
+import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.TooLargeException;
@@ -25,17 +25,17 @@ class LossService {
 
 	private static final double LN2 = Math.log(2);
 
-	private final ActiveModel activeModel;
+	private final ModelResolver models;
 
 	private final VaeProperties.Limits limits;
 
-	LossService(ActiveModel activeModel, VaeProperties properties) {
-		this.activeModel = activeModel;
+	LossService(ModelResolver models, VaeProperties properties) {
+		this.models = models;
 		this.limits = properties.limits();
 	}
 
 	LossApi.LossResponse loss(LossApi.LossRequest request) {
-		ServedModel model = this.activeModel.get();
+		ServedModel model = this.models.resolve(request.model());
 		Architecture a = model.architecture();
 		String terms = (request.terms() == null) ? "all" : request.terms();
 		if (!terms.equals("all") && !terms.equals("gaussian")) {

@@ -145,6 +145,26 @@ public final class Checkpoint {
 		return new Loaded(manifest, VaeNetwork.of(manifest.architecture(), toFloats(parameters)));
 	}
 
+	/** The manifest as the JSON a checkpoint stores. */
+	public static String toJson(Manifest manifest) {
+		try {
+			return JSON.writeValueAsString(manifest);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("a manifest is always serialisable", ex);
+		}
+	}
+
+	/** A manifest from JSON written by {@link #toJson}. */
+	public static Manifest fromJson(String json) {
+		try {
+			return JSON.readValue(json, Manifest.class);
+		}
+		catch (IOException ex) {
+			throw new CheckpointException("stored manifest is not valid: " + firstLine(ex.getMessage()), ex);
+		}
+	}
+
 	private static Manifest parseManifest(byte[] bytes, String source, long maxParameters) {
 		Manifest manifest;
 		try {

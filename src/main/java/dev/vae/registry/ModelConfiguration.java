@@ -7,9 +7,12 @@ import dev.vae.system.VaeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,10 +21,10 @@ import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
 
 /**
- * Loads the configured checkpoint at startup. A checkpoint that is missing or broken
- * stops the service with a message that says which file and why (see
- * {@link CheckpointFailureAnalyzer}): serving nothing is better than serving something
- * unexpected.
+ * Startup: reads the configured checkpoint (a missing or broken one stops the service
+ * with a message saying which file and why, see {@link CheckpointFailureAnalyzer}),
+ * stores it in the registry as the default model, and serves the model that was active
+ * before the last stop, or the default.
  */
 @Configuration(proxyBeanMethods = false)
 class ModelConfiguration {
@@ -29,30 +32,48 @@ class ModelConfiguration {
 	private static final Logger log = LoggerFactory.getLogger(ModelConfiguration.class);
 
 	@Bean
-	ActiveModel activeModel(VaeProperties properties, ResourceLoader resources) {
+	ActiveModel activeModel() {
+		return new ActiveModel(null);
+	}
+
+	@Bean
+	ModelRegistry modelRegistry(ModelRepository repository, ActiveModel activeModel, VaeProperties properties,
+			ResourceLoader resources) {
 		NativeThreads.configure(properties.nativeThreads());
 		String location = properties.model().checkpoint();
+		long started = System.nanoTime();
+		byte[] bytes = read(location, resources);
+		Checkpoint.Loaded loaded = Checkpoint.read(new ByteArrayInputStream(bytes), location,
+				properties.model().maxParameters());
+		ModelRegistry registry = new ModelRegistry(repository, activeModel, properties);
+		try {
+			registry.registerDefault(bytes, loaded.manifest());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("cannot write to the storage directory " + properties.storage().dir(), ex);
+		}
+		registry.serveStoredActive();
+		ServedModel model = activeModel.get();
+		log.info("Serving model '{}' ({} parameters, {} likelihood); default from {}; ready in {} ms", model.id(),
+				model.manifest().parameterCount(), model.architecture().likelihood().wireName(), location,
+				(System.nanoTime() - started) / 1_000_000);
+		return registry;
+	}
+
+	private static byte[] read(String location, ResourceLoader resources) {
 		// a plain path is a file; anything with a scheme (classpath:, file:, …) goes to
 		// Spring's resource loader
 		Resource resource = location.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") ? resources.getResource(location)
 				: new FileSystemResource(location);
-		long started = System.nanoTime();
-		Checkpoint.Loaded loaded;
 		try (InputStream in = resource.getInputStream()) {
-			loaded = Checkpoint.read(in, location, properties.model().maxParameters());
+			return in.readAllBytes();
 		}
-		catch (FileNotFoundException | java.nio.file.NoSuchFileException ex) {
+		catch (FileNotFoundException | NoSuchFileException ex) {
 			throw new CheckpointException("checkpoint " + location + " does not exist (set vae.model.checkpoint)");
 		}
 		catch (IOException ex) {
 			throw new CheckpointException("checkpoint " + location + " cannot be read: " + ex.getMessage(), ex);
 		}
-		ServedModel model = new ServedModel(loaded.manifest().name(), loaded.manifest(), loaded.network());
-		Warmup.run(model);
-		log.info("Serving model '{}' ({} parameters, {} likelihood) from {}, loaded and warmed up in {} ms", model.id(),
-				loaded.manifest().parameterCount(), model.architecture().likelihood().wireName(), location,
-				(System.nanoTime() - started) / 1_000_000);
-		return new ActiveModel(model);
 	}
 
 }

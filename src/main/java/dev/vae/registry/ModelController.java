@@ -27,9 +27,16 @@ class ModelController {
 			description = "Architecture, likelihood, β, training data and final metrics of the model answering requests.")
 	ModelResponse model() {
 		ServedModel model = this.activeModel.get();
-		Manifest m = model.manifest();
+		return view(model.id(), model.manifest());
+	}
+
+	static ModelResponse view(Manifest m) {
+		return view(m.name(), m);
+	}
+
+	static ModelResponse view(String id, Manifest m) {
 		Architecture a = m.architecture();
-		return new ModelResponse(model.id(), m.formatVersion(), m.createdAt(),
+		return new ModelResponse(id, m.formatVersion(), m.createdAt(),
 				new ArchitectureView(a.inputShape(), a.inputLength(), a.encoderHidden(), a.decoderHidden(),
 						a.latentSize(), a.activation().wireName(), a.likelihood().wireName(), a.gaussianSigma(),
 						a.beta()),

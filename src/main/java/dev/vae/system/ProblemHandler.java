@@ -48,6 +48,34 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 				ex.field());
 	}
 
+	@ExceptionHandler(NotFoundException.class)
+	ProblemDetail notFound(NotFoundException ex) {
+		return problem(HttpStatus.NOT_FOUND, Problems.NOT_FOUND, "Not found", ex.getMessage(), null);
+	}
+
+	@ExceptionHandler(ConflictException.class)
+	ProblemDetail conflict(ConflictException ex) {
+		return problem(HttpStatus.CONFLICT, Problems.CONFLICT, "Conflict", ex.getMessage(), null);
+	}
+
+	@ExceptionHandler(QueueFullException.class)
+	ResponseEntity<ProblemDetail> queueFull(QueueFullException ex) {
+		return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+			.header(HttpHeaders.RETRY_AFTER, String.valueOf(Math.max(1, ex.retryAfter().toSeconds())))
+			.body(problem(HttpStatus.TOO_MANY_REQUESTS, Problems.QUEUE_FULL, "Queue full", ex.getMessage(), null));
+	}
+
+	@ExceptionHandler(dev.vae.model.CheckpointException.class)
+	ProblemDetail badCheckpoint(dev.vae.model.CheckpointException ex) {
+		return problem(HttpStatus.UNPROCESSABLE_ENTITY, Problems.INVALID_CHECKPOINT, "Invalid checkpoint",
+				ex.getMessage(), null);
+	}
+
+	@ExceptionHandler(dev.vae.data.DatasetFormatException.class)
+	ProblemDetail badDataset(dev.vae.data.DatasetFormatException ex) {
+		return problem(HttpStatus.BAD_REQUEST, Problems.INVALID_DATASET, "Invalid dataset", ex.getMessage(), null);
+	}
+
 	@ExceptionHandler(NoModelLoadedException.class)
 	ProblemDetail noModel(NoModelLoadedException ex) {
 		return problem(HttpStatus.SERVICE_UNAVAILABLE, Problems.NO_MODEL, "No model loaded", ex.getMessage(), null);
@@ -123,6 +151,15 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		}
 		return ResponseEntity.badRequest()
 			.body(problem(HttpStatus.BAD_REQUEST, Problems.MALFORMED_REQUEST, "Malformed request", detail, field));
+	}
+
+	@Override
+	protected ResponseEntity<Object> handleMaxUploadSizeExceededException(
+			org.springframework.web.multipart.MaxUploadSizeExceededException ex, HttpHeaders headers,
+			HttpStatusCode status, WebRequest request) {
+		return ResponseEntity.status(HttpStatus.PAYLOAD_TOO_LARGE)
+			.body(problem(HttpStatus.PAYLOAD_TOO_LARGE, Problems.TOO_LARGE, "Upload too large",
+					"the upload is larger than the configured limit (vae.storage.max-upload)", null));
 	}
 
 	@Override

@@ -24,6 +24,14 @@ public final class Problems {
 
 	public static final URI NO_MODEL = URI.create("/problems/no-model");
 
+	public static final URI CONFLICT = URI.create("/problems/conflict");
+
+	public static final URI QUEUE_FULL = URI.create("/problems/queue-full");
+
+	public static final URI INVALID_CHECKPOINT = URI.create("/problems/invalid-checkpoint");
+
+	public static final URI INVALID_DATASET = URI.create("/problems/invalid-dataset");
+
 	public static final URI INTERNAL = URI.create("/problems/internal-error");
 
 	private Problems() {

@@ -19,7 +19,35 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("vae")
 @Validated
 public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultValue Limits limits,
-		@DefaultValue("1") @Positive int nativeThreads) {
+		@DefaultValue("1") @Positive int nativeThreads, @Valid @DefaultValue Storage storage,
+		@Valid @DefaultValue Jobs jobs) {
+
+	/**
+	 * Where models, datasets and the database live, and how much of them.
+	 *
+	 * @param dir the storage directory (models/, datasets/, jobs/, db/)
+	 * @param maxUpload the largest checkpoint or dataset upload
+	 * @param maxDatasets the most stored datasets
+	 * @param maxModels the most stored model versions
+	 * @param maxDatasetValues the most values (images × pixels) one dataset may hold
+	 */
+	public record Storage(@DefaultValue("./data") java.nio.file.Path dir,
+			@DefaultValue("200MB") org.springframework.util.unit.DataSize maxUpload,
+			@DefaultValue("100") @Positive int maxDatasets, @DefaultValue("100") @Positive int maxModels,
+			@DefaultValue("100000000") @Positive long maxDatasetValues) {
+	}
+
+	/**
+	 * Background training.
+	 *
+	 * @param concurrency jobs that train at once
+	 * @param queueLength jobs that may wait; a full queue answers 429
+	 * @param maxEpochs the most epochs one job may ask for
+	 * @param retryAfter what a 429 tells the client to wait
+	 */
+	public record Jobs(@DefaultValue("1") @Positive int concurrency, @DefaultValue("4") @Positive int queueLength,
+			@DefaultValue("1000") @Positive int maxEpochs, @DefaultValue("30s") java.time.Duration retryAfter) {
+	}
 
 	/**
 	 * The model served at startup.

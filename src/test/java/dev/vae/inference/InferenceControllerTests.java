@@ -50,6 +50,11 @@ class InferenceControllerTests {
 	static class TinyModel {
 
 		@Bean
+		dev.vae.registry.ModelResolver models(ActiveModel active) {
+			return (id) -> active.get();
+		}
+
+		@Bean
 		ActiveModel activeModel() {
 			Architecture a = Architecture.mirrored(List.of(2, 2, 1), List.of(3), 2, ActivationKind.TANH,
 					Likelihood.BERNOULLI, 1.0, 1.0);

@@ -5,7 +5,6 @@ import dev.vae.model.Architecture;
 import dev.vae.model.Likelihood;
 import dev.vae.model.Manifest;
 import dev.vae.model.VaeNetwork;
-import dev.vae.registry.ActiveModel;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.TooLargeException;
@@ -33,13 +32,13 @@ class LossServiceTests {
 				beta);
 		VaeNetwork network = VaeNetwork.of(a, PARAMS);
 		VaeProperties properties = new VaeProperties(new VaeProperties.Model("unused", 1000),
-				new VaeProperties.Limits(8, 100, 10, 10, 50, 300), 1);
-		return new LossService(new ActiveModel(new ServedModel("tiny", Manifest.draft("tiny", a, null, null), network)),
-				properties);
+				new VaeProperties.Limits(8, 100, 10, 10, 50, 300), 1, null, null);
+		ServedModel served = new ServedModel("tiny", Manifest.draft("tiny", a, null, null), network);
+		return new LossService((id) -> served, properties);
 	}
 
 	private static LossApi.LossRequest aRequest(double[][] x, Integer samples, Integer k, Double sigma, String terms) {
-		return new LossApi.LossRequest(x, samples, k, 7L, sigma, terms);
+		return new LossApi.LossRequest(x, samples, k, 7L, sigma, terms, null);
 	}
 
 	@Test

@@ -22,9 +22,9 @@ class StartupTests {
 	@TempDir
 	Path dir;
 
-	private static ConfigurableApplicationContext start(String checkpoint) {
+	private ConfigurableApplicationContext start(String checkpoint) {
 		return new SpringApplicationBuilder(VaeApplication.class).run("--server.port=0", "--server.address=127.0.0.1",
-				"--vae.model.checkpoint=" + checkpoint);
+				"--vae.model.checkpoint=" + checkpoint, "--vae.storage.dir=" + this.dir.resolve("storage"));
 	}
 
 	@Test

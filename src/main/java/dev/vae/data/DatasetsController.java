@@ -1,0 +1,129 @@
+package dev.vae.data;
+
+import dev.vae.system.InvalidInputException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.List;
+
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+
+/** Datasets to train on: generated, or uploaded as IDX or CSV. */
+@RestController
+@Tag(name = "Datasets", description = "Training data: the built-in shapes, or uploaded IDX / CSV files")
+class DatasetsController {
+
+	private final DatasetService datasets;
+
+	DatasetsController(DatasetService datasets) {
+		this.datasets = datasets;
+	}
+
+	@PostMapping(path = "/datasets", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+	@Operation(summary = "Upload a dataset",
+			description = "Either `images` (an IDX image file, e.g. train-images-idx3-ubyte, optionally gzipped) with optional "
+					+ "`labels` (IDX label file), or `csv` (one example per row; values in [0, 1] or 0..255; optional "
+					+ "header row) with optional `height`/`width`/`channels`.")
+	ResponseEntity<DatasetRow> upload(@RequestPart(name = "images", required = false) MultipartFile images,
+			@RequestPart(name = "labels", required = false) MultipartFile labels,
+			@RequestPart(name = "csv", required = false) MultipartFile csv,
+			@RequestParam(name = "name", required = false) String name,
+			@RequestParam(name = "height", required = false) Integer height,
+			@RequestParam(name = "width", required = false) Integer width,
+			@RequestParam(name = "channels", required = false) Integer channels) throws IOException {
+		if ((images == null) == (csv == null)) {
+			throw new InvalidInputException("images", "send either an 'images' IDX file or a 'csv' file");
+		}
+		long max = this.datasets.maxValues();
+		Dataset data;
+		String source;
+		if (images != null) {
+			try (InputStream in = images.getInputStream()) {
+				data = Idx.readImages(in, filename(images, "images"), max);
+			}
+			if (labels != null) {
+				try (InputStream in = labels.getInputStream()) {
+					data = Idx.withLabels(data, Idx.readLabels(in, filename(labels, "labels"), max));
+				}
+			}
+			source = "idx";
+		}
+		else {
+			List<Integer> shape = (height == null && width == null) ? null : List.of(positive(height, "height"),
+					positive(width, "width"), (channels == null) ? 1 : positive(channels, "channels"));
+			try (InputStream in = csv.getInputStream()) {
+				data = Csv.read(in, filename(csv, "csv"), shape, max);
+			}
+			source = "csv";
+		}
+		return created(this.datasets.store((name != null) ? name : filename((images != null) ? images : csv, source),
+				source, data));
+	}
+
+	@PostMapping(path = "/datasets/shapes", consumes = MediaType.APPLICATION_JSON_VALUE)
+	@Operation(summary = "Generate the built-in shapes dataset",
+			description = "28×28 images of squares, ellipses, triangles and hearts with random scale, rotation and position; "
+					+ "image i depends only on (seed, i).")
+	ResponseEntity<DatasetRow> shapes(@RequestBody ShapesRequest request) throws IOException {
+		int count = (request.count() == null) ? 10_000 : request.count();
+		if (count < 1) {
+			throw new InvalidInputException("count", "count must be at least 1, was " + count);
+		}
+		return created(
+				this.datasets.createShapes(request.name(), count, (request.seed() == null) ? 1 : request.seed()));
+	}
+
+	@GetMapping("/datasets")
+	@Operation(summary = "All datasets")
+	List<DatasetRow> list() {
+		return this.datasets.list();
+	}
+
+	@GetMapping("/datasets/{id}")
+	@Operation(summary = "One dataset")
+	DatasetRow get(@PathVariable String id) {
+		return this.datasets.get(id);
+	}
+
+	@DeleteMapping("/datasets/{id}")
+	@Operation(summary = "Delete a dataset no queued or running job uses")
+	ResponseEntity<Void> delete(@PathVariable String id) throws IOException {
+		this.datasets.delete(id);
+		return ResponseEntity.noContent().build();
+	}
+
+	private static ResponseEntity<DatasetRow> created(DatasetRow row) {
+		return ResponseEntity.created(URI.create("/datasets/" + row.id())).body(row);
+	}
+
+	private static int positive(Integer value, String field) {
+		if (value == null || value < 1) {
+			throw new InvalidInputException(field, field + " must be a positive whole number when a shape is given");
+		}
+		return value;
+	}
+
+	private static String filename(MultipartFile file, String fallback) {
+		String name = file.getOriginalFilename();
+		return (name == null || name.isBlank()) ? fallback : name.replaceAll("[^A-Za-z0-9._-]", "_");
+	}
+
+	record ShapesRequest(@Schema(description = "number of images", example = "2000") Integer count,
+			@Schema(description = "seed", example = "1") Long seed, @Schema(description = "a name") String name) {
+	}
+
+}

@@ -1,0 +1,216 @@
+package dev.vae.registry;
+
+import dev.vae.model.Checkpoint;
+import dev.vae.model.CheckpointException;
+import dev.vae.model.Manifest;
+import dev.vae.system.AtomicFiles;
+import dev.vae.system.ConflictException;
+import dev.vae.system.NotFoundException;
+import dev.vae.system.VaeProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The model versions: checkpoint files under {@code storage/models/} with their metadata
+ * in the database, the active one, and a small cache of loaded networks so requests can
+ * address any version. A file is always complete before its row exists, and a row is
+ * deleted before its file, so a crash never leaves a row without its file.
+ */
+public class ModelRegistry implements ModelResolver {
+
+	/**
+	 * The id of the model shipped with the service (or configured by
+	 * {@code vae.model.checkpoint}).
+	 */
+	public static final String DEFAULT_ID = "default";
+
+	private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+
+	private static final int CACHED = 4;
+
+	private final ModelRepository repository;
+
+	private final ActiveModel activeModel;
+
+	private final Path dir;
+
+	private final VaeProperties properties;
+
+	private final Map<String, ServedModel> cache = new LinkedHashMap<>(8, 0.75f, true) {
+		@Override
+		protected boolean removeEldestEntry(Map.Entry<String, ServedModel> eldest) {
+			return size() > CACHED;
+		}
+	};
+
+	ModelRegistry(ModelRepository repository, ActiveModel activeModel, VaeProperties properties) {
+		this.repository = repository;
+		this.activeModel = activeModel;
+		this.properties = properties;
+		this.dir = properties.storage().dir().resolve("models");
+	}
+
+	/** The file of model {@code id}. */
+	Path file(String id) {
+		return this.dir.resolve(id + ".vae");
+	}
+
+	/**
+	 * Stores the configured default checkpoint as model {@link #DEFAULT_ID}, replacing an
+	 * older copy.
+	 */
+	void registerDefault(byte[] checkpoint, Manifest manifest) throws IOException {
+		AtomicFiles.write(file(DEFAULT_ID), checkpoint);
+		this.repository.replace(new ModelRow(DEFAULT_ID, manifest.name(), "builtin", null, Checkpoint.toJson(manifest),
+				checkpoint.length, Instant.now()));
+	}
+
+	/**
+	 * Serves the model stored as active, or the default when there is none or it cannot
+	 * be loaded.
+	 */
+	void serveStoredActive() {
+		String id = this.repository.activeId().orElse(DEFAULT_ID);
+		try {
+			this.activeModel.swap(load(id));
+		}
+		catch (RuntimeException ex) {
+			log.error("Active model '{}' cannot be served ({}); serving '{}' instead", id, ex.getMessage(), DEFAULT_ID);
+			this.activeModel.swap(load(DEFAULT_ID));
+			this.repository.setActiveId(DEFAULT_ID);
+		}
+	}
+
+	public List<ModelRow> list() {
+		return this.repository.list();
+	}
+
+	public ModelRow get(String id) {
+		return this.repository.find(id).orElseThrow(() -> new NotFoundException("model", id));
+	}
+
+	/**
+	 * The model to answer with: the active one for null, else the given version (loaded
+	 * on first use).
+	 */
+	@Override
+	public ServedModel resolve(String id) {
+		ServedModel active = this.activeModel.get();
+		if (id == null || id.equals(active.id())) {
+			return active;
+		}
+		get(id);
+		return load(id);
+	}
+
+	/** Loads and warms model {@code id}, from the cache when it is there. */
+	synchronized ServedModel load(String id) {
+		ServedModel cached = this.cache.get(id);
+		if (cached != null) {
+			return cached;
+		}
+		Checkpoint.Loaded loaded = Checkpoint.read(file(id), this.properties.model().maxParameters());
+		ServedModel model = new ServedModel(id, loaded.manifest(), loaded.network());
+		Warmup.run(model);
+		this.cache.put(id, model);
+		return model;
+	}
+
+	/**
+	 * Serves model {@code id} from now on. It is loaded and warmed up first; requests
+	 * that already hold the previous model finish on it, and the next ones get the new
+	 * one.
+	 */
+	public ServedModel activate(String id) {
+		get(id);
+		ServedModel model = load(id);
+		this.activeModel.swap(model);
+		this.repository.setActiveId(id);
+		log.info("Activated model '{}'", id);
+		return model;
+	}
+
+	/**
+	 * Registers a checkpoint file written by a training job; the file is moved into the
+	 * registry.
+	 */
+	public ModelRow registerTrained(Path checkpoint, String jobId) {
+		checkCapacity();
+		Checkpoint.Loaded loaded = Checkpoint.read(checkpoint, this.properties.model().maxParameters());
+		String id = newId();
+		try {
+			long size = Files.size(checkpoint);
+			AtomicFiles.move(checkpoint, file(id));
+			ModelRow row = new ModelRow(id, loaded.manifest().name(), "job", jobId,
+					Checkpoint.toJson(loaded.manifest()), size, Instant.now());
+			this.repository.insert(row);
+			return row;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("could not store the model of job " + jobId, ex);
+		}
+	}
+
+	/** Validates and stores an uploaded checkpoint. Nothing is stored unless it loads. */
+	public ModelRow upload(InputStream in, long maxBytes) throws IOException {
+		checkCapacity();
+		byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+		if (bytes.length > maxBytes) {
+			throw new dev.vae.system.TooLargeException("file",
+					"the checkpoint is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
+		}
+		Checkpoint.Loaded loaded = Checkpoint.read(new ByteArrayInputStream(bytes), "upload",
+				this.properties.model().maxParameters());
+		String id = newId();
+		AtomicFiles.write(file(id), bytes);
+		ModelRow row = new ModelRow(id, loaded.manifest().name(), "upload", null, Checkpoint.toJson(loaded.manifest()),
+				bytes.length, Instant.now());
+		this.repository.insert(row);
+		return row;
+	}
+
+	/** Deletes a model version that is not being served. */
+	public synchronized void delete(String id) throws IOException {
+		get(id);
+		if (id.equals(this.activeModel.get().id())) {
+			throw new ConflictException("model '" + id + "' is the active model; activate another one first");
+		}
+		this.repository.delete(id);
+		this.cache.remove(id);
+		Files.deleteIfExists(file(id));
+	}
+
+	/** The stored manifest of a row. */
+	public static Manifest manifest(ModelRow row) {
+		try {
+			return Checkpoint.fromJson(row.manifest());
+		}
+		catch (CheckpointException ex) {
+			throw new IllegalStateException("stored manifest of model " + row.id() + " is unreadable", ex);
+		}
+	}
+
+	private void checkCapacity() {
+		if (this.repository.count() >= this.properties.storage().maxModels()) {
+			throw new ConflictException("the registry holds " + this.properties.storage().maxModels()
+					+ " models, the configured maximum (vae.storage.max-models); delete one first");
+		}
+	}
+
+	private static String newId() {
+		return "m-" + UUID.randomUUID().toString().substring(0, 12);
+	}
+
+}

@@ -1,0 +1,57 @@
+package dev.vae.system;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Files that appear whole or not at all: written to a hidden temporary name beside the
+ * target, then renamed.
+ */
+public final class AtomicFiles {
+
+	private AtomicFiles() {
+	}
+
+	public static void write(Path target, byte[] bytes) throws IOException {
+		Path temp = temp(target);
+		try {
+			Files.write(temp, bytes);
+			move(temp, target);
+		}
+		finally {
+			Files.deleteIfExists(temp);
+		}
+	}
+
+	public static void copy(InputStream in, Path target) throws IOException {
+		Path temp = temp(target);
+		try {
+			Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+			move(temp, target);
+		}
+		finally {
+			Files.deleteIfExists(temp);
+		}
+	}
+
+	/** Renames {@code source} to {@code target}, atomically where the file system can. */
+	public static void move(Path source, Path target) throws IOException {
+		try {
+			Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		}
+		catch (AtomicMoveNotSupportedException ex) {
+			Files.move(source, target, StandardCopyOption.REPLACE_EXISTING);
+		}
+	}
+
+	private static Path temp(Path target) throws IOException {
+		Path dir = target.toAbsolutePath().getParent();
+		Files.createDirectories(dir);
+		return Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+	}
+
+}

@@ -1,0 +1,184 @@
+package dev.vae.training;
+
+import dev.vae.model.Trainer;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Jobs and their per-epoch metrics. State changes are compare-and-set on the stored
+ * status.
+ */
+@Repository
+class JobRepository {
+
+	private final JdbcClient jdbc;
+
+	JobRepository(JdbcClient jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	/**
+	 * A stored job.
+	 *
+	 * @param id its identifier
+	 * @param status its state
+	 * @param spec the specification JSON
+	 * @param datasetId the dataset it trains on
+	 * @param createdAt when it was submitted
+	 * @param startedAt when it started running
+	 * @param finishedAt when it finished
+	 * @param epoch epochs completed
+	 * @param totalEpochs epochs asked for
+	 * @param step minibatches completed
+	 * @param totalSteps minibatches in all
+	 * @param error why it failed
+	 * @param modelId the model it registered
+	 */
+	record JobRow(String id, JobStatus status, String spec, String datasetId, Instant createdAt, Instant startedAt,
+			Instant finishedAt, int epoch, int totalEpochs, long step, long totalSteps, String error, String modelId) {
+	}
+
+	void insert(JobRow row) {
+		this.jdbc
+			.sql("INSERT INTO jobs (id, status, spec, dataset_id, created_at, epoch, total_epochs, step, total_steps) "
+					+ "VALUES (:id, :status, :spec, :dataset, :created, 0, :epochs, 0, 0)")
+			.param("id", row.id())
+			.param("status", row.status().name())
+			.param("spec", row.spec())
+			.param("dataset", row.datasetId())
+			.param("created", time(row.createdAt()))
+			.param("epochs", row.totalEpochs())
+			.update();
+	}
+
+	void delete(String id) {
+		this.jdbc.sql("DELETE FROM jobs WHERE id = :id").param("id", id).update();
+	}
+
+	Optional<JobRow> find(String id) {
+		return this.jdbc.sql("SELECT * FROM jobs WHERE id = :id").param("id", id).query(this::row).optional();
+	}
+
+	List<JobRow> list(JobStatus status, int page, int size) {
+		String where = (status != null) ? " WHERE status = :status" : "";
+		var sql = this.jdbc
+			.sql("SELECT * FROM jobs" + where + " ORDER BY created_at DESC, id LIMIT :size OFFSET :offset")
+			.param("size", size)
+			.param("offset", (long) page * size);
+		if (status != null) {
+			sql = sql.param("status", status.name());
+		}
+		return sql.query(this::row).list();
+	}
+
+	long count(JobStatus status) {
+		if (status == null) {
+			return this.jdbc.sql("SELECT COUNT(*) FROM jobs").query(Long.class).single();
+		}
+		return this.jdbc.sql("SELECT COUNT(*) FROM jobs WHERE status = :status")
+			.param("status", status.name())
+			.query(Long.class)
+			.single();
+	}
+
+	/**
+	 * Moves a job from {@code from} to {@code to}; false when it was not in {@code from}
+	 * any more.
+	 */
+	boolean transition(String id, JobStatus from, JobStatus to, String error, String modelId) {
+		if (!from.canMoveTo(to)) {
+			throw new IllegalStateException(from + " → " + to + " is not a job transition");
+		}
+		String column = (to == JobStatus.RUNNING) ? "started_at" : "finished_at";
+		return this.jdbc
+			.sql("UPDATE jobs SET status = :to, " + column + " = :now, error = :error, model_id = :model "
+					+ "WHERE id = :id AND status = :from")
+			.param("to", to.name())
+			.param("from", from.name())
+			.param("now", time(Instant.now()))
+			.param("error", (error != null && error.length() > 2000) ? error.substring(0, 2000) : error)
+			.param("model", modelId)
+			.param("id", id)
+			.update() == 1;
+	}
+
+	void progress(String id, int epoch, long step, long totalSteps) {
+		this.jdbc.sql("UPDATE jobs SET epoch = :epoch, step = :step, total_steps = :total WHERE id = :id")
+			.param("epoch", epoch)
+			.param("step", step)
+			.param("total", totalSteps)
+			.param("id", id)
+			.update();
+	}
+
+	void insertEpoch(String id, Trainer.EpochMetrics m) {
+		this.jdbc
+			.sql("INSERT INTO job_epochs (job_id, epoch, train_neg_elbo, train_reconstruction, train_kl, "
+					+ "validation_neg_elbo, validation_reconstruction, validation_kl, seconds) VALUES (:id, :epoch, "
+					+ ":tn, :tr, :tk, :vn, :vr, :vk, :s)")
+			.param("id", id)
+			.param("epoch", m.epoch())
+			.param("tn", m.trainNegElbo())
+			.param("tr", m.trainReconstruction())
+			.param("tk", m.trainKl())
+			.param("vn", m.validationNegElbo())
+			.param("vr", m.validationReconstruction())
+			.param("vk", m.validationKl())
+			.param("s", m.seconds())
+			.update();
+	}
+
+	List<Trainer.EpochMetrics> epochs(String id) {
+		return this.jdbc.sql("SELECT * FROM job_epochs WHERE job_id = :id ORDER BY epoch")
+			.param("id", id)
+			.query((rs, n) -> new Trainer.EpochMetrics(rs.getInt("epoch"), rs.getDouble("train_neg_elbo"),
+					rs.getDouble("train_reconstruction"), rs.getDouble("train_kl"), rs.getDouble("validation_neg_elbo"),
+					rs.getDouble("validation_reconstruction"), rs.getDouble("validation_kl"), rs.getDouble("seconds")))
+			.list();
+	}
+
+	boolean datasetInUse(String datasetId) {
+		return this.jdbc
+			.sql("SELECT COUNT(*) FROM jobs WHERE dataset_id = :dataset AND status IN ('QUEUED', 'RUNNING')")
+			.param("dataset", datasetId)
+			.query(Long.class)
+			.single() > 0;
+	}
+
+	/**
+	 * Marks every job a previous process left queued or running as failed; returns how
+	 * many.
+	 */
+	int failUnfinished(String reason) {
+		return this.jdbc
+			.sql("UPDATE jobs SET status = 'FAILED', error = :reason, finished_at = :now "
+					+ "WHERE status IN ('QUEUED', 'RUNNING')")
+			.param("reason", reason)
+			.param("now", time(Instant.now()))
+			.update();
+	}
+
+	private static OffsetDateTime time(Instant instant) {
+		return (instant != null) ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC) : null;
+	}
+
+	private JobRow row(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+		return new JobRow(rs.getString("id"), JobStatus.valueOf(rs.getString("status")), rs.getString("spec"),
+				rs.getString("dataset_id"), instant(rs, "created_at"), instant(rs, "started_at"),
+				instant(rs, "finished_at"), rs.getInt("epoch"), rs.getInt("total_epochs"), rs.getLong("step"),
+				rs.getLong("total_steps"), rs.getString("error"), rs.getString("model_id"));
+	}
+
+	private static Instant instant(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+		OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+		return (t != null) ? t.toInstant() : null;
+	}
+
+}

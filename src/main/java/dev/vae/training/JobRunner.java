@@ -1,0 +1,242 @@
+package dev.vae.training;
+
+import dev.vae.data.DatasetService;
+import dev.vae.model.Architecture;
+import dev.vae.model.Checkpoint;
+import dev.vae.model.Evaluation;
+import dev.vae.model.Examples;
+import dev.vae.model.Manifest;
+import dev.vae.model.Trainer;
+import dev.vae.model.VaeNetwork;
+import dev.vae.registry.ModelRegistry;
+import dev.vae.registry.ModelRow;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Runs one job on a training thread: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED.
+ * Each epoch's weights are checkpointed (atomically) in the job's directory; on success
+ * the final checkpoint moves into the registry, on cancellation or failure nothing is
+ * registered.
+ */
+final class JobRunner {
+
+	private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+
+	/** Progress reaches the database and event streams at most this often. */
+	private static final long PUBLISH_EVERY_NANOS = 250_000_000L;
+
+	private final JobRepository repository;
+
+	private final DatasetService datasets;
+
+	private final ModelRegistry registry;
+
+	private final JobEvents events;
+
+	private final Path dir;
+
+	private final Function<String, JobView> views;
+
+	private final Map<String, Live> live = new ConcurrentHashMap<>();
+
+	JobRunner(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events, Path dir,
+			Function<String, JobView> views) {
+		this.repository = repository;
+		this.datasets = datasets;
+		this.registry = registry;
+		this.events = events;
+		this.dir = dir;
+		this.views = views;
+	}
+
+	/** A running job's progress, as the training thread last reported it. */
+	private static final class Live {
+
+		final long started = System.nanoTime();
+
+		final int totalEpochs;
+
+		volatile int epoch;
+
+		volatile long step;
+
+		volatile long totalSteps;
+
+		volatile boolean cancelled;
+
+		long lastPublished;
+
+		Live(int totalEpochs) {
+			this.totalEpochs = totalEpochs;
+		}
+
+		JobView.Progress progress() {
+			long total = this.totalSteps;
+			double fraction = (total > 0) ? (double) this.step / total : 0;
+			Double eta = (this.step > 0) ? (System.nanoTime() - this.started) / 1e9 * (total - this.step) / this.step
+					: null;
+			return new JobView.Progress(this.epoch, this.totalEpochs, this.step, total, fraction, eta);
+		}
+
+	}
+
+	JobView.Progress progress(String id) {
+		Live l = this.live.get(id);
+		return (l != null) ? l.progress() : null;
+	}
+
+	void cancel(String id) {
+		Live l = this.live.get(id);
+		if (l != null) {
+			l.cancelled = true;
+		}
+	}
+
+	void cancelAll() {
+		this.live.values().forEach((l) -> l.cancelled = true);
+	}
+
+	void run(String id, TrainingSpec spec) {
+		if (!this.repository.transition(id, JobStatus.QUEUED, JobStatus.RUNNING, null, null)) {
+			return;
+		}
+		Live state = new Live(spec.epochs());
+		this.live.put(id, state);
+		this.events.publish(id, "status", this.views.apply(id));
+		Path jobDir = this.dir.resolve(id);
+		try {
+			ModelRow model = train(id, spec, state, jobDir);
+			finish(id, JobStatus.SUCCEEDED, null, model.id());
+			log.info("Job {} succeeded: model {}", id, model.id());
+		}
+		catch (Trainer.CancelledException ex) {
+			finish(id, JobStatus.CANCELLED, null, null);
+			log.info("Job {} cancelled", id);
+		}
+		catch (Exception | OutOfMemoryError ex) {
+			String reason = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
+			finish(id, JobStatus.FAILED, reason, null);
+			log.warn("Job {} failed: {}", id, reason, ex);
+		}
+		finally {
+			this.live.remove(id);
+			deleteQuietly(jobDir);
+		}
+	}
+
+	private ModelRow train(String id, TrainingSpec spec, Live state, Path jobDir) throws IOException {
+		Examples all = this.datasets.examples(spec.dataset());
+		Architecture architecture = spec.architecture(this.datasets.get(spec.dataset()).shape());
+		Examples[] split = split(all, spec.validationSplit(), spec.seed());
+		Examples train = split[0];
+		Examples validation = split[1];
+		VaeNetwork network = VaeNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
+		Path checkpoint = jobDir.resolve("checkpoint.vae");
+		String description = "dataset " + spec.dataset() + " (" + this.datasets.get(spec.dataset()).description() + ")";
+		long started = System.nanoTime();
+		Trainer.EpochMetrics last = new Trainer(spec.settings(), new Trainer.Listener() {
+			@Override
+			public void onStep(int epoch, long step, long totalSteps) {
+				state.epoch = epoch;
+				state.step = step;
+				state.totalSteps = totalSteps;
+				long now = System.nanoTime();
+				if (now - state.lastPublished > PUBLISH_EVERY_NANOS || step == totalSteps) {
+					state.lastPublished = now;
+					JobRunner.this.repository.progress(id, epoch, step, totalSteps);
+					JobRunner.this.events.publish(id, "progress", state.progress());
+				}
+			}
+
+			@Override
+			public void onEpoch(Trainer.EpochMetrics metrics) {
+				JobRunner.this.repository.insertEpoch(id, metrics);
+				try {
+					Checkpoint.write(checkpoint,
+							manifest(spec, architecture, description, train, validation, metrics, Double.NaN, started),
+							network);
+				}
+				catch (IOException ex) {
+					throw new java.io.UncheckedIOException("checkpoint of epoch " + metrics.epoch() + " failed", ex);
+				}
+				JobRunner.this.events.publish(id, "epoch", metrics);
+			}
+
+			@Override
+			public boolean cancelled() {
+				return state.cancelled;
+			}
+		}).train(network, train, validation);
+		double baseline = Evaluation.pixelMeanBaseline(architecture, train, validation);
+		Checkpoint.write(checkpoint,
+				manifest(spec, architecture, description, train, validation, last, baseline, started), network);
+		if (state.cancelled) {
+			throw new Trainer.CancelledException("training cancelled after the last epoch");
+		}
+		return this.registry.registerTrained(checkpoint, id);
+	}
+
+	private static Manifest manifest(TrainingSpec spec, Architecture architecture, String description, Examples train,
+			Examples validation, Trainer.EpochMetrics m, double baseline, long started) {
+		return Manifest.draft(spec.name(), architecture,
+				new Manifest.TrainingInfo(description, train.count(), validation.count(), spec.epochs(),
+						spec.batchSize(), spec.learningRate(), spec.seed(), (System.nanoTime() - started) / 1e9),
+				new Manifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
+						m.validationKl(), baseline));
+	}
+
+	/** A seeded shuffle, then the last fraction held out. */
+	static Examples[] split(Examples all, double fraction, long seed) {
+		int n = all.count();
+		int held = Math.max(1, Math.min(n - 1, (int) Math.round(n * fraction)));
+		int[] order = new int[n];
+		for (int i = 0; i < n; i++) {
+			order[i] = i;
+		}
+		SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+		for (int i = n - 1; i > 0; i--) {
+			int j = random.nextInt(i + 1);
+			int t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		int d = all.length();
+		float[] shuffled = new float[all.values().length];
+		for (int i = 0; i < n; i++) {
+			System.arraycopy(all.values(), order[i] * d, shuffled, i * d, d);
+		}
+		Examples mixed = new Examples(shuffled, n, d);
+		return new Examples[] { mixed.slice(0, n - held), mixed.slice(n - held, n) };
+	}
+
+	private void finish(String id, JobStatus to, String error, String modelId) {
+		this.repository.transition(id, JobStatus.RUNNING, to, error, modelId);
+		this.live.remove(id);
+		this.events.finish(id, this.views.apply(id));
+	}
+
+	private static void deleteQuietly(Path dir) {
+		if (!Files.exists(dir)) {
+			return;
+		}
+		try (Stream<Path> files = Files.walk(dir)) {
+			files.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
+		}
+		catch (IOException ex) {
+			log.warn("Could not delete {}: {}", dir, ex.getMessage());
+		}
+	}
+
+}

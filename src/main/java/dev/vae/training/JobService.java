@@ -1,0 +1,252 @@
+package dev.vae.training;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vae.data.DatasetRow;
+import dev.vae.data.DatasetService;
+import dev.vae.data.DatasetUsage;
+import dev.vae.model.Architecture;
+import dev.vae.registry.ModelRegistry;
+import dev.vae.system.ConflictException;
+import dev.vae.system.InvalidInputException;
+import dev.vae.system.NotFoundException;
+import dev.vae.system.QueueFullException;
+import dev.vae.system.VaeProperties;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.springframework.stereotype.Service;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * Training jobs: submission onto a bounded executor (a full queue is refused, not grown),
+ * cancellation, and the job views. After a restart, jobs a previous process left queued
+ * or running are marked FAILED with "interrupted by restart": their partial weights are
+ * not trusted, and the client can submit them again.
+ */
+@Service
+public class JobService implements DatasetUsage {
+
+	static final String INTERRUPTED = "interrupted by restart";
+
+	private static final Logger log = LoggerFactory.getLogger(JobService.class);
+
+	private final JobRepository repository;
+
+	private final DatasetService datasets;
+
+	private final JobEvents events;
+
+	private final JobRunner runner;
+
+	private final ObjectMapper json;
+
+	private final VaeProperties.Jobs settings;
+
+	private final ThreadPoolExecutor executor;
+
+	private final Map<String, Runnable> queued = new ConcurrentHashMap<>();
+
+	JobService(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events,
+			ObjectMapper json, VaeProperties properties) {
+		this.repository = repository;
+		this.datasets = datasets;
+		this.events = events;
+		this.json = json;
+		this.settings = properties.jobs();
+		this.runner = new JobRunner(repository, datasets, registry, events, properties.storage().dir().resolve("jobs"),
+				this::view);
+		AtomicInteger threads = new AtomicInteger();
+		this.executor = new ThreadPoolExecutor(this.settings.concurrency(), this.settings.concurrency(), 0,
+				TimeUnit.SECONDS, new ArrayBlockingQueue<>(this.settings.queueLength()),
+				(r) -> new Thread(r, "training-" + threads.incrementAndGet()), new ThreadPoolExecutor.AbortPolicy());
+	}
+
+	@PostConstruct
+	void failInterrupted() {
+		int failed = this.repository.failUnfinished(INTERRUPTED);
+		if (failed > 0) {
+			log.warn("Marked {} job(s) left queued or running by the previous process as FAILED ({})", failed,
+					INTERRUPTED);
+		}
+	}
+
+	@PreDestroy
+	void stop() {
+		this.runner.cancelAll();
+		this.executor.shutdownNow();
+	}
+
+	/** Validates a spec and queues its job. */
+	public JobView submit(TrainingSpec requested) {
+		if (requested == null || requested.dataset() == null || requested.dataset().isBlank()) {
+			throw new InvalidInputException("dataset", "dataset must name a stored dataset (see GET /datasets)");
+		}
+		TrainingSpec spec = requested.withDefaults();
+		DatasetRow dataset;
+		try {
+			dataset = this.datasets.get(spec.dataset());
+		}
+		catch (NotFoundException ex) {
+			throw new InvalidInputException("dataset", ex.getMessage());
+		}
+		check(spec, dataset);
+		String id = "j-" + UUID.randomUUID().toString().substring(0, 12);
+		this.repository.insert(new JobRepository.JobRow(id, JobStatus.QUEUED, toJson(spec), spec.dataset(),
+				Instant.now(), null, null, 0, spec.epochs(), 0, 0, null, null));
+		Runnable task = () -> {
+			this.queued.remove(id);
+			this.runner.run(id, spec);
+		};
+		this.queued.put(id, task);
+		try {
+			this.executor.execute(task);
+		}
+		catch (RejectedExecutionException ex) {
+			this.queued.remove(id);
+			this.repository.delete(id);
+			throw new QueueFullException("the training queue is full (" + this.settings.concurrency() + " running, "
+					+ this.settings.queueLength() + " waiting; vae.jobs.*)", this.settings.retryAfter());
+		}
+		return view(id);
+	}
+
+	private void check(TrainingSpec spec, DatasetRow dataset) {
+		if (spec.epochs() < 1 || spec.epochs() > this.settings.maxEpochs()) {
+			throw new InvalidInputException("epochs", "epochs must lie in 1.." + this.settings.maxEpochs()
+					+ " (vae.jobs.max-epochs), was " + spec.epochs());
+		}
+		if (spec.batchSize() < 1) {
+			throw new InvalidInputException("batchSize", "batchSize must be at least 1, was " + spec.batchSize());
+		}
+		if (!(spec.learningRate() > 0) || spec.learningRate() > 1) {
+			throw new InvalidInputException("learningRate",
+					"learningRate must lie in (0, 1], was " + spec.learningRate());
+		}
+		if (!(spec.validationSplit() > 0) || spec.validationSplit() > 0.5) {
+			throw new InvalidInputException("validationSplit",
+					"validationSplit must lie in (0, 0.5], was " + spec.validationSplit());
+		}
+		if (dataset.count() < 2) {
+			throw new InvalidInputException("dataset", "dataset '" + dataset.id() + "' holds " + dataset.count()
+					+ " example(s); training needs at least 2");
+		}
+		try {
+			Architecture architecture = spec.architecture(dataset.shape());
+			if (architecture.inputLength() != dataset.length()) {
+				throw new InvalidInputException("dataset", "the architecture expects vectors of "
+						+ architecture.inputLength() + " values, the dataset holds " + dataset.length());
+			}
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidInputException("spec", ex.getMessage());
+		}
+	}
+
+	/**
+	 * Cancels a queued or running job; waits up to two seconds for a running one to stop.
+	 */
+	public JobView cancel(String id) {
+		JobRepository.JobRow row = row(id);
+		if (row.status() == JobStatus.QUEUED
+				&& this.repository.transition(id, JobStatus.QUEUED, JobStatus.CANCELLED, null, null)) {
+			Runnable task = this.queued.remove(id);
+			if (task != null) {
+				this.executor.remove(task);
+			}
+			JobView view = view(id);
+			this.events.finish(id, view);
+			return view;
+		}
+		row = row(id);
+		if (row.status().finished()) {
+			throw new ConflictException(
+					"job '" + id + "' is " + row.status() + "; only queued or running jobs can be cancelled");
+		}
+		this.runner.cancel(id);
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+		while (row(id).status() == JobStatus.RUNNING && System.nanoTime() < deadline) {
+			try {
+				Thread.sleep(20);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+		}
+		return view(id);
+	}
+
+	public JobView get(String id) {
+		return view(id);
+	}
+
+	public List<JobView> list(JobStatus status, int page, int size) {
+		return this.repository.list(status, page, size).stream().map(this::view).toList();
+	}
+
+	public long count(JobStatus status) {
+		return this.repository.count(status);
+	}
+
+	SseEmitter events(String id) {
+		JobView view = view(id);
+		return this.events.subscribe(id, view, view.status().finished());
+	}
+
+	@Override
+	public boolean inUse(String datasetId) {
+		return this.repository.datasetInUse(datasetId);
+	}
+
+	private JobRepository.JobRow row(String id) {
+		return this.repository.find(id).orElseThrow(() -> new NotFoundException("job", id));
+	}
+
+	JobView view(String id) {
+		return view(row(id));
+	}
+
+	private JobView view(JobRepository.JobRow row) {
+		JobView.Progress progress = this.runner.progress(row.id());
+		if (progress == null) {
+			long total = row.totalSteps();
+			progress = new JobView.Progress(row.epoch(), row.totalEpochs(), row.step(), total,
+					(total > 0) ? (double) row.step() / total : (row.status() == JobStatus.SUCCEEDED ? 1 : 0), null);
+		}
+		return new JobView(row.id(), row.status(), fromJson(row.spec()), row.createdAt(), row.startedAt(),
+				row.finishedAt(), progress, this.repository.epochs(row.id()), row.error(), row.modelId());
+	}
+
+	private String toJson(TrainingSpec spec) {
+		try {
+			return this.json.writeValueAsString(spec);
+		}
+		catch (JsonProcessingException ex) {
+			throw new IllegalStateException("a training spec is always serialisable", ex);
+		}
+	}
+
+	private TrainingSpec fromJson(String spec) {
+		try {
+			return this.json.readValue(spec, TrainingSpec.class);
+		}
+		catch (JsonProcessingException ex) {
+			throw new IllegalStateException("stored training spec is unreadable", ex);
+		}
+	}
+
+}

@@ -1,0 +1,38 @@
+package dev.vae.training;
+
+import dev.vae.model.Trainer;
+import io.swagger.v3.oas.annotations.media.Schema;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A training job as clients see it.
+ *
+ * @param id the job's id
+ * @param status QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED
+ * @param spec what it trains
+ * @param createdAt when it was submitted
+ * @param startedAt when it started running
+ * @param finishedAt when it finished
+ * @param progress how far it is
+ * @param epochs metrics of each finished epoch
+ * @param error why it failed
+ * @param model the model version it registered
+ */
+public record JobView(String id, JobStatus status, TrainingSpec spec, Instant createdAt, Instant startedAt,
+		Instant finishedAt, Progress progress, List<Trainer.EpochMetrics> epochs, String error,
+		@Schema(description = "the registered model version, once SUCCEEDED") String model) {
+
+	/**
+	 * @param epoch the epoch in progress (or last finished)
+	 * @param totalEpochs epochs in all
+	 * @param step minibatches done
+	 * @param totalSteps minibatches in all
+	 * @param fraction step / totalSteps
+	 * @param etaSeconds estimated seconds left, while running
+	 */
+	public record Progress(int epoch, int totalEpochs, long step, long totalSteps, double fraction, Double etaSeconds) {
+	}
+
+}

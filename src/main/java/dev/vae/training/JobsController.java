@@ -1,0 +1,93 @@
+package dev.vae.training;
+
+import dev.vae.system.InvalidInputException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import java.net.URI;
+import java.util.List;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/** Training jobs over HTTP. */
+@RestController
+@Tag(name = "Jobs", description = "Background training: submit, follow, cancel")
+class JobsController {
+
+	private static final int MAX_PAGE_SIZE = 100;
+
+	private final JobService jobs;
+
+	JobsController(JobService jobs) {
+		this.jobs = jobs;
+	}
+
+	@PostMapping(path = "/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
+	@Operation(summary = "Start a training job",
+			description = "Queues the job and answers 202 with its resource; a full queue answers 429 with Retry-After.")
+	ResponseEntity<JobView> submit(@RequestBody TrainingSpec spec) {
+		JobView job = this.jobs.submit(spec);
+		return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/jobs/" + job.id())).body(job);
+	}
+
+	@GetMapping("/jobs")
+	@Operation(summary = "Jobs, newest first",
+			description = "Paged (page from 0, size up to 100), optionally by status.")
+	JobPage list(@RequestParam(name = "status", required = false) String status,
+			@RequestParam(name = "page", defaultValue = "0") int page,
+			@RequestParam(name = "size", defaultValue = "20") int size) {
+		JobStatus filter = null;
+		if (status != null) {
+			try {
+				filter = JobStatus.valueOf(status.toUpperCase());
+			}
+			catch (IllegalArgumentException ex) {
+				throw new InvalidInputException("status",
+						"status must be one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, was '" + status + "'");
+			}
+		}
+		if (page < 0) {
+			throw new InvalidInputException("page", "page must be 0 or more, was " + page);
+		}
+		if (size < 1 || size > MAX_PAGE_SIZE) {
+			throw new InvalidInputException("size", "size must lie in 1.." + MAX_PAGE_SIZE + ", was " + size);
+		}
+		return new JobPage(this.jobs.list(filter, page, size), page, size, this.jobs.count(filter));
+	}
+
+	@GetMapping("/jobs/{id}")
+	@Operation(summary = "One job: status, progress, per-epoch metrics, error, model")
+	JobView get(@PathVariable String id) {
+		return this.jobs.get(id);
+	}
+
+	@GetMapping(path = "/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	@Operation(summary = "Follow a job as Server-Sent Events",
+			description = "Events: `status` (the job, first and at every change), `progress` (epoch, step, fraction, ETA), "
+					+ "`epoch` (metrics of a finished epoch). The stream ends when the job finishes.")
+	SseEmitter events(@PathVariable String id) {
+		return this.jobs.events(id);
+	}
+
+	@DeleteMapping("/jobs/{id}")
+	@Operation(summary = "Cancel a job",
+			description = "A queued job never starts; a running one stops within one minibatch and registers nothing. "
+					+ "A finished job answers 409.")
+	JobView cancel(@PathVariable String id) {
+		return this.jobs.cancel(id);
+	}
+
+	record JobPage(List<JobView> items, int page, int size, long total) {
+	}
+
+}
