@@ -44,6 +44,98 @@ public final class HttpFixture {
 		}
 	}
 
+	public Answer put(String path, Object body) {
+		return send(HttpRequest.newBuilder(uri(path))
+			.header("Content-Type", "application/json")
+			.PUT(HttpRequest.BodyPublishers.ofString(json(body)))
+			.build());
+	}
+
+	public Answer delete(String path) {
+		return send(HttpRequest.newBuilder(uri(path)).DELETE().build());
+	}
+
+	/** POST with a raw body of the given content type. */
+	public Answer postBytes(String path, byte[] body, String contentType) {
+		return send(HttpRequest.newBuilder(uri(path))
+			.header("Content-Type", contentType)
+			.POST(HttpRequest.BodyPublishers.ofByteArray(body))
+			.build());
+	}
+
+	public byte[] bytes(String path) {
+		try {
+			return this.client
+				.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofByteArray())
+				.body();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** The lines of a Server-Sent Event stream until it ends (or {@code maxLines}). */
+	public java.util.List<String> eventLines(String path, int maxLines) {
+		try {
+			HttpResponse<java.util.stream.Stream<String>> response = this.client.send(
+					HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET().build(),
+					HttpResponse.BodyHandlers.ofLines());
+			try (java.util.stream.Stream<String> lines = response.body()) {
+				return lines.limit(maxLines).toList();
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** The headers of a response, with its status and body. */
+	public HttpResponse<String> raw(String method, String path, Object body) {
+		try {
+			return this.client.send(HttpRequest.newBuilder(uri(path))
+				.header("Content-Type", "application/json")
+				.method(method, HttpRequest.BodyPublishers.ofString(json(body)))
+				.build(), HttpResponse.BodyHandlers.ofString());
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static String json(Object body) {
+		try {
+			return (body instanceof String s) ? s : JSON.writeValueAsString(body);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private Answer send(HttpRequest request) {
+		try {
+			return answer(this.client.send(request, HttpResponse.BodyHandlers.ofString()));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	public Answer get(String path) {
 		try {
 			HttpRequest request = HttpRequest.newBuilder(uri(path)).GET().build();
