@@ -1,0 +1,129 @@
+package dev.vae.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vae.HttpFixture;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Kills the service with SIGKILL in the middle of a training job and starts it again on
+ * the same storage: the job is FAILED with "interrupted by restart", the registry and the
+ * active model are intact, and no half-written file is visible. The service runs as a
+ * separate JVM so that the kill is real.
+ */
+class CrashRecoveryTests {
+
+	@TempDir
+	Path storage;
+
+	private Process start(int port) throws IOException {
+		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+				"dev.vae.VaeApplication", "--server.port=" + port, "--server.address=127.0.0.1",
+				"--vae.storage.dir=" + this.storage, "--logging.level.root=WARN");
+		builder.environment().put("OMP_NUM_THREADS", "1");
+		builder.redirectErrorStream(true);
+		builder.redirectOutput(this.storage.resolve("service-" + System.nanoTime() + ".log").toFile());
+		return builder.start();
+	}
+
+	private static void awaitHealthy(HttpFixture http, Process process) throws InterruptedException {
+		for (int i = 0; i < 600; i++) {
+			if (!process.isAlive()) {
+				throw new AssertionError("the service exited with " + process.exitValue());
+			}
+			try {
+				if (http.get("/actuator/health").status() == 200) {
+					return;
+				}
+			}
+			catch (IllegalStateException notYet) {
+				// not listening yet
+			}
+			Thread.sleep(100);
+		}
+		throw new AssertionError("the service did not become healthy");
+	}
+
+	@Test
+	void aKilledTrainingJobIsMarkedFailedAndNothingStoredIsLost() throws Exception {
+		int port;
+		try (ServerSocket socket = new ServerSocket(0)) {
+			port = socket.getLocalPort();
+		}
+		HttpFixture http = new HttpFixture(port);
+		Process first = start(port);
+		String job;
+		List<String> modelsBefore;
+		try {
+			awaitHealthy(http, first);
+			// a model of our own, active before the crash
+			byte[] checkpoint = http.bytes("/models/default/checkpoint");
+			String uploaded = http.postBytes("/models", checkpoint, "application/octet-stream")
+				.body()
+				.get("id")
+				.asText();
+			assertThat(http.post("/models/" + uploaded + "/activate", "").status()).isEqualTo(200);
+			String dataset = http.post("/datasets/shapes", Map.of("count", 3000, "seed", 2)).body().get("id").asText();
+			job = http.post("/jobs", Map.of("dataset", dataset, "hidden", List.of(128), "latentSize", 8, "epochs", 400))
+				.body()
+				.get("id")
+				.asText();
+			JsonNode view;
+			do {
+				Thread.sleep(100);
+				view = http.get("/jobs/" + job).body();
+			}
+			while (view.get("epochs").size() < 1);
+			assertThat(view.get("status").asText()).isEqualTo("RUNNING");
+			modelsBefore = ids(http.get("/models").body());
+		}
+		finally {
+			first.destroyForcibly();
+			first.waitFor(30, TimeUnit.SECONDS);
+		}
+
+		Process second = start(port);
+		try {
+			awaitHealthy(http, second);
+			JsonNode view = http.get("/jobs/" + job).body();
+			assertThat(view.get("status").asText()).isEqualTo("FAILED");
+			assertThat(view.get("error").asText()).isEqualTo("interrupted by restart");
+			assertThat(view.get("epochs").size()).isGreaterThanOrEqualTo(1);
+			assertThat(ids(http.get("/models").body())).isEqualTo(modelsBefore);
+			JsonNode active = http.get("/model").body();
+			assertThat(active.get("id").asText()).isNotEqualTo("default");
+			double[] x = dev.vae.data.Shapes.generate(1, 0, 1).examples().row(0);
+			assertThat(http.post("/encode", Map.of("inputs", new double[][] { x })).status()).isEqualTo(200);
+			try (Stream<Path> files = Files.list(this.storage.resolve("models"))) {
+				assertThat(files.map((p) -> p.getFileName().toString())).allMatch((n) -> n.endsWith(".vae"))
+					.noneMatch((n) -> n.startsWith("."));
+			}
+		}
+		finally {
+			second.destroy();
+			second.waitFor(30, TimeUnit.SECONDS);
+		}
+	}
+
+	private static List<String> ids(JsonNode models) {
+		return java.util.stream.StreamSupport.stream(models.spliterator(), false)
+			.map((m) -> m.get("id").asText())
+			.sorted()
+			.toList();
+	}
+
+}
