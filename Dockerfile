@@ -45,6 +45,8 @@ COPY --from=jar /src/target/vae-service.jar /app/app.jar
 # One OpenMP thread per ND4J/OpenBLAS op: fastest on the 2-core machines measured (concurrent
 # requests already keep the cores busy; fork/join costs more than it saves on small matrices).
 ENV OMP_NUM_THREADS=1
+# models, datasets and the H2 database live on the /data volume
+ENV VAE_STORAGE_DIR=/data
 # JavaCPP unpacks the native libraries (~400 MB) into the cache dir on first start.
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp"
 
