@@ -14,7 +14,8 @@ n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 def call(method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(base + path, data, {"Content-Type": "application/json"}, method=method)
-    return json.load(urllib.request.urlopen(req))
+    raw = urllib.request.urlopen(req).read()
+    return json.loads(raw) if raw else None
 
 
 def measure(label):
