@@ -194,6 +194,47 @@ class JobsIntegrationTests {
 	}
 
 	@Test
+	void idxAndCsvUploadsBecomeDatasets() throws Exception {
+		java.io.ByteArrayOutputStream images = new java.io.ByteArrayOutputStream();
+		java.io.DataOutputStream out = new java.io.DataOutputStream(new java.util.zip.GZIPOutputStream(images));
+		out.writeInt(0x803);
+		out.writeInt(3);
+		out.writeInt(4);
+		out.writeInt(4);
+		out.write(new byte[48]);
+		out.close();
+		HttpFixture.Answer idx = this.http.postBytes("/datasets",
+				multipart("images", "imgs-idx3-ubyte.gz", images.toByteArray()),
+				"multipart/form-data; boundary=" + BOUNDARY);
+		assertThat(idx.status()).isEqualTo(201);
+		assertThat(idx.body().get("count").asInt()).isEqualTo(3);
+		assertThat(idx.body().get("height").asInt()).isEqualTo(4);
+		HttpFixture.Answer csv = this.http.postBytes("/datasets",
+				multipart("csv", "rows.csv", "0,255\n128,64\n".getBytes()),
+				"multipart/form-data; boundary=" + BOUNDARY);
+		assertThat(csv.status()).isEqualTo(201);
+		assertThat(csv.body().get("width").asInt()).isEqualTo(2);
+		HttpFixture.Answer wrongMagic = this.http.postBytes("/datasets",
+				multipart("images", "x", new byte[] { 0, 0, 8, 1, 0, 0, 0, 0 }),
+				"multipart/form-data; boundary=" + BOUNDARY);
+		assertThat(wrongMagic.status()).isEqualTo(400);
+		assertThat(wrongMagic.body().get("type").asText()).isEqualTo("/problems/invalid-dataset");
+		assertThat(wrongMagic.body().get("detail").asText()).contains("magic number 0x00000801");
+	}
+
+	private static final String BOUNDARY = "vaeTestBoundary";
+
+	private static byte[] multipart(String part, String filename, byte[] content) {
+		java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+		String head = "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"" + part + "\"; filename=\""
+				+ filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+		body.writeBytes(head.getBytes());
+		body.writeBytes(content);
+		body.writeBytes(("\r\n--" + BOUNDARY + "--\r\n").getBytes());
+		return body.toByteArray();
+	}
+
+	@Test
 	void badJobsAndUnknownIdsGetProblems() {
 		assertThat(this.http.post("/jobs", Map.of("dataset", "d-missing")).status()).isEqualTo(400);
 		assertThat(this.http.get("/jobs/j-missing").status()).isEqualTo(404);
