@@ -8,8 +8,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.stream.Stream;
 
-/** Real HTTP against a service started on a random port of 127.0.0.1. */
+/** Real HTTP against a service started on a port of 127.0.0.1. */
 public final class HttpFixture {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,83 +29,62 @@ public final class HttpFixture {
 	}
 
 	public Answer post(String path, Object body) {
-		try {
-			String json = (body instanceof String s) ? s : JSON.writeValueAsString(body);
-			HttpRequest request = HttpRequest.newBuilder(uri(path))
-				.header("Content-Type", "application/json")
-				.POST(HttpRequest.BodyPublishers.ofString(json))
-				.build();
-			return answer(this.client.send(request, HttpResponse.BodyHandlers.ofString()));
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		return answer(raw("POST", path, body));
 	}
 
 	public Answer put(String path, Object body) {
-		return send(HttpRequest.newBuilder(uri(path))
-			.header("Content-Type", "application/json")
-			.PUT(HttpRequest.BodyPublishers.ofString(json(body)))
-			.build());
+		return answer(raw("PUT", path, body));
+	}
+
+	public Answer get(String path) {
+		return answer(send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString()));
 	}
 
 	public Answer delete(String path) {
-		return send(HttpRequest.newBuilder(uri(path)).DELETE().build());
+		return answer(send(request(path).DELETE().build(), HttpResponse.BodyHandlers.ofString()));
 	}
 
 	/** POST with a raw body of the given content type. */
 	public Answer postBytes(String path, byte[] body, String contentType) {
-		return send(HttpRequest.newBuilder(uri(path))
-			.header("Content-Type", contentType)
+		return answer(send(request(path).header("Content-Type", contentType)
 			.POST(HttpRequest.BodyPublishers.ofByteArray(body))
-			.build());
+			.build(), HttpResponse.BodyHandlers.ofString()));
 	}
 
 	public byte[] bytes(String path) {
-		try {
-			return this.client
-				.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofByteArray())
-				.body();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		return send(request(path).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body();
 	}
 
 	/** The lines of a Server-Sent Event stream until it ends (or {@code maxLines}). */
-	public java.util.List<String> eventLines(String path, int maxLines) {
-		try {
-			HttpResponse<java.util.stream.Stream<String>> response = this.client.send(
-					HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").GET().build(),
-					HttpResponse.BodyHandlers.ofLines());
-			try (java.util.stream.Stream<String> lines = response.body()) {
-				return lines.limit(maxLines).toList();
-			}
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
+	public List<String> eventLines(String path, int maxLines) {
+		HttpResponse<Stream<String>> response = send(request(path).header("Accept", "text/event-stream").GET().build(),
+				HttpResponse.BodyHandlers.ofLines());
+		try (Stream<String> lines = response.body()) {
+			return lines.limit(maxLines).toList();
 		}
 	}
 
-	/** The headers of a response, with its status and body. */
+	/** A JSON request with any method; the response with its headers. */
 	public HttpResponse<String> raw(String method, String path, Object body) {
+		String json;
 		try {
-			return this.client.send(HttpRequest.newBuilder(uri(path))
-				.header("Content-Type", "application/json")
-				.method(method, HttpRequest.BodyPublishers.ofString(json(body)))
-				.build(), HttpResponse.BodyHandlers.ofString());
+			json = (body instanceof String s) ? s : JSON.writeValueAsString(body);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return send(request(path).header("Content-Type", "application/json")
+			.method(method, HttpRequest.BodyPublishers.ofString(json))
+			.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	private HttpRequest.Builder request(String path) {
+		return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path));
+	}
+
+	private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+		try {
+			return this.client.send(request, handler);
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException(ex);
@@ -114,49 +95,14 @@ public final class HttpFixture {
 		}
 	}
 
-	private static String json(Object body) {
-		try {
-			return (body instanceof String s) ? s : JSON.writeValueAsString(body);
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
-	private Answer send(HttpRequest request) {
-		try {
-			return answer(this.client.send(request, HttpResponse.BodyHandlers.ofString()));
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
-	}
-
-	public Answer get(String path) {
-		try {
-			HttpRequest request = HttpRequest.newBuilder(uri(path)).GET().build();
-			return answer(this.client.send(request, HttpResponse.BodyHandlers.ofString()));
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
-	}
-
-	private URI uri(String path) {
-		return URI.create("http://127.0.0.1:" + this.port + path);
-	}
-
-	private static Answer answer(HttpResponse<String> response) throws IOException {
+	private static Answer answer(HttpResponse<String> response) {
 		String body = response.body();
-		return new Answer(response.statusCode(), (body == null || body.isEmpty()) ? null : JSON.readTree(body));
+		try {
+			return new Answer(response.statusCode(), (body == null || body.isEmpty()) ? null : JSON.readTree(body));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("not JSON: " + body, ex);
+		}
 	}
 
 	/** A JSON array as doubles. */
