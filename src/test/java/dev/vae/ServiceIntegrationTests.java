@@ -20,8 +20,13 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static dev.vae.HttpFixture.doubles;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The real service on its shipped default model, over real HTTP. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "server.address=127.0.0.1")
+/**
+ * The real service on its shipped default model, over real HTTP. Micro-batching is off
+ * here so that concurrent answers can be compared with sequential ones bit for bit; with
+ * it on they agree to float32 rounding (MicroBatcherTests).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "server.address=127.0.0.1", "vae.batching.enabled=false" })
 class ServiceIntegrationTests {
 
 	/**

@@ -27,10 +27,13 @@ class InferenceService {
 
 	private final ModelResolver models;
 
+	private final Batching batching;
+
 	private final VaeProperties.Limits limits;
 
-	InferenceService(ModelResolver models, VaeProperties properties) {
+	InferenceService(ModelResolver models, Batching batching, VaeProperties properties) {
 		this.models = models;
+		this.batching = batching;
 		this.limits = properties.limits();
 	}
 
@@ -40,7 +43,7 @@ class InferenceService {
 		int samples = Vectors.count(request.samples(), "samples", 0, this.limits.maxSamples(),
 				"vae.limits.max-samples");
 		Long seed = (samples > 0) ? Vectors.seedOrFresh(request.seed()) : null;
-		Encoding q = model.network().encode(request.inputs());
+		Encoding q = this.batching.of(model).encode(request.inputs());
 		double[][] sigma = q.sigma();
 		SplittableRandom random = (seed != null) ? new SplittableRandom(seed) : null;
 		List<InferenceApi.Encoded> results = new ArrayList<>();
@@ -62,7 +65,7 @@ class InferenceService {
 		checkLatents(model, request.z(), "z");
 		boolean sample = Boolean.TRUE.equals(request.sample());
 		Long seed = sample ? Vectors.seedOrFresh(request.seed()) : null;
-		double[][] eta = model.network().decodeLogits(request.z());
+		double[][] eta = this.batching.of(model).decodeLogits(request.z());
 		SplittableRandom random = sample ? new SplittableRandom(seed) : null;
 		List<InferenceApi.Decoded> results = new ArrayList<>();
 		for (double[] row : eta) {
@@ -80,7 +83,7 @@ class InferenceService {
 					"latent must be 'mean' (z = μ) or 'sample' (z ~ q(z|x)), was '" + request.latent() + "'");
 		}
 		Long seed = sampled ? Vectors.seedOrFresh(request.seed()) : null;
-		Encoding q = model.network().encode(request.inputs());
+		Encoding q = this.batching.of(model).encode(request.inputs());
 		double[][] z = q.mu();
 		if (sampled) {
 			SplittableRandom random = new SplittableRandom(seed);
@@ -88,7 +91,7 @@ class InferenceService {
 				z[i] = q.reparameterise(i, Evaluation.gaussian(random, model.architecture().latentSize()));
 			}
 		}
-		double[][] eta = model.network().decodeLogits(z);
+		double[][] eta = this.batching.of(model).decodeLogits(z);
 		List<InferenceApi.Reconstructed> results = new ArrayList<>();
 		for (int i = 0; i < z.length; i++) {
 			results.add(new InferenceApi.Reconstructed(z[i], means(eta[i])));
@@ -114,7 +117,7 @@ class InferenceService {
 				z[i][j] *= temperature;
 			}
 		}
-		double[][] eta = model.network().decodeLogits(z);
+		double[][] eta = this.batching.of(model).decodeLogits(z);
 		boolean drawOutputs = Boolean.TRUE.equals(request.sampleOutputs());
 		List<InferenceApi.Sampled> results = new ArrayList<>();
 		for (int i = 0; i < n; i++) {

@@ -27,10 +27,13 @@ class LossService {
 
 	private final ModelResolver models;
 
+	private final Batching batching;
+
 	private final VaeProperties.Limits limits;
 
-	LossService(ModelResolver models, VaeProperties properties) {
+	LossService(ModelResolver models, Batching batching, VaeProperties properties) {
 		this.models = models;
+		this.batching = batching;
 		this.limits = properties.limits();
 	}
 
@@ -60,7 +63,7 @@ class LossService {
 		// only Gaussian terms are asked for
 		Likelihood weights = unitTerms ? a.likelihood() : Likelihood.GAUSSIAN;
 		double weightSigma = (unitTerms && a.likelihood() == Likelihood.GAUSSIAN) ? a.gaussianSigma() : sigma;
-		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(model.network(), request.inputs(),
+		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(this.batching.of(model), a, request.inputs(),
 				new LossAnalysis.Options(sigma, samples, iwaeK, seed, unitTerms), weights, weightSigma);
 
 		Layout layout = new Layout(a, sigma, unitTerms, weights.wireName());

@@ -1,6 +1,7 @@
 package dev.vae.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -17,9 +18,15 @@ record Dense(INDArray weight, INDArray bias) {
 		return new Dense(w, b);
 	}
 
-	/** x·W + b, a new array. */
+	/**
+	 * x·W + b, a new array. Always a GEMM, also for one row: ND4J's mmul sends a single
+	 * row to GEMV, whose different summation order would make a row's result depend on
+	 * whether it was computed alone or in a batch.
+	 */
 	INDArray apply(INDArray x) {
-		return x.mmul(this.weight).addiRowVector(this.bias);
+		INDArray out = Nd4j.createUninitialized(x.dataType(), x.size(0), this.weight.size(1));
+		Nd4j.gemm(x, this.weight, out, false, false, 1.0, 0.0);
+		return out.addiRowVector(this.bias);
 	}
 
 }

@@ -154,7 +154,13 @@ public final class LossAnalysis {
 	 */
 	public static List<InputLoss> analyse(VaeNetwork network, double[][] x, Options options, Likelihood likelihood,
 			double likelihoodSigma) {
-		int k = network.architecture().latentSize();
+		return analyse(network, network.architecture(), x, options, likelihood, likelihoodSigma);
+	}
+
+	/** Analyses a batch through the given passes of a network of {@code architecture}. */
+	public static List<InputLoss> analyse(Passes network, Architecture architecture, double[][] x, Options options,
+			Likelihood likelihood, double likelihoodSigma) {
+		int k = architecture.latentSize();
 		Encoding q = network.encode(x);
 		double[][] atMean = network.decodeLogits(q.mu());
 		SplittableRandom random = new SplittableRandom(options.seed());
@@ -167,18 +173,18 @@ public final class LossAnalysis {
 				kl += kls[d];
 			}
 			Terms mean = Terms.of(x[i], atMean[i], options.sigma(), options.unitTerms());
-			MonteCarlo mc = (options.samples() > 0) ? monteCarlo(network, q, i, x[i], options, random) : null;
+			MonteCarlo mc = (options.samples() > 0) ? monteCarlo(network, k, q, i, x[i], options, random) : null;
 			Iwae iwae = (options.iwaeK() > 0)
-					? iwae(network, q, i, x[i], options.iwaeK(), likelihood, likelihoodSigma, random) : null;
+					? iwae(network, k, q, i, x[i], options.iwaeK(), likelihood, likelihoodSigma, random) : null;
 			results.add(new InputLoss(q.mu()[i], q.logvar()[i], kls, kl, mean, mc, iwae));
 		}
 		return results;
 	}
 
-	private static MonteCarlo monteCarlo(VaeNetwork network, Encoding q, int i, double[] x, Options options,
+	private static MonteCarlo monteCarlo(Passes network, int latentSize, Encoding q, int i, double[] x, Options options,
 			SplittableRandom random) {
 		int n = options.samples();
-		double[][] z = draws(q, i, n, network.architecture().latentSize(), random);
+		double[][] z = draws(q, i, n, latentSize, random);
 		double[][] eta = decode(network, z);
 		double[] bce = new double[n];
 		double[] sse = new double[n];
@@ -199,9 +205,9 @@ public final class LossAnalysis {
 				Estimate.of(gaussian), options.unitTerms() ? Estimate.of(cb) : null, Estimate.of(kl));
 	}
 
-	private static Iwae iwae(VaeNetwork network, Encoding q, int i, double[] x, int k, Likelihood likelihood,
-			double sigma, SplittableRandom random) {
-		double[][] z = draws(q, i, k, network.architecture().latentSize(), random);
+	private static Iwae iwae(Passes network, int latentSize, Encoding q, int i, double[] x, int k,
+			Likelihood likelihood, double sigma, SplittableRandom random) {
+		double[][] z = draws(q, i, k, latentSize, random);
 		double[][] eta = decode(network, z);
 		double[] logW = new double[k];
 		double max = Double.NEGATIVE_INFINITY;
@@ -232,7 +238,7 @@ public final class LossAnalysis {
 		return z;
 	}
 
-	private static double[][] decode(VaeNetwork network, double[][] z) {
+	private static double[][] decode(Passes network, double[][] z) {
 		double[][] eta = new double[z.length][];
 		for (int from = 0; from < z.length; from += CHUNK) {
 			int to = Math.min(z.length, from + CHUNK);

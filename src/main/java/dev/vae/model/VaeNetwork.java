@@ -21,7 +21,7 @@ import java.util.random.RandomGenerator;
  * and must own the network: a trainer works on its own instance, which is published only
  * when done.
  */
-public final class VaeNetwork {
+public final class VaeNetwork implements Passes {
 
 	private final Architecture architecture;
 
@@ -124,6 +124,7 @@ public final class VaeNetwork {
 	}
 
 	/** q(z|x) for a batch of inputs. */
+	@Override
 	public Encoding encode(double[][] inputs) {
 		try (Scope scope = new Scope()) {
 			INDArray a = scope.add(matrix(inputs));
@@ -135,6 +136,7 @@ public final class VaeNetwork {
 	}
 
 	/** The decoder's logits η for a batch of latent vectors; the decoder mean is σ(η). */
+	@Override
 	public double[][] decodeLogits(double[][] z) {
 		try (Scope scope = new Scope()) {
 			INDArray a = scope.add(matrix(z));

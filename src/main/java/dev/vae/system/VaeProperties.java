@@ -20,7 +20,20 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultValue Limits limits,
 		@DefaultValue("1") @Positive int nativeThreads, @Valid @DefaultValue Storage storage,
-		@Valid @DefaultValue Jobs jobs) {
+		@Valid @DefaultValue Jobs jobs, @Valid @DefaultValue Batching batching) {
+
+	/**
+	 * Micro-batching of concurrent inference requests.
+	 *
+	 * @param enabled whether concurrent requests share forward passes
+	 * @param maxBatch the most rows in one pass
+	 * @param maxWait how long a pass may wait for more rows once it has some (0: take
+	 * what is waiting)
+	 * @param threads threads that run batched passes
+	 */
+	public record Batching(@DefaultValue("true") boolean enabled, @DefaultValue("32") @Positive int maxBatch,
+			@DefaultValue("0ms") java.time.Duration maxWait, @DefaultValue("1") @Positive int threads) {
+	}
 
 	/**
 	 * Where models, datasets and the database live, and how much of them.

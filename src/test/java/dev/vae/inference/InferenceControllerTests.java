@@ -36,7 +36,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
  * bad input.
  */
 @WebMvcTest(InferenceController.class)
-@Import({ InferenceService.class, InferenceControllerTests.TinyModel.class })
+@Import({ InferenceService.class, Batching.class, InferenceControllerTests.TinyModel.class })
 @TestPropertySource(properties = { "vae.limits.max-batch=3", "vae.limits.max-samples=5",
 		"spring.jackson.deserialization.fail-on-unknown-properties=true",
 		"spring.jackson.deserialization.fail-on-null-for-primitives=true", "spring.mvc.problemdetails.enabled=true" })
@@ -48,6 +48,11 @@ class InferenceControllerTests {
 	@TestConfiguration
 	@EnableConfigurationProperties(VaeProperties.class)
 	static class TinyModel {
+
+		@Bean
+		io.micrometer.core.instrument.MeterRegistry meters() {
+			return new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+		}
 
 		@Bean
 		dev.vae.registry.ModelResolver models(ActiveModel active) {

@@ -1,0 +1,107 @@
+package dev.vae.inference;
+
+import dev.vae.model.Encoding;
+import dev.vae.model.Passes;
+import dev.vae.model.VaeNetwork;
+import dev.vae.registry.ServedModel;
+import dev.vae.system.VaeProperties;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * The passes requests use: micro-batched per network when {@code vae.batching.enabled},
+ * else the network itself. Batch sizes are recorded as the {@code vae.batch.rows}
+ * distribution (tag {@code pass}).
+ */
+@Component
+class Batching {
+
+	private final VaeProperties.Batching settings;
+
+	private final ExecutorService executor;
+
+	private final DistributionSummary encodeRows;
+
+	private final DistributionSummary decodeRows;
+
+	private final Map<VaeNetwork, Passes> batched = new WeakHashMap<>();
+
+	Batching(VaeProperties properties, MeterRegistry meters) {
+		this.settings = properties.batching();
+		AtomicInteger threads = new AtomicInteger();
+		this.executor = Executors.newFixedThreadPool(Math.max(1, this.settings.threads()), (r) -> {
+			Thread t = new Thread(r, "inference-batch-" + threads.incrementAndGet());
+			t.setDaemon(true);
+			return t;
+		});
+		this.encodeRows = DistributionSummary.builder("vae.batch.rows")
+			.description("rows per batched forward pass")
+			.tag("pass", "encode")
+			.register(meters);
+		this.decodeRows = DistributionSummary.builder("vae.batch.rows")
+			.description("rows per batched forward pass")
+			.tag("pass", "decode")
+			.register(meters);
+	}
+
+	@PreDestroy
+	void stop() {
+		this.executor.shutdownNow();
+	}
+
+	/** The passes to use for {@code model}. */
+	Passes of(ServedModel model) {
+		VaeNetwork network = model.network();
+		if (!this.settings.enabled()) {
+			return network;
+		}
+		synchronized (this.batched) {
+			return this.batched.computeIfAbsent(network, this::batch);
+		}
+	}
+
+	private Passes batch(VaeNetwork network) {
+		int k = network.architecture().latentSize();
+		long wait = this.settings.maxWait().toNanos();
+		MicroBatcher encoder = new MicroBatcher((x) -> {
+			// μ and log σ² side by side, so one batcher carries both
+			Encoding q = network.encode(x);
+			double[][] joined = new double[x.length][2 * k];
+			for (int i = 0; i < x.length; i++) {
+				System.arraycopy(q.mu()[i], 0, joined[i], 0, k);
+				System.arraycopy(q.logvar()[i], 0, joined[i], k, k);
+			}
+			return joined;
+		}, this.executor, this.settings.maxBatch(), wait, this.encodeRows::record);
+		MicroBatcher decoder = new MicroBatcher(network::decodeLogits, this.executor, this.settings.maxBatch(), wait,
+				this.decodeRows::record);
+		return new Passes() {
+			@Override
+			public Encoding encode(double[][] inputs) {
+				double[][] joined = encoder.apply(inputs);
+				double[][] mu = new double[joined.length][];
+				double[][] logvar = new double[joined.length][];
+				for (int i = 0; i < joined.length; i++) {
+					mu[i] = java.util.Arrays.copyOfRange(joined[i], 0, k);
+					logvar[i] = java.util.Arrays.copyOfRange(joined[i], k, 2 * k);
+				}
+				return new Encoding(mu, logvar);
+			}
+
+			@Override
+			public double[][] decodeLogits(double[][] z) {
+				return decoder.apply(z);
+			}
+		};
+	}
+
+}
