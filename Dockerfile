@@ -48,7 +48,8 @@ ENV OMP_NUM_THREADS=1
 # models, datasets and the H2 database live on the /data volume
 ENV VAE_STORAGE_DIR=/data
 # JavaCPP unpacks the native libraries (~400 MB) into the cache dir on first start.
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp"
+# Parallel GC and a bounded heap: same throughput as G1 here with half the resident memory (bench/RESULTS.md)
+ENV JAVA_TOOL_OPTIONS="-XX:+UseParallelGC -Xmx768m -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp"
 
 VOLUME ["/data"]
 EXPOSE 8080

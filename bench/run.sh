@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The benchmark harness: one command, writes bench/RESULTS.md.
+#   bench/run.sh                 # HTTP load (wrk), JMH of the model core, training throughput, startup, memory
+#   SOAK=600 bench/run.sh        # also a 10-minute /encode soak with RSS sampled every minute
+# Needs: a JDK 17, python3, wrk (installed with apt-get when missing). All traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${PORT:-18081}
+DURATION=${DURATION:-10}
+SOAK=${SOAK:-0}
+OUT=bench/RESULTS.md
+WORK=$(mktemp -d /tmp/vae-bench.XXXXXX)
+export OMP_NUM_THREADS=1
+# the container's JVM settings (Dockerfile)
+JAVA_OPTS=${JAVA_OPTS:--XX:+UseParallelGC -Xmx768m}
+
+command -v wrk >/dev/null || { echo "installing wrk" >&2; (apt-get update -qq && apt-get install -y -qq wrk) >&2; }
+[ -f target/vae-service.jar ] || ./mvnw -B -q -DskipTests package
+./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test >&2
+
+SERVICE_PID=
+cleanup() { [ -n "$SERVICE_PID" ] && kill "$SERVICE_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+rss_mib() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# --- service: start to first answered request (natives already unpacked by the build's tests)
+python3 - "$WORK" <<'PY'
+import json, sys
+work = sys.argv[1]
+x = [0.0] * 784
+for r in range(9, 19):
+    for c in range(9, 19):
+        x[r * 28 + c] = 1.0
+def dump(name, body): json.dump(body, open(f"{work}/{name}.json", "w"))
+dump("encode-1", {"inputs": [x]})
+dump("encode-32", {"inputs": [x] * 32})
+dump("decode-1", {"z": [[0.1] * 20]})
+dump("decode-32", {"z": [[0.1] * 20] * 32})
+dump("reconstruct-1", {"inputs": [x]})
+dump("reconstruct-32", {"inputs": [x] * 32})
+dump("loss-L1", {"inputs": [x], "samples": 1, "seed": 1})
+dump("loss-L16", {"inputs": [x], "samples": 16, "seed": 1})
+dump("sample-1", {"n": 1, "seed": 1})
+dump("sample-32", {"n": 32, "seed": 1})
+PY
+started=$(date +%s.%N)
+java $JAVA_OPTS -jar target/vae-service.jar --server.port="$PORT" --server.address=127.0.0.1 \
+  --vae.storage.dir="$WORK/storage" --logging.level.root=WARN > "$WORK/service.log" 2>&1 &
+SERVICE_PID=$!
+until curl -fs -o /dev/null -H 'Content-Type: application/json' -d @"$WORK/encode-1.json" "http://127.0.0.1:$PORT/encode"; do
+  kill -0 "$SERVICE_PID" 2>/dev/null || { cat "$WORK/service.log"; exit 1; }
+  sleep 0.1
+done
+startup=$(python3 -c "import time; print(f'{time.time() - $started:.1f}')")
+rss_start=$(rss_mib "$SERVICE_PID")
+
+run_wrk() { # name path body -> a table row
+  BODY="$WORK/$3.json" wrk -t2 -c16 -d3s -s bench/post.lua "http://127.0.0.1:$PORT$2" > /dev/null
+  BODY="$WORK/$3.json" wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/post.lua "http://127.0.0.1:$PORT$2" > "$WORK/wrk.txt"
+  python3 - "$1" "$WORK/wrk.txt" <<'PY'
+import re, sys
+name, text = sys.argv[1], open(sys.argv[2]).read()
+def lat(p):
+    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
+    v, u = float(m.group(1)), m.group(2)
+    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(90):.2f} | {lat(99):.2f} | {errors.group(1) if errors else 0} |")
+PY
+}
+
+rows=$(
+  run_wrk "/encode, 1 vector" /encode encode-1
+  run_wrk "/encode, 32 vectors" /encode encode-32
+  run_wrk "/decode, 1 vector" /decode decode-1
+  run_wrk "/decode, 32 vectors" /decode decode-32
+  run_wrk "/reconstruct, 1 vector" /reconstruct reconstruct-1
+  run_wrk "/reconstruct, 32 vectors" /reconstruct reconstruct-32
+  run_wrk "/loss, L = 1" /loss loss-L1
+  run_wrk "/loss, L = 16" /loss loss-L16
+  run_wrk "/sample, n = 1" /sample sample-1
+  run_wrk "/sample, n = 32" /sample sample-32
+)
+rss_after=$(rss_mib "$SERVICE_PID")
+batches=$(curl -s "http://127.0.0.1:$PORT/actuator/metrics/vae.batch.rows?tag=pass:encode" | python3 -c \
+  "import json,sys; m={x['statistic']:x['value'] for x in json.load(sys.stdin)['measurements']}; print(f\"{m['TOTAL']/max(1,m['COUNT']):.1f} rows on average, at most {m['MAX']:.0f}\")")
+
+soak=""
+if [ "$SOAK" -gt 0 ]; then
+  soak="| minute | RSS MiB |"$'\n'"| --- | --- |"$'\n'"| 0 | $(rss_mib "$SERVICE_PID") |"
+  for minute in $(seq 1 $((SOAK / 60))); do
+    BODY="$WORK/encode-1.json" wrk -t2 -c16 -d60s -s bench/post.lua "http://127.0.0.1:$PORT/encode" > /dev/null
+    soak="$soak"$'\n'"| $minute | $(rss_mib "$SERVICE_PID") |"
+  done
+fi
+kill "$SERVICE_PID"; wait "$SERVICE_PID" 2>/dev/null || true; SERVICE_PID=
+
+# --- model core (JMH) and training throughput, with the service stopped
+CP="target/test-classes:target/classes:$(cat "$WORK/cp.txt")"
+java -cp "$CP" org.openjdk.jmh.Main 'ModelBenchmarks.encode' -f 1 -wi 3 -i 5 -w 1s -r 2s -rf csv -rff "$WORK/jmh-encode.csv" > "$WORK/jmh.log" 2>&1
+java -cp "$CP" org.openjdk.jmh.Main 'ModelBenchmarks.(lossL1|lossL16|iwaeK100)' -p batch=1 -f 1 -wi 3 -i 5 -w 1s -r 2s -rf csv -rff "$WORK/jmh-loss.csv" >> "$WORK/jmh.log" 2>&1
+jmh=$(python3 - "$WORK/jmh-encode.csv" "$WORK/jmh-loss.csv" <<'PY'
+import csv, sys
+for f in sys.argv[1:]:
+    for r in csv.DictReader(open(f)):
+        name = r["Benchmark"].split(".")[-1]
+        batch = r.get("Param: batch", "")
+        label = f"encode, batch {batch}" if name == "encode" else {"lossL1": "loss, L = 1", "lossL16": "loss, L = 16", "iwaeK100": "IWAE, k = 100"}[name]
+        score, err = float(r["Score"]), float(r["Score Error (99.9%)"] or 0)
+        per_row = f"{score / int(batch):.1f}" if name == "encode" else ""
+        print(f"| {label} | {score:.1f} ± {err:.1f} | {per_row} |")
+PY
+)
+training=$(java -cp "$CP" dev.vae.training.TrainingBenchmark 3 10000 2>/dev/null | grep "examples/s" | tail -1)
+
+cat > "$OUT" <<EOF
+# Benchmark results
+
+Written by \`bench/run.sh\` on $(date -u +%Y-%m-%d). Machine: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'),
+$(nproc --all) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr), $(java -version 2>&1 | head -1);
+ND4J 1.0.0-M2.1 \`nd4j-native\` linux-x86_64, OMP_NUM_THREADS=1, JVM options \`$JAVA_OPTS\`.
+Load generator (wrk) on the same machine.
+
+## HTTP (wrk -t2 -c16, ${DURATION} s after a 3 s warm-up)
+
+| request | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |
+| --- | --- | --- | --- | --- | --- |
+$rows
+
+Micro-batching during the load above: $batches (\`vae.batch.rows\`, encode).
+
+| | value |
+| --- | --- |
+| start to first answered \`/encode\` (natives already unpacked) | ${startup} s |
+| resident memory after start | ${rss_start} MiB |
+| resident memory after the load above | ${rss_after} MiB |
+
+## Model core (JMH, 1 fork, 5 × 2 s after 3 × 1 s warm-up; µs per call, 99.9% error)
+
+| operation | µs per call | µs per row |
+| --- | --- | --- |
+$jmh
+
+## Training (784-400-20, Bernoulli, batch 100, Adam, 10,000 built-in shapes)
+
+$training — minibatch steps only, best of 3 epochs (\`TrainingBenchmark\`).
+EOF
+if [ -n "$soak" ]; then printf '\n## Soak (%s s of single-vector /encode, 16 connections)\n\n%s\n' "$SOAK" "$soak" >> "$OUT"; fi
+echo "wrote $OUT" >&2
