@@ -2,8 +2,6 @@ package dev.vae.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.config.Adam;
 
 import java.util.SplittableRandom;
 
@@ -39,8 +37,7 @@ public final class Trainer {
 		}
 		INDArray params = network.parameters();
 		INDArray gradient = network.newGradient();
-		INDArray state = Nd4j.zeros(params.dataType(), 2 * params.length());
-		GradientUpdater<?> adam = new Adam(this.settings.learningRate()).instantiate(state, true);
+		AdamOptimizer adam = new AdamOptimizer(params, this.settings.learningRate());
 		SplittableRandom random = new SplittableRandom(this.settings.seed());
 		int batchSize = Math.min(this.settings.batchSize(), train.count());
 		int stepsPerEpoch = (train.count() + batchSize - 1) / batchSize;
@@ -73,9 +70,8 @@ public final class Trainer {
 					reconstruction += loss.reconstruction();
 					kl += loss.kl();
 				}
-				adam.applyUpdater(gradient, iteration++, epoch - 1);
-				params.subi(gradient);
-				this.listener.onStep(epoch, iteration, totalSteps);
+				adam.step(params, gradient);
+				this.listener.onStep(epoch, ++iteration, totalSteps);
 			}
 			Evaluation.Summary held = Evaluation.negElbo(network, validation, this.settings.seed() + epoch);
 			int n = train.count();
