@@ -24,6 +24,8 @@ public final class Problems {
 
 	public static final URI NO_MODEL = URI.create("/problems/no-model");
 
+	public static final URI UNAUTHORIZED = URI.create("/problems/unauthorized");
+
 	public static final URI CONFLICT = URI.create("/problems/conflict");
 
 	public static final URI QUEUE_FULL = URI.create("/problems/queue-full");

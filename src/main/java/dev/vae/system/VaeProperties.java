@@ -4,6 +4,8 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Positive;
 
+import java.util.List;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -20,7 +22,29 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultValue Limits limits,
 		@DefaultValue("1") @Positive int nativeThreads, @Valid @DefaultValue Storage storage,
-		@Valid @DefaultValue Jobs jobs, @Valid @DefaultValue Batching batching) {
+		@Valid @DefaultValue Jobs jobs, @Valid @DefaultValue Batching batching,
+		@Valid @DefaultValue Security security) {
+
+	/**
+	 * API keys.
+	 *
+	 * @param apiKeys accepted bearer keys (environment VAE_SECURITY_API_KEYS,
+	 * comma-separated); none: no authentication
+	 * @param protectInference whether the inference endpoints need a key too
+	 */
+	public record Security(@DefaultValue List<String> apiKeys, @DefaultValue("false") boolean protectInference) {
+
+		public Security {
+			apiKeys = (apiKeys == null) ? List.of() : List.copyOf(apiKeys);
+		}
+
+		@Override
+		public String toString() {
+			return "Security[apiKeys=" + this.apiKeys.size() + " configured, protectInference=" + this.protectInference
+					+ "]";
+		}
+
+	}
 
 	/**
 	 * Micro-batching of concurrent inference requests.

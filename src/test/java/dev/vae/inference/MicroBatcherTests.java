@@ -48,7 +48,7 @@ class MicroBatcherTests {
 
 	private Batching batching(Duration maxWait) {
 		return new Batching(
-				new VaeProperties(null, null, 1, null, null, new VaeProperties.Batching(true, 32, maxWait, 1)),
+				new VaeProperties(null, null, 1, null, null, new VaeProperties.Batching(true, 32, maxWait, 1), null),
 				this.meters);
 	}
 
@@ -119,9 +119,8 @@ class MicroBatcherTests {
 	@Test
 	void withBatchingOffThePassesAreTheNetworkItself() throws Exception {
 		ServedModel model = defaultModel();
-		Batching off = new Batching(
-				new VaeProperties(null, null, 1, null, null, new VaeProperties.Batching(false, 32, Duration.ZERO, 1)),
-				this.meters);
+		Batching off = new Batching(new VaeProperties(null, null, 1, null, null,
+				new VaeProperties.Batching(false, 32, Duration.ZERO, 1), null), this.meters);
 		assertThat(off.of(model)).isSameAs(model.network());
 	}
 
