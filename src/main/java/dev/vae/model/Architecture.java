@@ -28,6 +28,11 @@ public record Architecture(List<Integer> inputShape, List<Integer> encoderHidden
 	public static final int MAX_WIDTH = 65_536;
 
 	public Architecture {
+		for (List<Integer> sizes : java.util.Arrays.asList(inputShape, encoderHidden, decoderHidden)) {
+			if (sizes == null || sizes.contains(null)) {
+				throw new IllegalArgumentException("sizes must be lists of whole numbers, were " + sizes);
+			}
+		}
 		inputShape = List.copyOf(inputShape);
 		encoderHidden = List.copyOf(encoderHidden);
 		decoderHidden = List.copyOf(decoderHidden);

@@ -95,7 +95,13 @@ public class JobService implements DatasetUsage {
 		if (requested == null || requested.dataset() == null || requested.dataset().isBlank()) {
 			throw new InvalidInputException("dataset", "dataset must name a stored dataset (see GET /datasets)");
 		}
-		TrainingSpec spec = requested.withDefaults();
+		TrainingSpec spec;
+		try {
+			spec = requested.withDefaults();
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidInputException("hidden", ex.getMessage());
+		}
 		DatasetRow dataset;
 		try {
 			dataset = this.datasets.get(spec.dataset());

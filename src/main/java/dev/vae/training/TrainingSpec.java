@@ -45,6 +45,9 @@ public record TrainingSpec(
 				example = "0.1") Double validationSplit) {
 
 	TrainingSpec withDefaults() {
+		if (this.hidden != null && this.hidden.contains(null)) {
+			throw new IllegalArgumentException("hidden must be a list of positive whole numbers, was " + this.hidden);
+		}
 		return new TrainingSpec(this.dataset, (this.name != null) ? this.name : "job-model",
 				(this.hidden != null) ? List.copyOf(this.hidden) : List.of(400),
 				(this.latentSize != null) ? this.latentSize : 20, (this.activation != null) ? this.activation : "relu",
