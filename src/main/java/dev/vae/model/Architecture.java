@@ -29,7 +29,8 @@ public record Architecture(List<Integer> inputShape, List<Integer> encoderHidden
 
 	public Architecture {
 		for (List<Integer> sizes : java.util.Arrays.asList(inputShape, encoderHidden, decoderHidden)) {
-			if (sizes == null || sizes.contains(null)) {
+			// List.of's contains(null) throws, so look for nulls element by element
+			if (sizes == null || sizes.stream().anyMatch(java.util.Objects::isNull)) {
 				throw new IllegalArgumentException("sizes must be lists of whole numbers, were " + sizes);
 			}
 		}

@@ -45,7 +45,7 @@ public record TrainingSpec(
 				example = "0.1") Double validationSplit) {
 
 	TrainingSpec withDefaults() {
-		if (this.hidden != null && this.hidden.contains(null)) {
+		if (this.hidden != null && this.hidden.stream().anyMatch(java.util.Objects::isNull)) {
 			throw new IllegalArgumentException("hidden must be a list of positive whole numbers, was " + this.hidden);
 		}
 		return new TrainingSpec(this.dataset, (this.name != null) ? this.name : "job-model",
