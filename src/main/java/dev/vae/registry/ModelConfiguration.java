@@ -3,6 +3,7 @@ package dev.vae.registry;
 import dev.vae.model.Checkpoint;
 import dev.vae.model.CheckpointException;
 import dev.vae.model.NativeThreads;
+import dev.vae.system.AtomicFiles;
 import dev.vae.system.VaeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,13 @@ class ModelConfiguration {
 				properties.model().maxParameters());
 		ModelRegistry registry = new ModelRegistry(repository, activeModel, properties);
 		try {
+			int leftovers = 0;
+			for (String dir : new String[] { "models", "datasets" }) {
+				leftovers += AtomicFiles.deleteLeftovers(properties.storage().dir().resolve(dir));
+			}
+			if (leftovers > 0) {
+				log.warn("Deleted {} half-written file(s) left by a previous process", leftovers);
+			}
 			registry.registerDefault(bytes, loaded.manifest());
 		}
 		catch (IOException ex) {

@@ -48,6 +48,27 @@ public final class AtomicFiles {
 		}
 	}
 
+	/**
+	 * Deletes the temporary files a killed process left in {@code dir}: they are hidden
+	 * and never referenced, but a restart should not leave half-written files lying
+	 * around. Returns how many were deleted.
+	 */
+	public static int deleteLeftovers(Path dir) throws IOException {
+		if (!Files.isDirectory(dir)) {
+			return 0;
+		}
+		int deleted = 0;
+		try (var files = Files.list(dir)) {
+			for (Path file : (Iterable<Path>) files::iterator) {
+				String name = file.getFileName().toString();
+				if (name.startsWith(".") && name.endsWith(".tmp") && Files.deleteIfExists(file)) {
+					deleted++;
+				}
+			}
+		}
+		return deleted;
+	}
+
 	private static Path temp(Path target) throws IOException {
 		Path dir = target.toAbsolutePath().getParent();
 		Files.createDirectories(dir);

@@ -112,7 +112,8 @@ public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultVal
 	 */
 	public record Limits(@DefaultValue("256") @Positive int maxBatch, @DefaultValue("1000") @Positive int maxSamples,
 			@DefaultValue("1024") @Positive int maxSampleCount, @DefaultValue("10") @Positive double maxTemperature,
-			@DefaultValue("5000") @Positive int maxIwaeK, @DefaultValue("100000") @Positive int maxDecodes) {
+			@DefaultValue("5000") @Positive int maxIwaeK, @DefaultValue("100000") @Positive int maxDecodes,
+			@DefaultValue("16MB") org.springframework.util.unit.DataSize maxRequestBody) {
 	}
 
 }

@@ -112,6 +112,35 @@ class CheckpointTests {
 			.hasMessageContaining("latentSize must lie in");
 	}
 
+	@Test
+	void entriesWithOtherNamesAreRefusedSoNoPathCanBeSmuggledIn() throws IOException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		try (ZipOutputStream zip = new ZipOutputStream(out)) {
+			zip.putNextEntry(new ZipEntry("../../etc/passwd"));
+			zip.write(1);
+			zip.closeEntry();
+		}
+		assertThatThrownBy(() -> Checkpoint.read(new ByteArrayInputStream(out.toByteArray()), "evil", 1000))
+			.hasMessage("checkpoint evil is corrupt: unexpected entry '../../etc/passwd'");
+	}
+
+	@Test
+	void aManifestThatDecompressesBeyondItsCapIsRefused() throws IOException {
+		// 64 MiB of spaces compress to ~64 KiB: a small zip bomb, stopped at the 1 MiB
+		// manifest cap
+		byte[] bomb = new byte[64 << 20];
+		java.util.Arrays.fill(bomb, (byte) ' ');
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		try (ZipOutputStream zip = new ZipOutputStream(out)) {
+			zip.putNextEntry(new ZipEntry(Checkpoint.MANIFEST));
+			zip.write(bomb);
+			zip.closeEntry();
+		}
+		assertThat(out.size()).isLessThan(1 << 20);
+		assertThatThrownBy(() -> Checkpoint.read(new ByteArrayInputStream(out.toByteArray()), "bomb", 1000))
+			.hasMessage("checkpoint bomb is corrupt: manifest.json is larger than the 1048576 bytes expected");
+	}
+
 	/** The manifest JSON exactly as {@link Checkpoint#write} stored it in m.vae. */
 	private String json(Manifest manifest) throws IOException {
 		try (var zip = new java.util.zip.ZipInputStream(Files.newInputStream(this.dir.resolve("m.vae")))) {

@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * content types, random bytes) at every endpoint over real HTTP: no 5xx, every error a
  * problem document, no hang, and a valid request is answered exactly as before.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "server.address=127.0.0.1")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "server.address=127.0.0.1", "vae.limits.max-request-body=64KB" })
 class FuzzTests {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
@@ -136,6 +137,18 @@ class FuzzTests {
 		System.out.println("fuzz: " + requests + " requests, statuses " + statuses);
 		assertThat(statuses.keySet()).allMatch((s) -> s < 500);
 		assertThat(send(client, base, "POST", "/encode", valid, "application/json").body()).isEqualTo(before);
+	}
+
+	@Test
+	void aBodyOverTheLimitIsRefusedBeforeItIsRead() throws Exception {
+		HttpClient client = HttpClient.newHttpClient();
+		String big = "{\"inputs\":[[" + "0.5,".repeat(20_000) + "0.5]]}";
+		HttpResponse<String> response = send(client, "http://127.0.0.1:" + this.port, "POST", "/encode", big,
+				"application/json");
+		assertThat(response.statusCode()).isEqualTo(413);
+		JsonNode problem = JSON.readTree(response.body());
+		assertThat(problem.get("type").asText()).isEqualTo("/problems/too-large");
+		assertThat(problem.get("detail").asText()).contains("at most 65536", "vae.limits.max-request-body");
 	}
 
 	private static HttpResponse<String> send(HttpClient client, String base, String method, String path, String body,

@@ -1,0 +1,121 @@
+package dev.vae.system;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Refuses request bodies over {@code vae.limits.max-request-body} before they are read:
+ * by the declared Content-Length with a 413 problem, and for bodies without one by
+ * failing the read once the limit is passed. Multipart uploads have their own limit
+ * ({@code vae.storage.max-upload}), as do raw checkpoint uploads.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class BodySizeLimit extends OncePerRequestFilter {
+
+	private final long limit;
+
+	private final long uploadLimit;
+
+	private final ObjectMapper json;
+
+	BodySizeLimit(VaeProperties properties, ObjectMapper json) {
+		this.limit = properties.limits().maxRequestBody().toBytes();
+		this.uploadLimit = properties.storage().maxUpload().toBytes();
+		this.json = json;
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		String type = request.getContentType();
+		boolean upload = type != null && (type.startsWith(MediaType.MULTIPART_FORM_DATA_VALUE)
+				|| type.startsWith(MediaType.APPLICATION_OCTET_STREAM_VALUE));
+		long max = upload ? this.uploadLimit : this.limit;
+		long declared = request.getContentLengthLong();
+		if (declared > max) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.PAYLOAD_TOO_LARGE,
+					"the request body has " + declared + " bytes; at most " + max + " are accepted ("
+							+ (upload ? "vae.storage.max-upload" : "vae.limits.max-request-body") + ")");
+			problem.setType(Problems.TOO_LARGE);
+			problem.setTitle("Request too large");
+			response.setStatus(HttpStatus.PAYLOAD_TOO_LARGE.value());
+			response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+			this.json.writeValue(response.getOutputStream(), problem);
+			return;
+		}
+		chain.doFilter((declared < 0) ? new Capped(request, max) : request, response);
+	}
+
+	/**
+	 * A request whose body stream fails once more than {@code max} bytes have been read.
+	 */
+	private static final class Capped extends HttpServletRequestWrapper {
+
+		private final long max;
+
+		Capped(HttpServletRequest request, long max) {
+			super(request);
+			this.max = max;
+		}
+
+		@Override
+		public ServletInputStream getInputStream() throws IOException {
+			ServletInputStream in = super.getInputStream();
+			return new ServletInputStream() {
+				private long read;
+
+				@Override
+				public int read() throws IOException {
+					int b = in.read();
+					if (b >= 0 && ++this.read > Capped.this.max) {
+						throw new IOException("request body larger than " + Capped.this.max + " bytes");
+					}
+					return b;
+				}
+
+				@Override
+				public int read(byte[] buffer, int offset, int length) throws IOException {
+					int n = in.read(buffer, offset, length);
+					if (n > 0 && (this.read += n) > Capped.this.max) {
+						throw new IOException("request body larger than " + Capped.this.max + " bytes");
+					}
+					return n;
+				}
+
+				@Override
+				public boolean isFinished() {
+					return in.isFinished();
+				}
+
+				@Override
+				public boolean isReady() {
+					return in.isReady();
+				}
+
+				@Override
+				public void setReadListener(ReadListener listener) {
+					in.setReadListener(listener);
+				}
+			};
+		}
+
+	}
+
+}
