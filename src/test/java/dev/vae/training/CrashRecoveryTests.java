@@ -119,6 +119,56 @@ class CrashRecoveryTests {
 		}
 	}
 
+	@Test
+	void aServiceKilledDuringAnUploadRestartsWithAConsistentRegistry() throws Exception {
+		int port;
+		try (ServerSocket socket = new ServerSocket(0)) {
+			port = socket.getLocalPort();
+		}
+		HttpFixture http = new HttpFixture(port);
+		Process first = start(port);
+		List<String> before;
+		try {
+			awaitHealthy(http, first);
+			before = ids(http.get("/models").body());
+			byte[] checkpoint = http.bytes("/models/default/checkpoint");
+			// an upload whose body arrives halfway and then stalls, as over a slow link
+			java.io.PipedOutputStream sender = new java.io.PipedOutputStream();
+			java.io.PipedInputStream body = new java.io.PipedInputStream(sender, 1 << 16);
+			java.net.http.HttpRequest request = java.net.http.HttpRequest
+				.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/models"))
+				.header("Content-Type", "application/octet-stream")
+				.POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> body))
+				.build();
+			var upload = java.net.http.HttpClient.newHttpClient()
+				.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+			sender.write(checkpoint, 0, checkpoint.length / 2);
+			sender.flush();
+			Thread.sleep(1000);
+			first.destroyForcibly();
+			first.waitFor(30, TimeUnit.SECONDS);
+			sender.close();
+			upload.handle((r, e) -> null).get(30, TimeUnit.SECONDS);
+		}
+		finally {
+			first.destroyForcibly();
+		}
+		Process second = start(port);
+		try {
+			awaitHealthy(http, second);
+			assertThat(ids(http.get("/models").body())).isEqualTo(before);
+			try (Stream<Path> files = Files.list(this.storage.resolve("models"))) {
+				assertThat(files.map((p) -> p.getFileName().toString())).containsExactly("default.vae");
+			}
+			assertThat(http.post("/encode", Map.of("inputs", new double[][] { new double[784] })).status())
+				.isEqualTo(200);
+		}
+		finally {
+			second.destroy();
+			second.waitFor(30, TimeUnit.SECONDS);
+		}
+	}
+
 	private static List<String> ids(JsonNode models) {
 		return java.util.stream.StreamSupport.stream(models.spliterator(), false)
 			.map((m) -> m.get("id").asText())
