@@ -1,14 +1,30 @@
 package dev.vae.inference;
 
+import dev.vae.model.Architecture;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The model's four passes over HTTP; every call takes a batch. */
+/**
+ * The model's four passes over HTTP; every call takes a batch. {@code /decode},
+ * {@code /reconstruct} and {@code /sample} answer with a PNG grid instead of JSON for
+ * {@code format=png} or {@code Accept: image/png}.
+ */
 @RestController
 @Tag(name = "Inference", description = "Encode, decode, reconstruct and sample with the served VAE")
 class InferenceController {
@@ -22,7 +38,8 @@ class InferenceController {
 	@PostMapping(path = "/encode", consumes = MediaType.APPLICATION_JSON_VALUE)
 	@Operation(summary = "Encode inputs to q(z|x)",
 			description = "Returns μ, σ and log σ² of the Gaussian posterior for each input, and optionally L reparameterised "
-					+ "draws z = μ + σ ⊙ ε from a seeded generator.")
+					+ "draws z = μ + σ ⊙ ε from a seeded generator. Images can be sent instead of vectors: see the "
+					+ "multipart and image/png variants.")
 	InferenceApi.EncodeResponse encode(@RequestBody InferenceApi.EncodeRequest request) {
 		return this.inference.encode(request);
 	}
@@ -30,23 +47,105 @@ class InferenceController {
 	@PostMapping(path = "/decode", consumes = MediaType.APPLICATION_JSON_VALUE)
 	@Operation(summary = "Decode latent vectors",
 			description = "Returns the decoder mean x̂ = sigmoid(η) for each z (probabilities for a Bernoulli decoder), and "
-					+ "optionally a draw x ~ p(x|z).")
-	InferenceApi.DecodeResponse decode(@RequestBody InferenceApi.DecodeRequest request) {
-		return this.inference.decode(request);
+					+ "optionally a draw x ~ p(x|z). As a PNG grid: one tile per z (the draws when sample is true).")
+	@ApiResponse(responseCode = "200",
+			content = {
+					@Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+							schema = @Schema(implementation = InferenceApi.DecodeResponse.class)),
+					@Content(mediaType = Images.PNG, schema = @Schema(type = "string", format = "binary")) })
+	ResponseEntity<?> decode(@RequestBody InferenceApi.DecodeRequest request,
+			@FORMAT @RequestParam(required = false) String format,
+			@COLUMNS @RequestParam(required = false) Integer columns,
+			@SCALE @RequestParam(required = false) Integer scale,
+			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
+		InferenceApi.DecodeResponse response = this.inference.decode(request);
+		if (!Images.wantsPng(format, accept)) {
+			return ResponseEntity.ok(response);
+		}
+		boolean drawn = Boolean.TRUE.equals(request.sample());
+		List<double[]> tiles = response.results().stream().map((r) -> drawn ? r.sample() : r.mean()).toList();
+		return png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
 	}
 
 	@PostMapping(path = "/reconstruct", consumes = MediaType.APPLICATION_JSON_VALUE)
 	@Operation(summary = "Reconstruct inputs",
-			description = "Encodes each input, takes z = μ (default) or z ~ q(z|x), and decodes it back to x̂.")
-	InferenceApi.ReconstructResponse reconstruct(@RequestBody InferenceApi.ReconstructRequest request) {
-		return this.inference.reconstruct(request);
+			description = "Encodes each input, takes z = μ (default) or z ~ q(z|x), and decodes it back to x̂. As a PNG: "
+					+ "with pairs=true (default) each original is followed by its reconstruction.")
+	@ApiResponse(responseCode = "200",
+			content = {
+					@Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+							schema = @Schema(implementation = InferenceApi.ReconstructResponse.class)),
+					@Content(mediaType = Images.PNG, schema = @Schema(type = "string", format = "binary")) })
+	ResponseEntity<?> reconstruct(@RequestBody InferenceApi.ReconstructRequest request,
+			@FORMAT @RequestParam(required = false) String format,
+			@COLUMNS @RequestParam(required = false) Integer columns,
+			@SCALE @RequestParam(required = false) Integer scale,
+			@Parameter(
+					description = "PNG only: originals and reconstructions side by side (default true)") @RequestParam(
+							required = false) Boolean pairs,
+			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
+		InferenceApi.ReconstructResponse response = this.inference.reconstruct(request);
+		if (!Images.wantsPng(format, accept)) {
+			return ResponseEntity.ok(response);
+		}
+		boolean side = !Boolean.FALSE.equals(pairs);
+		List<double[]> tiles = new ArrayList<>();
+		for (int i = 0; i < response.results().size(); i++) {
+			if (side) {
+				tiles.add(request.inputs()[i]);
+			}
+			tiles.add(response.results().get(i).reconstruction());
+		}
+		return png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
 	}
 
 	@PostMapping(path = "/sample", consumes = MediaType.APPLICATION_JSON_VALUE)
 	@Operation(summary = "Sample from the model",
-			description = "Draws n latent vectors z ~ N(0, T²I) from a seeded generator and decodes them.")
-	InferenceApi.SampleResponse sample(@RequestBody InferenceApi.SampleRequest request) {
-		return this.inference.sample(request);
+			description = "Draws n latent vectors z ~ N(0, T²I) from a seeded generator and decodes them. As a PNG grid: one "
+					+ "tile per draw.")
+	@ApiResponse(responseCode = "200",
+			content = {
+					@Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+							schema = @Schema(implementation = InferenceApi.SampleResponse.class)),
+					@Content(mediaType = Images.PNG, schema = @Schema(type = "string", format = "binary")) })
+	ResponseEntity<?> sample(@RequestBody InferenceApi.SampleRequest request,
+			@FORMAT @RequestParam(required = false) String format,
+			@COLUMNS @RequestParam(required = false) Integer columns,
+			@SCALE @RequestParam(required = false) Integer scale,
+			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
+		InferenceApi.SampleResponse response = this.inference.sample(request);
+		if (!Images.wantsPng(format, accept)) {
+			return ResponseEntity.ok(response);
+		}
+		boolean drawn = Boolean.TRUE.equals(request.sampleOutputs());
+		List<double[]> tiles = response.results().stream().map((r) -> drawn ? r.sample() : r.mean()).toList();
+		return png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
+	}
+
+	static ResponseEntity<byte[]> png(List<double[]> tiles, Architecture a, Integer columns, Integer scale,
+			int defaultColumns) {
+		byte[] png = Images.grid(tiles, a, Images.option(columns, "columns", defaultColumns, 64),
+				Images.option(scale, "scale", 2, 16));
+		return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(png);
+	}
+
+	/** Documentation of the shared picture parameters. */
+	@java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+	@Parameter(description = "'json' (default) or 'png'; Accept: image/png does the same")
+	@interface FORMAT {
+
+	}
+
+	@java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+	@Parameter(description = "PNG only: tiles per row (1..64, default 8)")
+	@interface COLUMNS {
+
+	}
+
+	@java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+	@Parameter(description = "PNG only: pixels per model pixel (1..16, default 2)")
+	@interface SCALE {
+
 	}
 
 }

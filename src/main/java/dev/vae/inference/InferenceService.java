@@ -127,6 +127,11 @@ class InferenceService {
 		return new InferenceApi.SampleResponse(model.id(), seed, temperature, results);
 	}
 
+	/** The architecture of the model a request addressed (the active one for null). */
+	Architecture architecture(String model) {
+		return this.models.resolve(model).architecture();
+	}
+
 	private void checkInputs(ServedModel model, double[][] inputs) {
 		Architecture a = model.architecture();
 		Vectors.check(inputs, "inputs", a.inputLength(), shape(a), this.limits.maxBatch(),

@@ -1,0 +1,135 @@
+package dev.vae.inference;
+
+import dev.vae.model.Architecture;
+import dev.vae.system.InvalidInputException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import java.io.IOException;
+import java.util.List;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+
+/**
+ * {@code /encode}, {@code /reconstruct} and {@code /loss} with images instead of vectors:
+ * multipart parts named {@code image} (one or more), or one image as the raw body. Each
+ * becomes an input vector as {@link Images} describes (luminance, transparent as black,
+ * area-averaged to the model's size, grey/255); options are query parameters.
+ */
+@RestController
+@Tag(name = "Inference", description = "Encode, decode, reconstruct and sample with the served VAE")
+class ImageInputController {
+
+	private final InferenceService inference;
+
+	private final LossService loss;
+
+	ImageInputController(InferenceService inference, LossService loss) {
+		this.inference = inference;
+		this.loss = loss;
+	}
+
+	private double[][] inputs(List<MultipartFile> parts, String model) throws IOException {
+		if (parts == null || parts.isEmpty()) {
+			throw new InvalidInputException("image", "send one or more parts named 'image'");
+		}
+		Architecture a = this.inference.architecture(model);
+		double[][] x = new double[parts.size()][];
+		for (int i = 0; i < x.length; i++) {
+			x[i] = Images.toInput(parts.get(i).getBytes(), a, "image[" + i + "]");
+		}
+		return x;
+	}
+
+	private double[][] input(byte[] body, String model) {
+		return new double[][] { Images.toInput(body, this.inference.architecture(model), "body") };
+	}
+
+	@PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+	@Operation(summary = "Encode images", description = "Multipart parts named 'image' (PNG, JPEG, GIF, BMP).")
+	InferenceApi.EncodeResponse encodeImages(@RequestPart("image") List<MultipartFile> images,
+			@RequestParam(required = false) Integer samples, @RequestParam(required = false) Long seed,
+			@RequestParam(required = false) String model) throws IOException {
+		return this.inference.encode(new InferenceApi.EncodeRequest(inputs(images, model), samples, seed, model));
+	}
+
+	@PostMapping(path = "/encode",
+			consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE, MediaType.IMAGE_GIF_VALUE,
+					"image/bmp" })
+	@Operation(summary = "Encode one image sent as the body")
+	InferenceApi.EncodeResponse encodeImage(@RequestBody byte[] image, @RequestParam(required = false) Integer samples,
+			@RequestParam(required = false) Long seed, @RequestParam(required = false) String model) {
+		return this.inference.encode(new InferenceApi.EncodeRequest(input(image, model), samples, seed, model));
+	}
+
+	@PostMapping(path = "/reconstruct", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+	@Operation(summary = "Reconstruct images",
+			description = "Multipart parts named 'image'; PNG or JSON out as for " + "the JSON variant.")
+	ResponseEntity<?> reconstructImages(@RequestPart("image") List<MultipartFile> images,
+			@RequestParam(required = false) String latent, @RequestParam(required = false) Long seed,
+			@RequestParam(required = false) String model, @RequestParam(required = false) String format,
+			@RequestParam(required = false) Integer columns, @RequestParam(required = false) Integer scale,
+			@RequestParam(required = false) Boolean pairs,
+			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) throws IOException {
+		return reconstruct(inputs(images, model), latent, seed, model, format, columns, scale, pairs, accept);
+	}
+
+	@PostMapping(path = "/reconstruct",
+			consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE, MediaType.IMAGE_GIF_VALUE,
+					"image/bmp" })
+	@Operation(summary = "Reconstruct one image sent as the body")
+	ResponseEntity<?> reconstructImage(@RequestBody byte[] image, @RequestParam(required = false) String latent,
+			@RequestParam(required = false) Long seed, @RequestParam(required = false) String model,
+			@RequestParam(required = false) String format, @RequestParam(required = false) Integer columns,
+			@RequestParam(required = false) Integer scale, @RequestParam(required = false) Boolean pairs,
+			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
+		return reconstruct(input(image, model), latent, seed, model, format, columns, scale, pairs, accept);
+	}
+
+	private ResponseEntity<?> reconstruct(double[][] x, String latent, Long seed, String model, String format,
+			Integer columns, Integer scale, Boolean pairs, String accept) {
+		InferenceApi.ReconstructRequest request = new InferenceApi.ReconstructRequest(x, latent, seed, model);
+		InferenceApi.ReconstructResponse response = this.inference.reconstruct(request);
+		if (!Images.wantsPng(format, accept)) {
+			return ResponseEntity.ok(response);
+		}
+		List<double[]> tiles = new java.util.ArrayList<>();
+		for (int i = 0; i < x.length; i++) {
+			if (!Boolean.FALSE.equals(pairs)) {
+				tiles.add(x[i]);
+			}
+			tiles.add(response.results().get(i).reconstruction());
+		}
+		return InferenceController.png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
+	}
+
+	@PostMapping(path = "/loss", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+	@Operation(summary = "Per-input ELBO breakdown of images", description = "Multipart parts named 'image'.")
+	LossApi.LossResponse lossOfImages(@RequestPart("image") List<MultipartFile> images,
+			@RequestParam(required = false) Integer samples,
+			@RequestParam(name = "iwae_k", required = false) Integer iwaeK, @RequestParam(required = false) Long seed,
+			@RequestParam(required = false) Double sigma, @RequestParam(required = false) String model)
+			throws IOException {
+		return this.loss.loss(new LossApi.LossRequest(inputs(images, model), samples, iwaeK, seed, sigma, null, model));
+	}
+
+	@PostMapping(path = "/loss",
+			consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE, MediaType.IMAGE_GIF_VALUE,
+					"image/bmp" })
+	@Operation(summary = "Per-input ELBO breakdown of one image sent as the body")
+	LossApi.LossResponse lossOfImage(@RequestBody byte[] image, @RequestParam(required = false) Integer samples,
+			@RequestParam(name = "iwae_k", required = false) Integer iwaeK, @RequestParam(required = false) Long seed,
+			@RequestParam(required = false) Double sigma, @RequestParam(required = false) String model) {
+		return this.loss.loss(new LossApi.LossRequest(input(image, model), samples, iwaeK, seed, sigma, null, model));
+	}
+
+}
