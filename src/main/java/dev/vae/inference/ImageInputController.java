@@ -3,7 +3,6 @@ package dev.vae.inference;
 import dev.vae.model.Architecture;
 import dev.vae.system.InvalidInputException;
 import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.io.IOException;
 import java.util.List;
@@ -26,7 +25,6 @@ import org.springframework.web.multipart.MultipartFile;
  * area-averaged to the model's size, grey/255); options are query parameters.
  */
 @RestController
-@Tag(name = "Inference", description = "Encode, decode, reconstruct and sample with the served VAE")
 class ImageInputController {
 
 	private final InferenceService inference;
@@ -55,7 +53,8 @@ class ImageInputController {
 	}
 
 	@PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-	@Operation(summary = "Encode images", description = "Multipart parts named 'image' (PNG, JPEG, GIF, BMP).")
+	@Operation(tags = "Inference", summary = "Encode images",
+			description = "Multipart parts named 'image' (PNG, JPEG, GIF, BMP).")
 	InferenceApi.EncodeResponse encodeImages(@RequestPart("image") List<MultipartFile> images,
 			@RequestParam(required = false) Integer samples, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) String model) throws IOException {
@@ -65,14 +64,14 @@ class ImageInputController {
 	@PostMapping(path = "/encode",
 			consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE, MediaType.IMAGE_GIF_VALUE,
 					"image/bmp" })
-	@Operation(summary = "Encode one image sent as the body")
+	@Operation(tags = "Inference", summary = "Encode one image sent as the body")
 	InferenceApi.EncodeResponse encodeImage(@RequestBody byte[] image, @RequestParam(required = false) Integer samples,
 			@RequestParam(required = false) Long seed, @RequestParam(required = false) String model) {
 		return this.inference.encode(new InferenceApi.EncodeRequest(input(image, model), samples, seed, model));
 	}
 
 	@PostMapping(path = "/reconstruct", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-	@Operation(summary = "Reconstruct images",
+	@Operation(tags = "Inference", summary = "Reconstruct images",
 			description = "Multipart parts named 'image'; PNG or JSON out as for " + "the JSON variant.")
 	ResponseEntity<?> reconstructImages(@RequestPart("image") List<MultipartFile> images,
 			@RequestParam(required = false) String latent, @RequestParam(required = false) Long seed,
@@ -86,7 +85,7 @@ class ImageInputController {
 	@PostMapping(path = "/reconstruct",
 			consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE, MediaType.IMAGE_GIF_VALUE,
 					"image/bmp" })
-	@Operation(summary = "Reconstruct one image sent as the body")
+	@Operation(tags = "Inference", summary = "Reconstruct one image sent as the body")
 	ResponseEntity<?> reconstructImage(@RequestBody byte[] image, @RequestParam(required = false) String latent,
 			@RequestParam(required = false) Long seed, @RequestParam(required = false) String model,
 			@RequestParam(required = false) String format, @RequestParam(required = false) Integer columns,
@@ -113,7 +112,8 @@ class ImageInputController {
 	}
 
 	@PostMapping(path = "/loss", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-	@Operation(summary = "Per-input ELBO breakdown of images", description = "Multipart parts named 'image'.")
+	@Operation(tags = "Loss", summary = "Per-input ELBO breakdown of images",
+			description = "Multipart parts named 'image'.")
 	LossApi.LossResponse lossOfImages(@RequestPart("image") List<MultipartFile> images,
 			@RequestParam(required = false) Integer samples,
 			@RequestParam(name = "iwae_k", required = false) Integer iwaeK, @RequestParam(required = false) Long seed,
@@ -125,7 +125,7 @@ class ImageInputController {
 	@PostMapping(path = "/loss",
 			consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE, MediaType.IMAGE_GIF_VALUE,
 					"image/bmp" })
-	@Operation(summary = "Per-input ELBO breakdown of one image sent as the body")
+	@Operation(tags = "Loss", summary = "Per-input ELBO breakdown of one image sent as the body")
 	LossApi.LossResponse lossOfImage(@RequestBody byte[] image, @RequestParam(required = false) Integer samples,
 			@RequestParam(name = "iwae_k", required = false) Integer iwaeK, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) Double sigma, @RequestParam(required = false) String model) {
