@@ -33,6 +33,8 @@ class Batching {
 
 	private final DistributionSummary decodeRows;
 
+	private final io.micrometer.core.instrument.Timer waits;
+
 	private final Map<VaeNetwork, Passes> batched = new WeakHashMap<>();
 
 	Batching(VaeProperties properties, MeterRegistry meters) {
@@ -47,10 +49,17 @@ class Batching {
 			.description("rows per batched forward pass")
 			.tag("pass", "encode")
 			.register(meters);
+		this.waits = io.micrometer.core.instrument.Timer.builder("vae.batch.wait")
+			.description("time a request waits for its batched pass")
+			.register(meters);
 		this.decodeRows = DistributionSummary.builder("vae.batch.rows")
 			.description("rows per batched forward pass")
 			.tag("pass", "decode")
 			.register(meters);
+	}
+
+	private void recordWait(long nanos) {
+		this.waits.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
 	}
 
 	@PreDestroy
@@ -81,9 +90,9 @@ class Batching {
 				System.arraycopy(q.logvar()[i], 0, joined[i], k, k);
 			}
 			return joined;
-		}, this.executor, this.settings.maxBatch(), wait, this.encodeRows::record);
+		}, this.executor, this.settings.maxBatch(), wait, this.encodeRows::record, this::recordWait);
 		MicroBatcher decoder = new MicroBatcher(network::decodeLogits, this.executor, this.settings.maxBatch(), wait,
-				this.decodeRows::record);
+				this.decodeRows::record, this::recordWait);
 		return new Passes() {
 			@Override
 			public Encoding encode(double[][] inputs) {

@@ -7,6 +7,7 @@ import dev.vae.model.Reconstruction;
 import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
+import dev.vae.system.RequestLog;
 import dev.vae.system.VaeProperties;
 
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ class InferenceService {
 
 	InferenceApi.EncodeResponse encode(InferenceApi.EncodeRequest request) {
 		ServedModel model = this.models.resolve(request.model());
+		RequestLog.model(model.id());
 		checkInputs(model, request.inputs());
 		int samples = Vectors.count(request.samples(), "samples", 0, this.limits.maxSamples(),
 				"vae.limits.max-samples");
@@ -62,6 +64,7 @@ class InferenceService {
 
 	InferenceApi.DecodeResponse decode(InferenceApi.DecodeRequest request) {
 		ServedModel model = this.models.resolve(request.model());
+		RequestLog.model(model.id());
 		checkLatents(model, request.z(), "z");
 		boolean sample = Boolean.TRUE.equals(request.sample());
 		Long seed = sample ? Vectors.seedOrFresh(request.seed()) : null;
@@ -76,6 +79,7 @@ class InferenceService {
 
 	InferenceApi.ReconstructResponse reconstruct(InferenceApi.ReconstructRequest request) {
 		ServedModel model = this.models.resolve(request.model());
+		RequestLog.model(model.id());
 		checkInputs(model, request.inputs());
 		boolean sampled = "sample".equals(request.latent());
 		if (request.latent() != null && !sampled && !"mean".equals(request.latent())) {
@@ -101,6 +105,7 @@ class InferenceService {
 
 	InferenceApi.SampleResponse sample(InferenceApi.SampleRequest request) {
 		ServedModel model = this.models.resolve(request.model());
+		RequestLog.model(model.id());
 		int n = Vectors.count(request.n(), "n", 1, this.limits.maxSampleCount(), "vae.limits.max-sample-count");
 		double temperature = (request.temperature() == null) ? 1.0 : request.temperature();
 		if (!(temperature > 0) || temperature > this.limits.maxTemperature()) {

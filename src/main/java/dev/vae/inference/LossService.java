@@ -7,6 +7,7 @@ import dev.vae.model.Reconstruction;
 import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
+import dev.vae.system.RequestLog;
 import dev.vae.system.TooLargeException;
 import dev.vae.system.VaeProperties;
 
@@ -39,6 +40,7 @@ class LossService {
 
 	LossApi.LossResponse loss(LossApi.LossRequest request) {
 		ServedModel model = this.models.resolve(request.model());
+		RequestLog.model(model.id());
 		Architecture a = model.architecture();
 		String terms = (request.terms() == null) ? "all" : request.terms();
 		if (!terms.equals("all") && !terms.equals("gaussian")) {

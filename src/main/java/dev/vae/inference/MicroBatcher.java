@@ -36,11 +36,24 @@ final class MicroBatcher {
 
 	private final AtomicBoolean draining = new AtomicBoolean();
 
-	private record Pending(double[][] rows, CompletableFuture<double[][]> result) {
+	private record Pending(double[][] rows, CompletableFuture<double[][]> result, long queuedAt) {
 	}
+
+	private final java.util.function.LongConsumer waits;
 
 	MicroBatcher(UnaryOperator<double[][]> pass, Executor executor, int maxBatch, long maxWaitNanos,
 			IntConsumer batchSizes) {
+		this(pass, executor, maxBatch, maxWaitNanos, batchSizes, (nanos) -> {
+		});
+	}
+
+	/**
+	 * @param waits receives each request's time in the queue, in nanoseconds, when its
+	 * pass starts
+	 */
+	MicroBatcher(UnaryOperator<double[][]> pass, Executor executor, int maxBatch, long maxWaitNanos,
+			IntConsumer batchSizes, java.util.function.LongConsumer waits) {
+		this.waits = waits;
 		this.pass = pass;
 		this.executor = executor;
 		this.maxBatch = maxBatch;
@@ -53,7 +66,7 @@ final class MicroBatcher {
 	 * waiting.
 	 */
 	double[][] apply(double[][] rows) {
-		Pending pending = new Pending(rows, new CompletableFuture<>());
+		Pending pending = new Pending(rows, new CompletableFuture<>(), System.nanoTime());
 		this.queue.add(pending);
 		schedule();
 		try {
@@ -114,6 +127,8 @@ final class MicroBatcher {
 
 	private void run(List<Pending> batch) {
 		try {
+			long now = System.nanoTime();
+			batch.forEach((p) -> this.waits.accept(now - p.queuedAt()));
 			int total = batch.stream().mapToInt((p) -> p.rows().length).sum();
 			double[][] input = new double[total][];
 			int at = 0;

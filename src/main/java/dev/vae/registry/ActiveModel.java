@@ -23,6 +23,11 @@ public class ActiveModel {
 		return model;
 	}
 
+	/** Whether a model is being served. */
+	public boolean isLoaded() {
+		return this.current.get() != null;
+	}
+
 	/** Serves {@code next} from now on; returns the model it replaced. */
 	public ServedModel swap(ServedModel next) {
 		return this.current.getAndSet(next);

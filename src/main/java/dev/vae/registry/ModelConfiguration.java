@@ -37,16 +37,31 @@ class ModelConfiguration {
 		return new ActiveModel(null);
 	}
 
+	/**
+	 * Readiness: UP once a model is loaded and warmed up (part of the readiness probe
+	 * group).
+	 */
+	@Bean
+	org.springframework.boot.actuate.health.HealthIndicator modelHealthIndicator(ActiveModel activeModel) {
+		return () -> activeModel.isLoaded()
+				? org.springframework.boot.actuate.health.Health.up()
+					.withDetail("model", activeModel.get().id())
+					.build()
+				: org.springframework.boot.actuate.health.Health.outOfService()
+					.withDetail("model", "none loaded")
+					.build();
+	}
+
 	@Bean
 	ModelRegistry modelRegistry(ModelRepository repository, ActiveModel activeModel, VaeProperties properties,
-			ResourceLoader resources) {
+			ResourceLoader resources, io.micrometer.core.instrument.MeterRegistry meters) {
 		NativeThreads.configure(properties.nativeThreads());
 		String location = properties.model().checkpoint();
 		long started = System.nanoTime();
 		byte[] bytes = read(location, resources);
 		Checkpoint.Loaded loaded = Checkpoint.read(new ByteArrayInputStream(bytes), location,
 				properties.model().maxParameters());
-		ModelRegistry registry = new ModelRegistry(repository, activeModel, properties);
+		ModelRegistry registry = new ModelRegistry(repository, activeModel, properties, meters);
 		try {
 			int leftovers = 0;
 			for (String dir : new String[] { "models", "datasets" }) {

@@ -55,7 +55,13 @@ public class ModelRegistry implements ModelResolver {
 		}
 	};
 
-	ModelRegistry(ModelRepository repository, ActiveModel activeModel, VaeProperties properties) {
+	private final io.micrometer.core.instrument.Timer loads;
+
+	ModelRegistry(ModelRepository repository, ActiveModel activeModel, VaeProperties properties,
+			io.micrometer.core.instrument.MeterRegistry meters) {
+		this.loads = io.micrometer.core.instrument.Timer.builder("vae.model.load")
+			.description("time to read, check and warm up a model")
+			.register(meters);
 		this.repository = repository;
 		this.activeModel = activeModel;
 		this.properties = properties;
@@ -121,9 +127,11 @@ public class ModelRegistry implements ModelResolver {
 		if (cached != null) {
 			return cached;
 		}
+		long started = System.nanoTime();
 		Checkpoint.Loaded loaded = Checkpoint.read(file(id), this.properties.model().maxParameters());
 		ServedModel model = new ServedModel(id, loaded.manifest(), loaded.network());
 		Warmup.run(model);
+		this.loads.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
 		this.cache.put(id, model);
 		return model;
 	}

@@ -51,8 +51,11 @@ final class JobRunner {
 
 	private final Map<String, Live> live = new ConcurrentHashMap<>();
 
+	private final io.micrometer.core.instrument.MeterRegistry meters;
+
 	JobRunner(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events, Path dir,
-			Function<String, JobView> views) {
+			Function<String, JobView> views, io.micrometer.core.instrument.MeterRegistry meters) {
+		this.meters = meters;
 		this.repository = repository;
 		this.datasets = datasets;
 		this.registry = registry;
@@ -75,6 +78,8 @@ final class JobRunner {
 		volatile long totalSteps;
 
 		volatile boolean cancelled;
+
+		volatile double loss = Double.NaN;
 
 		long lastPublished;
 
@@ -114,6 +119,15 @@ final class JobRunner {
 		}
 		Live state = new Live(spec.epochs());
 		this.live.put(id, state);
+		var progressGauge = io.micrometer.core.instrument.Gauge
+			.builder("vae.job.progress", state, (s) -> s.progress().fraction())
+			.description("fraction of a running job's minibatches done")
+			.tag("job", id)
+			.register(this.meters);
+		var lossGauge = io.micrometer.core.instrument.Gauge.builder("vae.job.loss", state, (s) -> s.loss)
+			.description("a running job's last training -ELBO per example")
+			.tag("job", id)
+			.register(this.meters);
 		this.events.publish(id, "status", this.views.apply(id));
 		Path jobDir = this.dir.resolve(id);
 		try {
@@ -132,6 +146,8 @@ final class JobRunner {
 		}
 		finally {
 			this.live.remove(id);
+			this.meters.remove(progressGauge);
+			this.meters.remove(lossGauge);
 			deleteQuietly(jobDir);
 		}
 	}
@@ -162,6 +178,7 @@ final class JobRunner {
 
 			@Override
 			public void onEpoch(Trainer.EpochMetrics metrics) {
+				state.loss = metrics.trainNegElbo();
 				JobRunner.this.repository.insertEpoch(id, metrics);
 				try {
 					Checkpoint.write(checkpoint,

@@ -61,14 +61,20 @@ public class JobService implements DatasetUsage {
 	private final Map<String, Runnable> queued = new ConcurrentHashMap<>();
 
 	JobService(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events,
-			ObjectMapper json, VaeProperties properties) {
+			ObjectMapper json, VaeProperties properties, io.micrometer.core.instrument.MeterRegistry meters) {
 		this.repository = repository;
 		this.datasets = datasets;
 		this.events = events;
 		this.json = json;
 		this.settings = properties.jobs();
 		this.runner = new JobRunner(repository, datasets, registry, events, properties.storage().dir().resolve("jobs"),
-				this::view);
+				this::view, meters);
+		for (JobStatus status : JobStatus.values()) {
+			io.micrometer.core.instrument.Gauge.builder("vae.jobs", () -> repository.count(status))
+				.description("training jobs by state")
+				.tag("status", status.name())
+				.register(meters);
+		}
 		AtomicInteger threads = new AtomicInteger();
 		this.executor = new ThreadPoolExecutor(this.settings.concurrency(), this.settings.concurrency(), 0,
 				TimeUnit.SECONDS, new ArrayBlockingQueue<>(this.settings.queueLength()),

@@ -1,0 +1,266 @@
+package dev.vae.serving;
+
+import dev.vae.model.Architecture;
+import dev.vae.model.Encoding;
+import dev.vae.model.Evaluation;
+import dev.vae.model.Reconstruction;
+import dev.vae.registry.ActiveModel;
+import dev.vae.registry.ModelRegistry;
+import dev.vae.registry.ServedModel;
+import dev.vae.system.NotFoundException;
+import dev.vae.system.VaeProperties;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The Open Inference Protocol (KServe V2) REST endpoints. The model name {@value #NAME}
+ * means the active model and its versions are the registry's model ids; a registry id is
+ * accepted as a name too. One input tensor {@code x} (any name is accepted) of shape [B,
+ * D], FP32 or FP64, row-major {@code data}; outputs chosen among
+ * {@code mu, logvar, sigma, z, reconstruction, bce, kl} (default {@code mu} and
+ * {@code logvar}).
+ */
+@RestController
+@Tag(name = "Open Inference Protocol (KServe V2)")
+class V2Controller {
+
+	static final String NAME = "vae";
+
+	private static final List<String> OUTPUTS = List.of("mu", "logvar", "sigma", "z", "reconstruction", "bce", "kl");
+
+	private final ModelRegistry registry;
+
+	private final ActiveModel activeModel;
+
+	private final int maxBatch;
+
+	V2Controller(ModelRegistry registry, ActiveModel activeModel, VaeProperties properties) {
+		this.registry = registry;
+		this.activeModel = activeModel;
+		this.maxBatch = properties.limits().maxBatch();
+	}
+
+	@GetMapping("/v2")
+	@Operation(summary = "Server metadata")
+	V2Api.ServerMetadata server() {
+		return new V2Api.ServerMetadata("vae-service", "0.1", List.of());
+	}
+
+	@GetMapping("/v2/health/live")
+	@Operation(summary = "Server liveness")
+	V2Api.Live live() {
+		return new V2Api.Live(true);
+	}
+
+	@GetMapping("/v2/health/ready")
+	@Operation(summary = "Server readiness: ready once a model is loaded and warmed up")
+	ResponseEntity<V2Api.Ready> ready() {
+		boolean ready = this.activeModel.isLoaded();
+		return ResponseEntity.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+			.body(new V2Api.Ready(ready));
+	}
+
+	@GetMapping({ "/v2/models/{name}", "/v2/models/{name}/versions/{version}" })
+	@Operation(summary = "Model metadata: inputs and outputs with names, datatypes and shapes")
+	V2Api.ModelMetadata metadata(@PathVariable String name, @PathVariable(required = false) String version) {
+		ServedModel model = resolve(name, version);
+		Architecture a = model.architecture();
+		long k = a.latentSize();
+		long d = a.inputLength();
+		List<String> versions = NAME.equals(name) ? this.registry.list().stream().map((r) -> r.id()).toList()
+				: List.of(model.id());
+		return new V2Api.ModelMetadata(name, versions, "deeplearning4j-nd4j",
+				List.of(new V2Api.TensorMetadata("x", "FP32", List.of(-1L, d))),
+				List.of(tensor("mu", k), tensor("logvar", k), tensor("sigma", k), tensor("z", k),
+						tensor("reconstruction", d), new V2Api.TensorMetadata("bce", "FP64", List.of(-1L)),
+						new V2Api.TensorMetadata("kl", "FP64", List.of(-1L))));
+	}
+
+	@GetMapping({ "/v2/models/{name}/ready", "/v2/models/{name}/versions/{version}/ready" })
+	@Operation(summary = "Model readiness")
+	V2Api.ModelReady modelReady(@PathVariable String name, @PathVariable(required = false) String version) {
+		resolve(name, version);
+		return new V2Api.ModelReady(name, true);
+	}
+
+	@PostMapping(path = { "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer" },
+			consumes = MediaType.APPLICATION_JSON_VALUE)
+	@Operation(summary = "Inference with the protocol's tensor JSON")
+	V2Api.InferenceResponse infer(@PathVariable String name, @PathVariable(required = false) String version,
+			@RequestBody V2Api.InferenceRequest request) {
+		ServedModel model = resolve(name, version);
+		dev.vae.system.RequestLog.model(model.id());
+		Architecture a = model.architecture();
+		double[][] x = input(request, a);
+		List<String> wanted = wanted(request);
+		Encoding q = model.network().encode(x);
+		Map<String, double[][]> values = new LinkedHashMap<>();
+		values.put("mu", q.mu());
+		values.put("logvar", q.logvar());
+		values.put("sigma", q.sigma());
+		if (wanted.contains("z")) {
+			long seed = seed(request);
+			SplittableRandom random = new SplittableRandom(seed);
+			double[][] z = new double[x.length][];
+			for (int i = 0; i < x.length; i++) {
+				z[i] = q.reparameterise(i, Evaluation.gaussian(random, a.latentSize()));
+			}
+			values.put("z", z);
+		}
+		if (wanted.contains("reconstruction") || wanted.contains("bce")) {
+			double[][] eta = model.network().decodeLogits(q.mu());
+			double[][] mean = new double[x.length][];
+			double[][] bce = new double[x.length][1];
+			for (int i = 0; i < x.length; i++) {
+				mean[i] = new double[eta[i].length];
+				for (int j = 0; j < eta[i].length; j++) {
+					mean[i][j] = Reconstruction.mean(eta[i][j]);
+					bce[i][0] += Reconstruction.bce(x[i][j], eta[i][j]);
+				}
+			}
+			values.put("reconstruction", mean);
+			values.put("bce", bce);
+		}
+		double[][] kl = new double[x.length][1];
+		for (int i = 0; i < x.length; i++) {
+			kl[i][0] = Evaluation.kl(q.mu()[i], q.logvar()[i]);
+		}
+		values.put("kl", kl);
+		List<V2Api.ResponseOutput> outputs = new ArrayList<>();
+		for (String output : wanted) {
+			double[][] v = values.get(output);
+			boolean scalar = output.equals("bce") || output.equals("kl");
+			List<Long> shape = scalar ? List.of((long) v.length) : List.of((long) v.length, (long) v[0].length);
+			outputs.add(new V2Api.ResponseOutput(output, shape, scalar ? "FP64" : "FP32", flatten(v)));
+		}
+		return new V2Api.InferenceResponse(name, model.id(), request.id(), outputs);
+	}
+
+	private ServedModel resolve(String name, String version) {
+		try {
+			if (NAME.equals(name)) {
+				return this.registry.resolve(version);
+			}
+			if (version != null && !version.equals(name)) {
+				throw new V2Exception(HttpStatus.NOT_FOUND, "model '" + name + "' has only version '" + name + "'");
+			}
+			return this.registry.resolve(name);
+		}
+		catch (NotFoundException ex) {
+			throw new V2Exception(HttpStatus.NOT_FOUND,
+					"unknown model '" + name + "'" + ((version != null) ? " version '" + version + "'" : ""));
+		}
+	}
+
+	private double[][] input(V2Api.InferenceRequest request, Architecture a) {
+		if (request == null || request.inputs() == null || request.inputs().size() != 1) {
+			throw bad("exactly one input tensor is expected, of shape [batch, " + a.inputLength() + "]");
+		}
+		V2Api.RequestInput in = request.inputs().get(0);
+		if (in.datatype() == null || !(in.datatype().equals("FP32") || in.datatype().equals("FP64"))) {
+			throw bad("input '" + in.name() + "' has datatype " + in.datatype() + "; FP32 or FP64 is expected");
+		}
+		List<Long> shape = in.shape();
+		if (shape == null || shape.size() != 2 || shape.get(1) != a.inputLength() || shape.get(0) < 1
+				|| shape.get(0) > this.maxBatch) {
+			throw bad("input '" + in.name() + "' has shape " + shape + "; [batch, " + a.inputLength()
+					+ "] with batch in 1.." + this.maxBatch + " is expected");
+		}
+		int rows = shape.get(0).intValue();
+		int d = a.inputLength();
+		List<Object> data = flat(in.data());
+		if (data.size() != (long) rows * d) {
+			throw bad("input '" + in.name() + "' holds " + data.size() + " values; its shape " + shape + " needs "
+					+ (long) rows * d);
+		}
+		double[][] x = new double[rows][d];
+		for (int i = 0; i < data.size(); i++) {
+			if (!(data.get(i) instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+				throw bad("input '" + in.name() + "' value " + i + " is not a finite number");
+			}
+			double v = n.doubleValue();
+			if (a.likelihood().requiresUnitInterval() && (v < 0 || v > 1)) {
+				throw bad("input '" + in.name() + "' value " + i + " is " + v + "; values must lie in [0, 1]");
+			}
+			x[i / d][i % d] = v;
+		}
+		return x;
+	}
+
+	/** The protocol allows nested arrays as well as flat row-major data. */
+	private static List<Object> flat(List<Object> data) {
+		if (data == null) {
+			throw bad("the input has no data");
+		}
+		List<Object> out = new ArrayList<>();
+		for (Object o : data) {
+			if (o instanceof List<?> nested) {
+				@SuppressWarnings("unchecked")
+				List<Object> inner = (List<Object>) nested;
+				out.addAll(flat(inner));
+			}
+			else {
+				out.add(o);
+			}
+		}
+		return out;
+	}
+
+	private static List<String> wanted(V2Api.InferenceRequest request) {
+		if (request.outputs() == null || request.outputs().isEmpty()) {
+			return List.of("mu", "logvar");
+		}
+		List<String> names = new ArrayList<>();
+		for (V2Api.RequestOutput o : request.outputs()) {
+			if (o == null || !OUTPUTS.contains(o.name())) {
+				throw bad("unknown output '" + ((o == null) ? null : o.name()) + "'; outputs are " + OUTPUTS);
+			}
+			names.add(o.name());
+		}
+		return names;
+	}
+
+	private static long seed(V2Api.InferenceRequest request) {
+		Object seed = (request.parameters() != null) ? request.parameters().get("seed") : null;
+		if (seed == null) {
+			return java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 53);
+		}
+		if (!(seed instanceof Number n)) {
+			throw bad("parameter 'seed' must be a number");
+		}
+		return n.longValue();
+	}
+
+	private static V2Api.TensorMetadata tensor(String name, long width) {
+		return new V2Api.TensorMetadata(name, "FP32", List.of(-1L, width));
+	}
+
+	private static double[] flatten(double[][] v) {
+		int k = v[0].length;
+		double[] flat = new double[v.length * k];
+		for (int i = 0; i < v.length; i++) {
+			System.arraycopy(v[i], 0, flat, i * k, k);
+		}
+		return flat;
+	}
+
+	private static V2Exception bad(String message) {
+		return new V2Exception(HttpStatus.BAD_REQUEST, message);
+	}
+
+}

@@ -1,0 +1,47 @@
+package dev.vae.serving;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/**
+ * Errors of the V2 endpoints in the protocol's form, {"error": "..."}, instead of problem
+ * documents.
+ */
+@RestControllerAdvice(assignableTypes = V2Controller.class)
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class V2Errors {
+
+	@ExceptionHandler(V2Exception.class)
+	ResponseEntity<V2Api.Error> protocol(V2Exception ex) {
+		return ResponseEntity.status(ex.status()).body(new V2Api.Error(ex.getMessage()));
+	}
+
+	@ExceptionHandler(HttpMessageNotReadableException.class)
+	ResponseEntity<V2Api.Error> unreadable(HttpMessageNotReadableException ex) {
+		return ResponseEntity.badRequest()
+			.body(new V2Api.Error("the request body is not a valid inference request (JSON with 'inputs')"));
+	}
+
+	@ExceptionHandler(dev.vae.model.CheckpointException.class)
+	ResponseEntity<V2Api.Error> checkpoint(dev.vae.model.CheckpointException ex) {
+		return ResponseEntity.status(HttpStatus.UNPROCESSABLE_ENTITY).body(new V2Api.Error(ex.getMessage()));
+	}
+
+	@ExceptionHandler(dev.vae.registry.NoModelLoadedException.class)
+	ResponseEntity<V2Api.Error> noModel(dev.vae.registry.NoModelLoadedException ex) {
+		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(new V2Api.Error(ex.getMessage()));
+	}
+
+	@ExceptionHandler(Exception.class)
+	ResponseEntity<V2Api.Error> unexpected(Exception ex) {
+		org.slf4j.LoggerFactory.getLogger(V2Errors.class).error("Unexpected failure", ex);
+		return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR)
+			.body(new V2Api.Error("the service failed unexpectedly; the failure has been logged"));
+	}
+
+}
