@@ -101,13 +101,7 @@ class ImageInputController {
 		if (!Images.wantsPng(format, accept)) {
 			return ResponseEntity.ok(response);
 		}
-		List<double[]> tiles = new java.util.ArrayList<>();
-		for (int i = 0; i < x.length; i++) {
-			if (!Boolean.FALSE.equals(pairs)) {
-				tiles.add(x[i]);
-			}
-			tiles.add(response.results().get(i).reconstruction());
-		}
+		List<double[]> tiles = InferenceController.reconstructionTiles(x, response, pairs);
 		return InferenceController.png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
 	}
 

@@ -88,14 +88,7 @@ class InferenceController {
 		if (!Images.wantsPng(format, accept)) {
 			return ResponseEntity.ok(response);
 		}
-		boolean side = !Boolean.FALSE.equals(pairs);
-		List<double[]> tiles = new ArrayList<>();
-		for (int i = 0; i < response.results().size(); i++) {
-			if (side) {
-				tiles.add(request.inputs()[i]);
-			}
-			tiles.add(response.results().get(i).reconstruction());
-		}
+		List<double[]> tiles = reconstructionTiles(request.inputs(), response, pairs);
 		return png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
 	}
 
@@ -120,6 +113,19 @@ class InferenceController {
 		boolean drawn = Boolean.TRUE.equals(request.sampleOutputs());
 		List<double[]> tiles = response.results().stream().map((r) -> drawn ? r.sample() : r.mean()).toList();
 		return png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
+	}
+
+	/** Each reconstruction, preceded by its original unless {@code pairs} is false. */
+	static List<double[]> reconstructionTiles(double[][] inputs, InferenceApi.ReconstructResponse response,
+			Boolean pairs) {
+		List<double[]> tiles = new ArrayList<>();
+		for (int i = 0; i < response.results().size(); i++) {
+			if (!Boolean.FALSE.equals(pairs)) {
+				tiles.add(inputs[i]);
+			}
+			tiles.add(response.results().get(i).reconstruction());
+		}
+		return tiles;
 	}
 
 	static ResponseEntity<byte[]> png(List<double[]> tiles, Architecture a, Integer columns, Integer scale,
