@@ -24,9 +24,4 @@ public final class NativeThreads {
 		Nd4j.factory().blas().setMaxThreads(threads);
 	}
 
-	/** The current OpenBLAS thread count. */
-	public static int blasThreads() {
-		return Nd4j.factory().blas().getMaxThreads();
-	}
-
 }

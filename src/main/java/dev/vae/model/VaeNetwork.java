@@ -101,11 +101,6 @@ public final class VaeNetwork implements Passes {
 		return new VaeNetwork(architecture, Nd4j.createFromArray(parameters.clone()));
 	}
 
-	/** A deep copy: the trainer's own instance, or a snapshot of one. */
-	public VaeNetwork copy() {
-		return new VaeNetwork(this.architecture, this.params.dup());
-	}
-
 	public Architecture architecture() {
 		return this.architecture;
 	}

@@ -40,6 +40,12 @@ class CrashRecoveryTests {
 		return builder.start();
 	}
 
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
 	private static void awaitHealthy(HttpFixture http, Process process) throws InterruptedException {
 		for (int i = 0; i < 600; i++) {
 			if (!process.isAlive()) {
@@ -60,10 +66,7 @@ class CrashRecoveryTests {
 
 	@Test
 	void aKilledTrainingJobIsMarkedFailedAndNothingStoredIsLost() throws Exception {
-		int port;
-		try (ServerSocket socket = new ServerSocket(0)) {
-			port = socket.getLocalPort();
-		}
+		int port = freePort();
 		HttpFixture http = new HttpFixture(port);
 		Process first = start(port);
 		String job;
@@ -121,10 +124,7 @@ class CrashRecoveryTests {
 
 	@Test
 	void aServiceKilledDuringAnUploadRestartsWithAConsistentRegistry() throws Exception {
-		int port;
-		try (ServerSocket socket = new ServerSocket(0)) {
-			port = socket.getLocalPort();
-		}
+		int port = freePort();
 		HttpFixture http = new HttpFixture(port);
 		Process first = start(port);
 		List<String> before;
