@@ -21,12 +21,29 @@ public final class Csv {
 	}
 
 	/**
+	 * The longest line read: a row has at most
+	 * {@link dev.vae.model.Architecture#MAX_WIDTH} values, and no number needs more than
+	 * 30 characters.
+	 */
+	static final int MAX_LINE = 30 * dev.vae.model.Architecture.MAX_WIDTH;
+
+	/**
+	 * Reads a CSV into memory.
 	 * @param shape height, width, channels; null for one row of the CSV's width
 	 * @param maxValues the most values accepted
 	 */
 	public static Dataset read(InputStream in, String source, List<Integer> shape, long maxValues) throws IOException {
-		BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-		FloatBuffer values = new FloatBuffer();
+		try (ValueSink.Memory values = ValueSink.inMemory()) {
+			Idx.Images read = read(in, source, shape, maxValues, values);
+			return new Dataset(read.description(), read.shape(),
+					new Examples(values.floats(), read.count(), read.length()), null);
+		}
+	}
+
+	/** Streams a CSV's values into {@code values}; memory stays one line. */
+	static Idx.Images read(InputStream in, String source, List<Integer> shape, long maxValues, ValueSink values)
+			throws IOException {
+		Lines reader = new Lines(new InputStreamReader(in, StandardCharsets.UTF_8), source);
 		int width = -1;
 		int rows = 0;
 		int lineNumber = 0;
@@ -65,18 +82,15 @@ public final class Csv {
 							+ " is outside [0, 1] and 0..255");
 				}
 				max = Math.max(max, v);
-				values.add(v);
+				values.putFloat(v);
 			}
 			rows++;
 		}
 		if (rows == 0) {
 			throw new DatasetFormatException(source + " holds no rows of numbers");
 		}
-		float[] data = values.toArray();
 		if (max > 1) {
-			for (int i = 0; i < data.length; i++) {
-				data[i] /= 255f;
-			}
+			values.divide(255f);
 		}
 		List<Integer> actual = (shape != null) ? shape : List.of(1, width, 1);
 		int length = actual.stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
@@ -85,7 +99,7 @@ public final class Csv {
 					source + " rows have " + width + " values, but shape " + actual + " needs " + length);
 		}
 		String scale = (max > 1) ? "0..255 scaled to [0, 1]" : "values in [0, 1]";
-		return new Dataset("CSV " + source + " (" + scale + ")", actual, new Examples(data, rows, width), null);
+		return new Idx.Images("CSV " + source + " (" + scale + ")", actual, rows);
 	}
 
 	private static boolean isNumber(String cell) {
@@ -98,22 +112,40 @@ public final class Csv {
 		}
 	}
 
-	/** A growable float array. */
-	private static final class FloatBuffer {
+	/** Lines of at most {@link #MAX_LINE} characters. */
+	private static final class Lines {
 
-		private float[] data = new float[1024];
+		private final BufferedReader in;
 
-		private int size;
+		private final String source;
 
-		void add(float v) {
-			if (this.size == this.data.length) {
-				this.data = java.util.Arrays.copyOf(this.data, this.data.length * 2);
-			}
-			this.data[this.size++] = v;
+		private final StringBuilder line = new StringBuilder();
+
+		private int number;
+
+		Lines(java.io.Reader in, String source) {
+			this.in = new BufferedReader(in, 1 << 16);
+			this.source = source;
 		}
 
-		float[] toArray() {
-			return java.util.Arrays.copyOf(this.data, this.size);
+		String readLine() throws IOException {
+			this.line.setLength(0);
+			this.number++;
+			int c;
+			while ((c = this.in.read()) >= 0 && c != '\n') {
+				if (this.line.length() == MAX_LINE) {
+					throw new DatasetFormatException(this.source + " line " + this.number + " is longer than "
+							+ MAX_LINE + " characters; a row holds at most " + dev.vae.model.Architecture.MAX_WIDTH
+							+ " values");
+				}
+				this.line.append((char) c);
+			}
+			if (c < 0 && this.line.isEmpty()) {
+				return null;
+			}
+			int end = this.line.length();
+			return (end > 0 && this.line.charAt(end - 1) == '\r') ? this.line.substring(0, end - 1)
+					: this.line.toString();
 		}
 
 	}

@@ -1,14 +1,15 @@
 package dev.vae.data;
 
 import dev.vae.model.Examples;
-import dev.vae.system.AtomicFiles;
 import dev.vae.system.ConflictException;
 import dev.vae.system.NotFoundException;
 import dev.vae.system.VaeProperties;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -34,6 +35,9 @@ public class DatasetService {
 
 	private final VaeProperties.Storage limits;
 
+	/** Images generated per chunk when the built-in shapes are written. */
+	private static final int SHAPES_CHUNK = 1000;
+
 	DatasetService(DatasetRepository repository, @Lazy DatasetUsage usage, VaeProperties properties) {
 		this.repository = repository;
 		this.usage = usage;
@@ -41,44 +45,84 @@ public class DatasetService {
 		this.dir = properties.storage().dir().resolve("datasets");
 	}
 
-	public long maxValues() {
-		return this.limits.maxDatasetValues();
-	}
-
-	/** Generates and stores the built-in shapes dataset. */
+	/** Generates and stores the built-in shapes dataset, a chunk of images at a time. */
 	public DatasetRow createShapes(String name, int count, long seed) throws IOException {
 		if ((long) count * Shapes.SIZE * Shapes.SIZE > this.limits.maxDatasetValues()) {
 			throw new dev.vae.system.InvalidInputException("count", "count " + count + " images exceed the limit of "
 					+ this.limits.maxDatasetValues() + " values (vae.storage.max-dataset-values)");
 		}
-		return store((name != null) ? name : "shapes-" + count + "-seed-" + seed, "shapes",
-				Shapes.generate(seed, 0, count));
+		return store((name != null) ? name : "shapes-" + count + "-seed-" + seed, "shapes", (values, labels) -> {
+			for (int from = 0; from < count; from += SHAPES_CHUNK) {
+				Dataset chunk = Shapes.generate(seed, from, Math.min(SHAPES_CHUNK, count - from));
+				for (float v : chunk.examples().values()) {
+					values.putFloat(v);
+				}
+				for (int label : chunk.labels()) {
+					labels.putInt(label);
+				}
+			}
+			String description = "built-in shapes (seed " + seed + ", images 0.." + (count - 1) + ")";
+			return new Idx.Images(description, List.of(Shapes.SIZE, Shapes.SIZE, 1), count);
+		});
 	}
 
-	/** Stores a dataset read from an upload. */
-	public DatasetRow store(String name, String source, Dataset data) throws IOException {
+	/**
+	 * Stores an IDX image file and optional label file, streamed from the uploads to the
+	 * dataset's files.
+	 */
+	public DatasetRow storeIdx(String name, InputStream images, String imagesSource, InputStream labels,
+			String labelsSource) throws IOException {
+		long max = this.limits.maxDatasetValues();
+		return store(name, "idx", (values, labelWords) -> {
+			Idx.Images read = Idx.readImages(images, imagesSource, max, values);
+			if (labels != null) {
+				Idx.checkLabelCount(Idx.readLabels(labels, labelsSource, max, labelWords), read.count());
+			}
+			return read;
+		});
+	}
+
+	/** Stores a CSV of examples, streamed from the upload to the dataset's file. */
+	public DatasetRow storeCsv(String name, InputStream csv, String source, List<Integer> shape) throws IOException {
+		return store(name, "csv",
+				(values, labels) -> Csv.read(csv, source, shape, this.limits.maxDatasetValues(), values));
+	}
+
+	/**
+	 * Writes a dataset's files through temporary files, then its row: a failure at any
+	 * point leaves neither.
+	 */
+	private DatasetRow store(String name, String source, Writer writer) throws IOException {
 		if (this.repository.count() >= this.limits.maxDatasets()) {
 			throw new ConflictException("there are " + this.limits.maxDatasets()
 					+ " datasets, the configured maximum (vae.storage.max-datasets); delete one first");
 		}
 		String id = "d-" + UUID.randomUUID().toString().substring(0, 12);
-		float[] values = data.examples().values();
-		ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-		bytes.asFloatBuffer().put(values);
-		AtomicFiles.write(this.dir.resolve(id + ".f32"), bytes.array());
-		long size = bytes.capacity();
-		if (data.labels() != null) {
-			ByteBuffer labels = ByteBuffer.allocate(4 * data.labels().length).order(ByteOrder.LITTLE_ENDIAN);
-			labels.asIntBuffer().put(data.labels());
-			AtomicFiles.write(this.dir.resolve(id + ".labels"), labels.array());
-			size += labels.capacity();
+		try (ValueSink.ToFile values = ValueSink.toFile(this.dir.resolve(id + ".f32"));
+				ValueSink.ToFile labels = ValueSink.toFile(this.dir.resolve(id + ".labels"))) {
+			Idx.Images read = writer.write(values, labels);
+			if (read.count() == 0) {
+				throw new DatasetFormatException("the dataset holds no images");
+			}
+			long size = values.commit();
+			boolean labelled = labels.count() > 0;
+			if (labelled) {
+				size += labels.commit();
+			}
+			List<Integer> shape = read.shape();
+			DatasetRow row = new DatasetRow(id, (name != null) ? name : source, read.description(), source,
+					read.count(), shape.get(0), (shape.size() > 1) ? shape.get(1) : 1,
+					(shape.size() > 2) ? shape.get(2) : 1, labelled, size, Instant.now());
+			this.repository.insert(row);
+			return row;
 		}
-		List<Integer> shape = data.shape();
-		DatasetRow row = new DatasetRow(id, name, data.description(), source, data.examples().count(), shape.get(0),
-				(shape.size() > 1) ? shape.get(1) : 1, (shape.size() > 2) ? shape.get(2) : 1, data.labels() != null,
-				size, Instant.now());
-		this.repository.insert(row);
-		return row;
+	}
+
+	/** Writes a dataset's values (and labels, if any) into the two sinks. */
+	private interface Writer {
+
+		Idx.Images write(ValueSink values, ValueSink labels) throws IOException;
+
 	}
 
 	public List<DatasetRow> list() {
@@ -92,13 +136,28 @@ public class DatasetService {
 	/** The stored examples of a dataset. */
 	public Examples examples(String id) throws IOException {
 		DatasetRow row = get(id);
-		byte[] bytes = Files.readAllBytes(this.dir.resolve(id + ".f32"));
-		if (bytes.length != 4L * row.count() * row.length()) {
-			throw new IOException("dataset " + id + " file holds " + bytes.length + " bytes, expected "
-					+ 4L * row.count() * row.length());
+		Path file = this.dir.resolve(id + ".f32");
+		long expected = 4L * row.count() * row.length();
+		if (Files.size(file) != expected) {
+			throw new IOException("dataset " + id + " file holds " + Files.size(file) + " bytes, expected " + expected);
 		}
-		float[] values = new float[bytes.length / 4];
-		ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+		// straight into the float array, a chunk at a time: no second copy of the file
+		float[] values = new float[(int) (expected / 4)];
+		ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+		try (FileChannel channel = FileChannel.open(file)) {
+			long position = 0;
+			while (position < expected) {
+				chunk.clear().limit((int) Math.min(chunk.capacity(), expected - position));
+				while (chunk.hasRemaining()) {
+					if (channel.read(chunk, position + chunk.position()) < 0) {
+						throw new IOException("dataset " + id + " file ended early");
+					}
+				}
+				chunk.flip();
+				chunk.asFloatBuffer().get(values, (int) (position / 4), chunk.remaining() / 4);
+				position += chunk.remaining();
+			}
+		}
 		return new Examples(values, row.count(), row.length());
 	}
 

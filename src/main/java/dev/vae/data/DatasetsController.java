@@ -48,30 +48,19 @@ class DatasetsController {
 		if ((images == null) == (csv == null)) {
 			throw new InvalidInputException("images", "send either an 'images' IDX file or a 'csv' file");
 		}
-		long max = this.datasets.maxValues();
-		Dataset data;
-		String source;
+		String label = (name != null) ? name : filename((images != null) ? images : csv, "dataset");
 		if (images != null) {
-			try (InputStream in = images.getInputStream()) {
-				data = Idx.readImages(in, filename(images, "images"), max);
+			try (InputStream in = images.getInputStream();
+					InputStream labelsIn = (labels != null) ? labels.getInputStream() : null) {
+				return created(this.datasets.storeIdx(label, in, filename(images, "images"), labelsIn,
+						(labels != null) ? filename(labels, "labels") : null));
 			}
-			if (labels != null) {
-				try (InputStream in = labels.getInputStream()) {
-					data = Idx.withLabels(data, Idx.readLabels(in, filename(labels, "labels"), max));
-				}
-			}
-			source = "idx";
 		}
-		else {
-			List<Integer> shape = (height == null && width == null) ? null : List.of(positive(height, "height"),
-					positive(width, "width"), (channels == null) ? 1 : positive(channels, "channels"));
-			try (InputStream in = csv.getInputStream()) {
-				data = Csv.read(in, filename(csv, "csv"), shape, max);
-			}
-			source = "csv";
+		List<Integer> shape = (height == null && width == null) ? null : List.of(positive(height, "height"),
+				positive(width, "width"), (channels == null) ? 1 : positive(channels, "channels"));
+		try (InputStream in = csv.getInputStream()) {
+			return created(this.datasets.storeCsv(label, in, filename(csv, "csv"), shape));
 		}
-		return created(this.datasets.store((name != null) ? name : filename((images != null) ? images : csv, source),
-				source, data));
 	}
 
 	@PostMapping(path = "/datasets/shapes", consumes = MediaType.APPLICATION_JSON_VALUE)

@@ -25,11 +25,23 @@ public final class Idx {
 	}
 
 	/**
-	 * Reads an image file: magic 0x00000803 then count, rows, columns, then
+	 * Reads an image file into memory: magic 0x00000803 then count, rows, columns, then
 	 * count·rows·columns bytes.
 	 * @param maxValues the largest count·rows·columns accepted
 	 */
 	public static Dataset readImages(InputStream in, String source, long maxValues) throws IOException {
+		try (ValueSink.Memory values = ValueSink.inMemory()) {
+			Images images = readImages(in, source, maxValues, values);
+			return new Dataset(images.description(), images.shape(),
+					new Examples(values.floats(), images.count(), images.length()), null);
+		}
+	}
+
+	/**
+	 * Streams an image file's pixels into {@code out} as values in [0, 1], checking every
+	 * size against the header and the limit; memory stays one buffer.
+	 */
+	static Images readImages(InputStream in, String source, long maxValues, ValueSink out) throws IOException {
 		DataInputStream data = new DataInputStream(maybeGunzip(in));
 		int[] dims = header(data, source, 3);
 		long length = (long) dims[1] * dims[2];
@@ -38,38 +50,61 @@ public final class Idx {
 			throw new DatasetFormatException(source + " holds " + dims[0] + " images of " + dims[1] + "×" + dims[2]
 					+ " = " + total + " values, more than the limit of " + maxValues);
 		}
-		byte[] bytes = readExactly(data, (int) total, source);
-		float[] values = new float[bytes.length];
-		for (int i = 0; i < bytes.length; i++) {
-			values[i] = (bytes[i] & 0xff) / 255f;
-		}
-		return new Dataset("IDX images " + source, List.of(dims[1], dims[2], 1),
-				new Examples(values, dims[0], (int) length), null);
+		stream(data, total, source, (b) -> out.putFloat((b & 0xff) / 255f));
+		return new Images("IDX images " + source, List.of(dims[1], dims[2], 1), dims[0]);
 	}
 
-	/** Reads a label file: magic 0x00000801 then count, then count bytes. */
+	/** Reads a label file into memory: magic 0x00000801 then count, then count bytes. */
 	public static int[] readLabels(InputStream in, String source, long maxLabels) throws IOException {
+		try (ValueSink.Memory labels = ValueSink.inMemory()) {
+			readLabels(in, source, maxLabels, labels);
+			return labels.ints();
+		}
+	}
+
+	/** Streams a label file into {@code out} as int32 words; returns the count. */
+	static int readLabels(InputStream in, String source, long maxLabels, ValueSink out) throws IOException {
 		DataInputStream data = new DataInputStream(maybeGunzip(in));
 		int[] dims = header(data, source, 1);
 		if (dims[0] > maxLabels) {
 			throw new DatasetFormatException(
 					source + " holds " + dims[0] + " labels, more than the limit of " + maxLabels);
 		}
-		byte[] bytes = readExactly(data, dims[0], source);
-		int[] labels = new int[bytes.length];
-		for (int i = 0; i < bytes.length; i++) {
-			labels[i] = bytes[i] & 0xff;
-		}
-		return labels;
+		stream(data, dims[0], source, (b) -> out.putInt(b & 0xff));
+		return dims[0];
 	}
 
 	/** Images with their labels, which must be as many as the images. */
 	public static Dataset withLabels(Dataset images, int[] labels) {
-		if (labels.length != images.examples().count()) {
-			throw new DatasetFormatException(
-					"the label file holds " + labels.length + " labels for " + images.examples().count() + " images");
-		}
+		checkLabelCount(labels.length, images.examples().count());
 		return new Dataset(images.description(), images.shape(), images.examples(), labels);
+	}
+
+	static void checkLabelCount(long labels, long images) {
+		if (labels != images) {
+			throw new DatasetFormatException("the label file holds " + labels + " labels for " + images + " images");
+		}
+	}
+
+	/**
+	 * What an image file holds.
+	 *
+	 * @param description where the images came from
+	 * @param shape height, width, channels
+	 * @param count number of images
+	 */
+	record Images(String description, List<Integer> shape, int count) {
+
+		int length() {
+			return this.shape.stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
+		}
+
+	}
+
+	private interface ByteConsumer {
+
+		void accept(byte b) throws IOException;
+
 	}
 
 	private static int[] header(DataInputStream data, String source, int expectedDims) throws IOException {
@@ -104,18 +139,26 @@ public final class Idx {
 		return dims.stream().mapToInt(Integer::intValue).toArray();
 	}
 
-	private static byte[] readExactly(DataInputStream data, int count, String source) throws IOException {
-		byte[] bytes = new byte[count];
-		int read = data.readNBytes(bytes, 0, count);
-		if (read < count) {
-			throw new DatasetFormatException(
-					source + " is truncated: the header declares " + count + " data bytes, the file holds " + read);
+	/** Passes exactly {@code count} data bytes on, then checks that nothing follows. */
+	private static void stream(DataInputStream data, long count, String source, ByteConsumer consumer)
+			throws IOException {
+		byte[] buffer = new byte[1 << 16];
+		long done = 0;
+		while (done < count) {
+			int n = data.read(buffer, 0, (int) Math.min(buffer.length, count - done));
+			if (n < 0) {
+				throw new DatasetFormatException(
+						source + " is truncated: the header declares " + count + " data bytes, the file holds " + done);
+			}
+			for (int i = 0; i < n; i++) {
+				consumer.accept(buffer[i]);
+			}
+			done += n;
 		}
 		if (data.read() != -1) {
 			throw new DatasetFormatException(
 					source + " holds more data than its header declares (" + count + " bytes)");
 		}
-		return bytes;
 	}
 
 	private static InputStream maybeGunzip(InputStream in) throws IOException {

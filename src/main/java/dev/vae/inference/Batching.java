@@ -71,10 +71,10 @@ class Batching {
 	Passes of(ServedModel model) {
 		VaeNetwork network = model.network();
 		if (!this.settings.enabled()) {
-			return network;
+			return Passes.checked(network);
 		}
 		synchronized (this.batched) {
-			return this.batched.computeIfAbsent(network, this::batch);
+			return this.batched.computeIfAbsent(network, (n) -> Passes.checked(batch(n)));
 		}
 	}
 

@@ -2,9 +2,12 @@ package dev.vae.inference;
 
 import dev.vae.model.Architecture;
 import dev.vae.system.InvalidInputException;
+import dev.vae.system.TooLargeException;
+import dev.vae.system.VaeProperties;
 import io.swagger.v3.oas.annotations.Operation;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 
 import org.springframework.http.HttpHeaders;
@@ -31,25 +34,37 @@ class ImageInputController {
 
 	private final LossService loss;
 
-	ImageInputController(InferenceService inference, LossService loss) {
+	private final VaeProperties.Intake limits;
+
+	private final int maxBatch;
+
+	ImageInputController(InferenceService inference, LossService loss, VaeProperties properties) {
 		this.inference = inference;
 		this.loss = loss;
+		this.limits = properties.intake();
+		this.maxBatch = properties.limits().maxBatch();
 	}
 
 	private double[][] inputs(List<MultipartFile> parts, String model) throws IOException {
 		if (parts == null || parts.isEmpty()) {
 			throw new InvalidInputException("image", "send one or more parts named 'image'");
 		}
+		if (parts.size() > this.maxBatch) {
+			throw new TooLargeException("image", "the request holds " + parts.size() + " images; at most "
+					+ this.maxBatch + " are accepted per request (vae.limits.max-batch)");
+		}
 		Architecture a = this.inference.architecture(model);
 		double[][] x = new double[parts.size()][];
 		for (int i = 0; i < x.length; i++) {
-			x[i] = Images.toInput(parts.get(i).getBytes(), a, "image[" + i + "]");
+			try (InputStream in = parts.get(i).getInputStream()) {
+				x[i] = Images.toInput(in, a, "image[" + i + "]", this.limits);
+			}
 		}
 		return x;
 	}
 
-	private double[][] input(byte[] body, String model) {
-		return new double[][] { Images.toInput(body, this.inference.architecture(model), "body") };
+	private double[][] input(InputStream body, String model) {
+		return new double[][] { Images.toInput(body, this.inference.architecture(model), "body", this.limits) };
 	}
 
 	@PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
@@ -65,7 +80,7 @@ class ImageInputController {
 			consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE, MediaType.IMAGE_GIF_VALUE,
 					"image/bmp" })
 	@Operation(tags = "Inference", summary = "Encode one image sent as the body")
-	InferenceApi.EncodeResponse encodeImage(@RequestBody byte[] image, @RequestParam(required = false) Integer samples,
+	InferenceApi.EncodeResponse encodeImage(InputStream image, @RequestParam(required = false) Integer samples,
 			@RequestParam(required = false) Long seed, @RequestParam(required = false) String model) {
 		return this.inference.encode(new InferenceApi.EncodeRequest(input(image, model), samples, seed, model));
 	}
@@ -86,7 +101,7 @@ class ImageInputController {
 			consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE, MediaType.IMAGE_GIF_VALUE,
 					"image/bmp" })
 	@Operation(tags = "Inference", summary = "Reconstruct one image sent as the body")
-	ResponseEntity<?> reconstructImage(@RequestBody byte[] image, @RequestParam(required = false) String latent,
+	ResponseEntity<?> reconstructImage(InputStream image, @RequestParam(required = false) String latent,
 			@RequestParam(required = false) Long seed, @RequestParam(required = false) String model,
 			@RequestParam(required = false) String format, @RequestParam(required = false) Integer columns,
 			@RequestParam(required = false) Integer scale, @RequestParam(required = false) Boolean pairs,
@@ -120,7 +135,7 @@ class ImageInputController {
 			consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE, MediaType.IMAGE_GIF_VALUE,
 					"image/bmp" })
 	@Operation(tags = "Loss", summary = "Per-input ELBO breakdown of one image sent as the body")
-	LossApi.LossResponse lossOfImage(@RequestBody byte[] image, @RequestParam(required = false) Integer samples,
+	LossApi.LossResponse lossOfImage(InputStream image, @RequestParam(required = false) Integer samples,
 			@RequestParam(name = "iwae_k", required = false) Integer iwaeK, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) Double sigma, @RequestParam(required = false) String model) {
 		return this.loss.loss(new LossApi.LossRequest(input(image, model), samples, iwaeK, seed, sigma, null, model));

@@ -1,19 +1,27 @@
 package dev.vae.inference;
 
 import dev.vae.model.Architecture;
+import dev.vae.system.BodyTooLargeException;
 import dev.vae.system.InvalidInputException;
+import dev.vae.system.TooLargeException;
+import dev.vae.system.VaeProperties;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Iterator;
 import java.util.List;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Vectors to PNG grids and images to vectors. Out: each vector is one grey tile (value v
@@ -29,6 +37,12 @@ final class Images {
 
 	/** Grey of the separator between tiles. */
 	static final int SEPARATOR = 64;
+
+	/**
+	 * Source pixels kept per model pixel (in each direction) when a large image is
+	 * subsampled.
+	 */
+	private static final int SUBSAMPLED_DETAIL = 4;
 
 	private Images() {
 	}
@@ -100,19 +114,30 @@ final class Images {
 		return (int) Math.round(255 * Math.min(1, Math.max(0, v)));
 	}
 
-	/** An uploaded image as the model's input vector. */
-	static double[] toInput(byte[] bytes, Architecture a, String field) {
+	/**
+	 * An uploaded image as the model's input vector. Memory stays bounded whatever the
+	 * image claims: at most {@code maxImageBytes} are read, the header's width × height ×
+	 * frames is checked against the limits before any pixel is decoded, and a large image
+	 * is decoded with subsampling to a few times the model's size, so the decoder never
+	 * holds more than a row of the original.
+	 */
+	static double[] toInput(InputStream body, Architecture a, String field, VaeProperties.Intake limits) {
+		int[] hw = heightWidth(a);
+		long maxBytes = limits.maxImageBytes().toBytes();
 		BufferedImage image;
-		try {
-			image = ImageIO.read(new ByteArrayInputStream(bytes));
+		try (ImageInputStream in = new MemoryCacheImageInputStream(new CappedStream(body, maxBytes))) {
+			image = decode(in, hw, field, limits);
 		}
 		catch (IOException ex) {
-			image = null;
+			if (ex instanceof TooLargeStream) {
+				throw new TooLargeException(field, field + " is larger than " + maxBytes
+						+ " bytes, the limit for one image (vae.intake.max-image-bytes)");
+			}
+			if (ex instanceof BodyTooLargeException large) {
+				throw new TooLargeException(field, large.getMessage());
+			}
+			throw unreadable(field);
 		}
-		if (image == null) {
-			throw new InvalidInputException(field, field + " is not an image ImageIO can read (PNG, JPEG, GIF or BMP)");
-		}
-		int[] hw = heightWidth(a);
 		BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
 		Graphics2D g = rgb.createGraphics();
 		g.setColor(Color.BLACK);
@@ -134,6 +159,95 @@ final class Images {
 			}
 		}
 		return input;
+	}
+
+	/**
+	 * The first frame, checked against the limits from its header, subsampled if large.
+	 */
+	private static BufferedImage decode(ImageInputStream in, int[] hw, String field, VaeProperties.Intake limits)
+			throws IOException {
+		Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+		if (!readers.hasNext()) {
+			throw unreadable(field);
+		}
+		ImageReader reader = readers.next();
+		try {
+			reader.setInput(in, false, true);
+			long width = reader.getWidth(0);
+			long height = reader.getHeight(0);
+			// only GIF holds several frames; counting them walks the (size-capped) file
+			long frames = "gif".equalsIgnoreCase(reader.getFormatName()) ? Math.max(1, reader.getNumImages(true)) : 1;
+			if (width > limits.maxImageSide() || height > limits.maxImageSide()) {
+				throw new TooLargeException(field,
+						field + " is " + width + "×" + height + " pixels; images may be at most "
+								+ limits.maxImageSide() + " pixels wide and high (vae.intake.max-image-side)");
+			}
+			if (width * height * frames > limits.maxImagePixels()) {
+				throw new TooLargeException(field,
+						field + " declares " + width + "×" + height + ((frames > 1) ? "×" + frames + " frames" : "")
+								+ " = " + width * height * frames + " pixels; at most " + limits.maxImagePixels()
+								+ " are decoded (vae.intake.max-image-pixels)");
+			}
+			ImageReadParam param = reader.getDefaultReadParam();
+			// keep at least SUBSAMPLED_DETAIL source pixels per model pixel for the area
+			// average
+			int sx = (int) Math.max(1, width / ((long) hw[1] * SUBSAMPLED_DETAIL));
+			int sy = (int) Math.max(1, height / ((long) hw[0] * SUBSAMPLED_DETAIL));
+			if (sx > 1 || sy > 1) {
+				param.setSourceSubsampling(sx, sy, 0, 0);
+			}
+			return reader.read(0, param);
+		}
+		catch (RuntimeException ex) {
+			if (ex instanceof TooLargeException) {
+				throw ex;
+			}
+			// decoders throw unchecked exceptions on some malformed files
+			throw unreadable(field);
+		}
+		finally {
+			reader.dispose();
+		}
+	}
+
+	private static InvalidInputException unreadable(String field) {
+		return new InvalidInputException(field, field + " is not an image ImageIO can read (PNG, JPEG, GIF or BMP)");
+	}
+
+	/** A stream that fails once more than {@code max} bytes have been read from it. */
+	private static final class CappedStream extends java.io.FilterInputStream {
+
+		private final long max;
+
+		private long read;
+
+		CappedStream(InputStream in, long max) {
+			super(in);
+			this.max = max;
+		}
+
+		@Override
+		public int read() throws IOException {
+			int b = super.read();
+			if (b >= 0 && ++this.read > this.max) {
+				throw new TooLargeStream();
+			}
+			return b;
+		}
+
+		@Override
+		public int read(byte[] buffer, int offset, int length) throws IOException {
+			int n = super.read(buffer, offset, length);
+			if (n > 0 && (this.read += n) > this.max) {
+				throw new TooLargeStream();
+			}
+			return n;
+		}
+
+	}
+
+	private static final class TooLargeStream extends IOException {
+
 	}
 
 	private static int[] heightWidth(Architecture a) {

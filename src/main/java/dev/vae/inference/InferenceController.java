@@ -40,8 +40,13 @@ class InferenceController {
 			description = "Returns μ, σ and log σ² of the Gaussian posterior for each input, and optionally L reparameterised "
 					+ "draws z = μ + σ ⊙ ε from a seeded generator. Images can be sent instead of vectors: see the "
 					+ "multipart and image/png variants.")
-	InferenceApi.EncodeResponse encode(@RequestBody InferenceApi.EncodeRequest request) {
-		return this.inference.encode(request);
+	InferenceApi.EncodeResponse encode(@RequestBody InferenceApi.EncodeRequest request,
+			@Parameter(description = "as the body's samples") @RequestParam(required = false) Integer samples,
+			@Parameter(description = "as the body's seed") @RequestParam(required = false) Long seed,
+			@Parameter(description = "as the body's model") @RequestParam(required = false) String model) {
+		return this.inference.encode(
+				new InferenceApi.EncodeRequest(request.inputs(), Vectors.option(request.samples(), samples, "samples"),
+						Vectors.option(request.seed(), seed, "seed"), Vectors.option(request.model(), model, "model")));
 	}
 
 	@PostMapping(path = "/decode", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -76,7 +81,10 @@ class InferenceController {
 					@Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
 							schema = @Schema(implementation = InferenceApi.ReconstructResponse.class)),
 					@Content(mediaType = Images.PNG, schema = @Schema(type = "string", format = "binary")) })
-	ResponseEntity<?> reconstruct(@RequestBody InferenceApi.ReconstructRequest request,
+	ResponseEntity<?> reconstruct(@RequestBody InferenceApi.ReconstructRequest body,
+			@Parameter(description = "as the body's latent") @RequestParam(required = false) String latent,
+			@Parameter(description = "as the body's seed") @RequestParam(required = false) Long seed,
+			@Parameter(description = "as the body's model") @RequestParam(required = false) String model,
 			@FORMAT @RequestParam(required = false) String format,
 			@COLUMNS @RequestParam(required = false) Integer columns,
 			@SCALE @RequestParam(required = false) Integer scale,
@@ -84,6 +92,9 @@ class InferenceController {
 					description = "PNG only: originals and reconstructions side by side (default true)") @RequestParam(
 							required = false) Boolean pairs,
 			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
+		InferenceApi.ReconstructRequest request = new InferenceApi.ReconstructRequest(body.inputs(),
+				Vectors.option(body.latent(), latent, "latent"), Vectors.option(body.seed(), seed, "seed"),
+				Vectors.option(body.model(), model, "model"));
 		InferenceApi.ReconstructResponse response = this.inference.reconstruct(request);
 		if (!Images.wantsPng(format, accept)) {
 			return ResponseEntity.ok(response);

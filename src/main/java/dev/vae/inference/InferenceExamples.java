@@ -51,6 +51,21 @@ class InferenceExamples implements OpenApiCustomizer {
 		sample.put("seed", 7);
 		sample.put("temperature", 1.0);
 		set(openApi, "/sample", sample);
+		Map<String, Object> traverse = new LinkedHashMap<>();
+		traverse.put("input", input);
+		traverse.put("dims", java.util.List.of(2, 3, 4));
+		traverse.put("steps", 7);
+		traverse.put("range", 3.0);
+		set(openApi, "/traverse", traverse);
+		double[] reversed = new double[z.length];
+		for (int k = 0; k < z.length; k++) {
+			reversed[k] = z[z.length - 1 - k];
+		}
+		Map<String, Object> interpolate = new LinkedHashMap<>();
+		interpolate.put("z", new double[][] { z, reversed });
+		interpolate.put("steps", 8);
+		interpolate.put("method", "spherical");
+		set(openApi, "/interpolate", interpolate);
 	}
 
 	/**

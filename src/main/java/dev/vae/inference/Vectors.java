@@ -42,6 +42,10 @@ final class Vectors {
 					throw new InvalidInputException(field + "[" + i + "][" + j + "]",
 							field + "[" + i + "][" + j + "] is " + v + "; values must be finite numbers");
 				}
+				if (Math.abs(v) > Float.MAX_VALUE) {
+					throw new InvalidInputException(field + "[" + i + "][" + j + "]", field + "[" + i + "][" + j
+							+ "] is " + v + ", beyond float32 range (±" + Float.MAX_VALUE + ") the model computes in");
+				}
 				if (unitInterval && (v < 0 || v > 1)) {
 					throw new InvalidInputException(field + "[" + i + "][" + j + "]",
 							field + "[" + i + "][" + j + "] is " + v + "; values must lie in [0, 1], " + support);
@@ -71,6 +75,21 @@ final class Vectors {
 					field + " must be at most " + max + " (" + setting + "), was " + value);
 		}
 		return value;
+	}
+
+	/**
+	 * An option that may come in the JSON body or as a query parameter (the image
+	 * variants of the same operation take it there): either one, or both if they agree.
+	 */
+	static <T> T option(T body, T query, String name) {
+		if (query == null || query.equals(body)) {
+			return body;
+		}
+		if (body == null) {
+			return query;
+		}
+		throw new InvalidInputException(name,
+				name + " is given twice, as " + body + " in the body and " + query + " in the query; give it once");
 	}
 
 }

@@ -102,21 +102,47 @@ public final class Checkpoint {
 	 * @param maxParameters the largest parameter count accepted
 	 */
 	public static Loaded read(InputStream in, String source, long maxParameters) {
-		byte[] manifestBytes = null;
-		byte[] parameters = null;
+		Scanned scanned = scan(in, source, maxParameters, true);
+		return new Loaded(scanned.manifest(),
+				VaeNetwork.of(scanned.manifest().architecture(), toFloats(scanned.parameters())));
+	}
+
+	/**
+	 * Checks a checkpoint file as {@link #read} does — entries, manifest, sizes, checksum
+	 * — without holding its parameters: they are streamed through the digest, so memory
+	 * stays a buffer whatever the file's size.
+	 * @return its manifest
+	 */
+	public static Manifest verify(Path file, String source, long maxParameters) {
+		try (InputStream in = Files.newInputStream(file)) {
+			return scan(in, source, maxParameters, false).manifest();
+		}
+		catch (IOException ex) {
+			throw new CheckpointException("checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
+		}
+	}
+
+	private static Scanned scan(InputStream in, String source, long maxParameters, boolean keep) {
 		Manifest manifest = null;
+		byte[] parameters = null;
+		long parameterBytes = -1;
+		String digest = null;
 		try (ZipInputStream zip = new ZipInputStream(in)) {
 			ZipEntry entry;
 			while ((entry = zip.getNextEntry()) != null) {
-				if (MANIFEST.equals(entry.getName()) && manifestBytes == null) {
-					manifestBytes = readAtMost(zip, MAX_MANIFEST_BYTES, source, MANIFEST);
-					manifest = parseManifest(manifestBytes, source, maxParameters);
+				if (MANIFEST.equals(entry.getName()) && manifest == null) {
+					manifest = parseManifest(readAtMost(zip, MAX_MANIFEST_BYTES, source, MANIFEST), source,
+							maxParameters);
 				}
-				else if (PARAMETERS.equals(entry.getName()) && parameters == null) {
+				else if (PARAMETERS.equals(entry.getName()) && parameterBytes < 0) {
 					if (manifest == null) {
 						throw corrupt(source, MANIFEST + " must come before " + PARAMETERS);
 					}
-					parameters = readAtMost(zip, 4 * manifest.parameterCount(), source, PARAMETERS);
+					MessageDigest sha = sha256();
+					ByteArrayOutputStream kept = keep ? new ByteArrayOutputStream() : null;
+					parameterBytes = copyAtMost(zip, 4 * manifest.parameterCount(), source, PARAMETERS, sha, kept);
+					digest = HexFormat.of().formatHex(sha.digest());
+					parameters = keep ? kept.toByteArray() : null;
 				}
 				else {
 					throw corrupt(source, "unexpected entry '" + entry.getName() + "'");
@@ -132,17 +158,21 @@ public final class Checkpoint {
 		if (manifest == null) {
 			throw corrupt(source, "it has no " + MANIFEST);
 		}
-		if (parameters == null) {
+		if (parameterBytes < 0) {
 			throw corrupt(source, "it has no " + PARAMETERS);
 		}
-		if (parameters.length != 4 * manifest.parameterCount()) {
-			throw corrupt(source, PARAMETERS + " holds " + parameters.length + " bytes, the manifest declares "
+		if (parameterBytes != 4 * manifest.parameterCount()) {
+			throw corrupt(source, PARAMETERS + " holds " + parameterBytes + " bytes, the manifest declares "
 					+ manifest.parameterCount() + " float32 parameters (" + 4 * manifest.parameterCount() + " bytes)");
 		}
-		if (!sha256(parameters).equals(manifest.parametersSha256())) {
+		if (!digest.equals(manifest.parametersSha256())) {
 			throw corrupt(source, "the parameters do not match the checksum in the manifest");
 		}
-		return new Loaded(manifest, VaeNetwork.of(manifest.architecture(), toFloats(parameters)));
+		return new Scanned(manifest, parameters);
+	}
+
+	/** What a scan found: the manifest, and the parameter bytes when they were kept. */
+	private record Scanned(Manifest manifest, byte[] parameters) {
 	}
 
 	/** The manifest as the JSON a checkpoint stores. */
@@ -199,6 +229,16 @@ public final class Checkpoint {
 
 	private static byte[] readAtMost(InputStream in, long max, String source, String entry) throws IOException {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		copyAtMost(in, max, source, entry, null, out);
+		return out.toByteArray();
+	}
+
+	/**
+	 * Copies an entry into the digest and (when not null) the output, failing once it
+	 * passes {@code max} bytes; returns its length.
+	 */
+	private static long copyAtMost(InputStream in, long max, String source, String entry, MessageDigest sha,
+			ByteArrayOutputStream out) throws IOException {
 		byte[] buffer = new byte[65536];
 		long total = 0;
 		int n;
@@ -207,9 +247,14 @@ public final class Checkpoint {
 			if (total > max) {
 				throw corrupt(source, entry + " is larger than the " + max + " bytes expected");
 			}
-			out.write(buffer, 0, n);
+			if (sha != null) {
+				sha.update(buffer, 0, n);
+			}
+			if (out != null) {
+				out.write(buffer, 0, n);
+			}
 		}
-		return out.toByteArray();
+		return total;
 	}
 
 	private static CheckpointException corrupt(String source, String why) {
@@ -237,8 +282,12 @@ public final class Checkpoint {
 	}
 
 	static String sha256(byte[] bytes) {
+		return HexFormat.of().formatHex(sha256().digest(bytes));
+	}
+
+	private static MessageDigest sha256() {
 		try {
-			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+			return MessageDigest.getInstance("SHA-256");
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException("SHA-256 is part of every Java platform", ex);

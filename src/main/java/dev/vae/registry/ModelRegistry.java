@@ -10,7 +10,6 @@ import dev.vae.system.VaeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -171,22 +170,30 @@ public class ModelRegistry implements ModelResolver {
 		}
 	}
 
-	/** Validates and stores an uploaded checkpoint. Nothing is stored unless it loads. */
+	/**
+	 * Validates and stores an uploaded checkpoint. It is streamed to a temporary file
+	 * beside the registry's files with a running size cap, checked from there without
+	 * loading its parameters, and renamed into place; nothing is stored unless it passes,
+	 * and the heap holds a buffer, not the file.
+	 */
 	public ModelRow upload(InputStream in, long maxBytes) throws IOException {
 		checkCapacity();
-		byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-		if (bytes.length > maxBytes) {
-			throw new dev.vae.system.TooLargeException("file",
-					"the checkpoint is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
-		}
-		Checkpoint.Loaded loaded = Checkpoint.read(new ByteArrayInputStream(bytes), "upload",
-				this.properties.model().maxParameters());
 		String id = newId();
-		AtomicFiles.write(file(id), bytes);
-		ModelRow row = new ModelRow(id, loaded.manifest().name(), "upload", null, Checkpoint.toJson(loaded.manifest()),
-				bytes.length, Instant.now());
-		this.repository.insert(row);
-		return row;
+		Path target = file(id);
+		Path temp = AtomicFiles.receive(in, target, maxBytes, "file",
+				"the checkpoint is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
+		try {
+			Manifest manifest = Checkpoint.verify(temp, "upload", this.properties.model().maxParameters());
+			long size = Files.size(temp);
+			AtomicFiles.move(temp, target);
+			ModelRow row = new ModelRow(id, manifest.name(), "upload", null, Checkpoint.toJson(manifest), size,
+					Instant.now());
+			this.repository.insert(row);
+			return row;
+		}
+		finally {
+			Files.deleteIfExists(temp);
+		}
 	}
 
 	/** Deletes a model version that is not being served. */

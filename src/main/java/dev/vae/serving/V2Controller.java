@@ -1,5 +1,7 @@
 package dev.vae.serving;
 
+import dev.vae.model.Passes;
+
 import dev.vae.model.Architecture;
 import dev.vae.model.Encoding;
 import dev.vae.model.Evaluation;
@@ -108,7 +110,7 @@ class V2Controller {
 		Architecture a = model.architecture();
 		double[][] x = input(request, a);
 		List<String> wanted = wanted(request);
-		Encoding q = model.network().encode(x);
+		Encoding q = Passes.checked(model.network()).encode(x);
 		Map<String, double[][]> values = new LinkedHashMap<>();
 		values.put("mu", q.mu());
 		values.put("logvar", q.logvar());
@@ -123,7 +125,7 @@ class V2Controller {
 			values.put("z", z);
 		}
 		if (wanted.contains("reconstruction") || wanted.contains("bce")) {
-			double[][] eta = model.network().decodeLogits(q.mu());
+			double[][] eta = Passes.checked(model.network()).decodeLogits(q.mu());
 			double[][] mean = new double[x.length][];
 			double[][] bce = new double[x.length][1];
 			for (int i = 0; i < x.length; i++) {

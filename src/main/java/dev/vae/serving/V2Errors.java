@@ -10,7 +10,9 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /**
  * Errors of the V2 endpoints in the protocol's form, {"error": "..."}, instead of problem
- * documents.
+ * documents, for the failures the protocol describes (bad requests, unknown or unready
+ * models). Everything else (body limits, media types, unexpected failures) falls through
+ * to the service's problem handler.
  */
 @RestControllerAdvice(assignableTypes = V2Controller.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -37,11 +39,9 @@ class V2Errors {
 		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(new V2Api.Error(ex.getMessage()));
 	}
 
-	@ExceptionHandler(Exception.class)
-	ResponseEntity<V2Api.Error> unexpected(Exception ex) {
-		org.slf4j.LoggerFactory.getLogger(V2Errors.class).error("Unexpected failure", ex);
-		return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR)
-			.body(new V2Api.Error("the service failed unexpectedly; the failure has been logged"));
+	@ExceptionHandler(dev.vae.model.OutOfRangeException.class)
+	ResponseEntity<V2Api.Error> outOfRange(dev.vae.model.OutOfRangeException ex) {
+		return ResponseEntity.badRequest().body(new V2Api.Error(ex.getMessage()));
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.vae.system;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +39,35 @@ public final class AtomicFiles {
 		}
 	}
 
+	/**
+	 * Streams an upload to a hidden temporary file beside {@code target}, failing with a
+	 * {@link TooLargeException} once it passes {@code maxBytes}; the caller checks the
+	 * file and then {@link #move moves} it into place, or deletes it. Memory stays one
+	 * buffer.
+	 * @return the temporary file
+	 */
+	public static Path receive(InputStream in, Path target, long maxBytes, String field, String tooLarge)
+			throws IOException {
+		Path temp = temp(target);
+		try (OutputStream out = Files.newOutputStream(temp)) {
+			byte[] buffer = new byte[65536];
+			long total = 0;
+			int n;
+			while ((n = in.read(buffer)) > 0) {
+				total += n;
+				if (total > maxBytes) {
+					throw new TooLargeException(field, tooLarge);
+				}
+				out.write(buffer, 0, n);
+			}
+			return temp;
+		}
+		catch (IOException | RuntimeException ex) {
+			Files.deleteIfExists(temp);
+			throw ex;
+		}
+	}
+
 	/** Renames {@code source} to {@code target}, atomically where the file system can. */
 	public static void move(Path source, Path target) throws IOException {
 		try {
@@ -69,7 +99,11 @@ public final class AtomicFiles {
 		return deleted;
 	}
 
-	private static Path temp(Path target) throws IOException {
+	/**
+	 * A new hidden temporary file beside {@code target}, named so that
+	 * {@link #deleteLeftovers} finds it.
+	 */
+	public static Path temp(Path target) throws IOException {
 		Path dir = target.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
 		return Files.createTempFile(dir, "." + target.getFileName(), ".tmp");

@@ -1,6 +1,5 @@
 package dev.vae.system;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -15,7 +14,6 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -33,12 +31,9 @@ class BodySizeLimit extends OncePerRequestFilter {
 
 	private final long uploadLimit;
 
-	private final ObjectMapper json;
-
-	BodySizeLimit(VaeProperties properties, ObjectMapper json) {
+	BodySizeLimit(VaeProperties properties) {
 		this.limit = properties.limits().maxRequestBody().toBytes();
 		this.uploadLimit = properties.storage().maxUpload().toBytes();
-		this.json = json;
 	}
 
 	@Override
@@ -48,19 +43,14 @@ class BodySizeLimit extends OncePerRequestFilter {
 		boolean upload = type != null && (type.startsWith(MediaType.MULTIPART_FORM_DATA_VALUE)
 				|| type.startsWith(MediaType.APPLICATION_OCTET_STREAM_VALUE));
 		long max = upload ? this.uploadLimit : this.limit;
+		String setting = upload ? "vae.storage.max-upload" : "vae.limits.max-request-body";
 		long declared = request.getContentLengthLong();
 		if (declared > max) {
-			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.PAYLOAD_TOO_LARGE,
-					"the request body has " + declared + " bytes; at most " + max + " are accepted ("
-							+ (upload ? "vae.storage.max-upload" : "vae.limits.max-request-body") + ")");
-			problem.setType(Problems.TOO_LARGE);
-			problem.setTitle("Request too large");
-			response.setStatus(HttpStatus.PAYLOAD_TOO_LARGE.value());
-			response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-			this.json.writeValue(response.getOutputStream(), problem);
+			Problems.write(response, Problems.of(HttpStatus.PAYLOAD_TOO_LARGE, Problems.TOO_LARGE, "Request too large",
+					"the request body has " + declared + " bytes; at most " + max + " are accepted (" + setting + ")"));
 			return;
 		}
-		chain.doFilter((declared < 0) ? new Capped(request, max) : request, response);
+		chain.doFilter((declared < 0) ? new Capped(request, max, setting) : request, response);
 	}
 
 	/**
@@ -70,9 +60,12 @@ class BodySizeLimit extends OncePerRequestFilter {
 
 		private final long max;
 
-		Capped(HttpServletRequest request, long max) {
+		private final String setting;
+
+		Capped(HttpServletRequest request, long max, String setting) {
 			super(request);
 			this.max = max;
+			this.setting = setting;
 		}
 
 		@Override
@@ -85,7 +78,7 @@ class BodySizeLimit extends OncePerRequestFilter {
 				public int read() throws IOException {
 					int b = in.read();
 					if (b >= 0 && ++this.read > Capped.this.max) {
-						throw new IOException("request body larger than " + Capped.this.max + " bytes");
+						throw new BodyTooLargeException(Capped.this.max, Capped.this.setting);
 					}
 					return b;
 				}
@@ -94,7 +87,7 @@ class BodySizeLimit extends OncePerRequestFilter {
 				public int read(byte[] buffer, int offset, int length) throws IOException {
 					int n = in.read(buffer, offset, length);
 					if (n > 0 && (this.read += n) > Capped.this.max) {
-						throw new IOException("request body larger than " + Capped.this.max + " bytes");
+						throw new BodyTooLargeException(Capped.this.max, Capped.this.setting);
 					}
 					return n;
 				}

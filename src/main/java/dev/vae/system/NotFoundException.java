@@ -4,7 +4,7 @@ package dev.vae.system;
 public class NotFoundException extends RuntimeException {
 
 	public NotFoundException(String kind, String id) {
-		super("no " + kind + " with id '" + id + "'");
+		super("no " + kind + " with id '" + Problems.quote(id, 100) + "'");
 	}
 
 }

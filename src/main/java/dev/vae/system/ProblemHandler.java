@@ -1,5 +1,6 @@
 package dev.vae.system;
 
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -25,6 +26,7 @@ import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
@@ -76,6 +78,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		return problem(HttpStatus.BAD_REQUEST, Problems.INVALID_DATASET, "Invalid dataset", ex.getMessage(), null);
 	}
 
+	@ExceptionHandler(dev.vae.model.OutOfRangeException.class)
+	ProblemDetail outOfRange(dev.vae.model.OutOfRangeException ex) {
+		return problem(HttpStatus.BAD_REQUEST, Problems.OUT_OF_RANGE, "Out of range", ex.getMessage(), null);
+	}
+
 	@ExceptionHandler(NoModelLoadedException.class)
 	ProblemDetail noModel(NoModelLoadedException ex) {
 		return problem(HttpStatus.SERVICE_UNAVAILABLE, Problems.NO_MODEL, "No model loaded", ex.getMessage(), null);
@@ -89,7 +96,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	@ExceptionHandler(HttpMessageConversionException.class)
 	ProblemDetail conversion(HttpMessageConversionException ex) {
 		if (ex instanceof HttpMessageNotWritableException) {
-			return unexpected(ex);
+			log.error("Unexpected failure", ex);
+			return problem(HttpStatus.INTERNAL_SERVER_ERROR, Problems.INTERNAL, "Internal error",
+					"the service failed unexpectedly; the failure has been logged", null);
 		}
 		JsonMappingException mapping = find(ex, JsonMappingException.class);
 		String field = (mapping != null && !mapping.getPath().isEmpty()) ? path(mapping) : null;
@@ -98,11 +107,48 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		return problem(HttpStatus.BAD_REQUEST, Problems.MALFORMED_REQUEST, "Malformed request", detail, field);
 	}
 
+	/**
+	 * A multipart body that cannot be parsed (no boundary, cut short, a part over the
+	 * limit) is the client's error.
+	 */
+	@ExceptionHandler(MultipartException.class)
+	ResponseEntity<Object> multipart(MultipartException ex) {
+		BodyTooLargeException large = find(ex, BodyTooLargeException.class);
+		if (large != null) {
+			return tooLarge(large);
+		}
+		if (find(ex, org.apache.tomcat.util.http.fileupload.impl.SizeException.class) != null) {
+			return uploadTooLarge();
+		}
+		log.debug("Unparseable multipart request", ex);
+		return ResponseEntity.badRequest()
+			.body(problem(HttpStatus.BAD_REQUEST, Problems.MALFORMED_REQUEST, "Malformed request",
+					"the multipart/form-data body cannot be parsed: it needs a boundary parameter in its "
+							+ "Content-Type and parts separated by that boundary",
+					null));
+	}
+
+	/** A body stream that failed because it passed its limit. */
+	@ExceptionHandler(BodyTooLargeException.class)
+	ResponseEntity<Object> bodyTooLarge(BodyTooLargeException ex) {
+		return tooLarge(ex);
+	}
+
 	@ExceptionHandler(Exception.class)
-	ProblemDetail unexpected(Exception ex) {
+	ResponseEntity<Object> unexpected(Exception ex) {
+		BodyTooLargeException large = find(ex, BodyTooLargeException.class);
+		if (large != null) {
+			return tooLarge(large);
+		}
+		if (find(ex, java.io.EOFException.class) != null || find(ex, java.net.SocketTimeoutException.class) != null) {
+			return ResponseEntity.status(HttpStatus.BAD_REQUEST)
+				.body(problem(HttpStatus.BAD_REQUEST, Problems.MALFORMED_REQUEST, "Malformed request",
+						"the request body ended early or stalled before it was complete", null));
+		}
 		log.error("Unexpected failure", ex);
-		return problem(HttpStatus.INTERNAL_SERVER_ERROR, Problems.INTERNAL, "Internal error",
-				"the service failed unexpectedly; the failure has been logged", null);
+		return ResponseEntity.internalServerError()
+			.body(problem(HttpStatus.INTERNAL_SERVER_ERROR, Problems.INTERNAL, "Internal error",
+					"the service failed unexpectedly; the failure has been logged", null));
 	}
 
 	@Override
@@ -112,8 +158,24 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		String field = null;
 		String detail;
 		log.debug("Unreadable request", ex);
+		BodyTooLargeException large = find(ex, BodyTooLargeException.class);
+		if (large != null) {
+			return tooLarge(large);
+		}
 		StreamReadException parse = find(cause, StreamReadException.class);
-		if (parse != null) {
+		String original = (parse != null) ? String.valueOf(parse.getOriginalMessage()) : "";
+		if (parse instanceof InputCoercionException coercion) {
+			field = fieldOf(cause);
+			detail = ((field != null) ? "field '" + field + "'" : "a number") + " is out of range: "
+					+ range(coercion.getTargetType());
+		}
+		else if (parse != null && original.startsWith("Duplicate field")) {
+			field = fieldOf(cause);
+			String name = original.replaceAll("^Duplicate field '(.*)'$", "$1");
+			detail = "field '" + Problems.quote(name, 100) + "' appears more than once in one object; "
+					+ "each field may be given once";
+		}
+		else if (parse != null) {
 			if (cause instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
 				field = path(mapping);
 			}
@@ -128,6 +190,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		else if (cause instanceof UnrecognizedPropertyException unknown) {
 			field = path(unknown);
 			detail = "unknown field '" + unknown.getPropertyName() + "'";
+		}
+		else if (cause instanceof MismatchedInputException trailing
+				&& String.valueOf(trailing.getOriginalMessage()).startsWith("Trailing token")) {
+			detail = "the request body holds more after its JSON value; send exactly one JSON object";
 		}
 		else if (cause instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
 			field = path(mismatch);
@@ -157,6 +223,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	protected ResponseEntity<Object> handleMaxUploadSizeExceededException(
 			org.springframework.web.multipart.MaxUploadSizeExceededException ex, HttpHeaders headers,
 			HttpStatusCode status, WebRequest request) {
+		return uploadTooLarge();
+	}
+
+	private static ResponseEntity<Object> uploadTooLarge() {
 		return ResponseEntity.status(HttpStatus.PAYLOAD_TOO_LARGE)
 			.body(problem(HttpStatus.PAYLOAD_TOO_LARGE, Problems.TOO_LARGE, "Upload too large",
 					"the upload is larger than the configured limit (vae.storage.max-upload)", null));
@@ -185,28 +255,27 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	@Override
 	protected ResponseEntity<Object> createResponseEntity(@Nullable Object body, HttpHeaders headers,
 			HttpStatusCode statusCode, WebRequest request) {
-		if (body instanceof ProblemDetail problem && problem.getType().equals(URI.create("about:blank"))) {
-			problem.setType(switch (statusCode.value()) {
-				case 404 -> Problems.NOT_FOUND;
-				case 405 -> Problems.METHOD_NOT_ALLOWED;
-				case 406 -> Problems.NOT_ACCEPTABLE;
-				case 413 -> Problems.TOO_LARGE;
-				case 415 -> Problems.UNSUPPORTED_MEDIA_TYPE;
-				case 400 -> Problems.MALFORMED_REQUEST;
-				default -> problem.getType();
-			});
+		if (body instanceof ProblemDetail problem) {
+			if (problem.getType().equals(URI.create("about:blank"))) {
+				problem.setType(Problems.forStatus(statusCode.value()));
+			}
+			problem.setDetail(Problems.bound(problem.getDetail()));
 		}
 		return super.createResponseEntity(body, headers, statusCode, request);
 	}
 
 	private static ProblemDetail problem(HttpStatus status, URI type, String title, String detail, String field) {
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-		problem.setType(type);
-		problem.setTitle(title);
+		ProblemDetail problem = Problems.of(status, type, title, detail);
 		if (field != null) {
-			problem.setProperty("field", field);
+			problem.setProperty("field", Problems.quote(field, 200));
 		}
 		return problem;
+	}
+
+	private static ResponseEntity<Object> tooLarge(BodyTooLargeException ex) {
+		return ResponseEntity.status(HttpStatus.PAYLOAD_TOO_LARGE)
+			.body(problem(HttpStatus.PAYLOAD_TOO_LARGE, Problems.TOO_LARGE, "Request too large", ex.getMessage(),
+					null));
 	}
 
 	private static <T extends Throwable> T find(Throwable ex, Class<T> type) {
@@ -234,6 +303,20 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		return path.toString();
 	}
 
+	private static String fieldOf(Throwable cause) {
+		return (cause instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) ? path(mapping) : null;
+	}
+
+	private static String range(Class<?> type) {
+		if (type == Integer.class || type == int.class) {
+			return "expected a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
+		}
+		if (type == Long.class || type == long.class) {
+			return "expected a whole number from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE;
+		}
+		return "it does not fit the expected type";
+	}
+
 	private static String expectation(Class<?> type) {
 		if (type == null) {
 			return "unexpected value";
@@ -241,8 +324,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		if (type.isArray()) {
 			return "expected an array";
 		}
+		if (type == Integer.class || type == int.class || type == Long.class || type == long.class
+				|| type == Short.class || type == short.class) {
+			return "expected a whole number (written without a fraction or exponent, not in quotes)";
+		}
 		if (Number.class.isAssignableFrom(type) || type.isPrimitive() && type != boolean.class) {
-			return "expected a number";
+			return "expected a number (not in quotes)";
 		}
 		if (type == Boolean.class || type == boolean.class) {
 			return "expected true or false";

@@ -1,6 +1,6 @@
 package dev.vae.system;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -16,8 +16,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -42,7 +40,7 @@ public class SecurityConfiguration {
 	static final List<String> INFERENCE = List.of("/encode", "/decode", "/reconstruct", "/sample", "/loss");
 
 	@Bean
-	SecurityFilterChain api(HttpSecurity http, VaeProperties properties, ObjectMapper json) throws Exception {
+	SecurityFilterChain api(HttpSecurity http, VaeProperties properties) throws Exception {
 		VaeProperties.Security security = properties.security();
 		List<byte[]> keys = security.apiKeys()
 			.stream()
@@ -56,13 +54,16 @@ public class SecurityConfiguration {
 			.requestCache((r) -> r.disable())
 			.sessionManagement((s) -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 			.addFilterBefore(new BearerKeyFilter(keys), AnonymousAuthenticationFilter.class)
-			.exceptionHandling((e) -> e.authenticationEntryPoint((request, response, ex) -> problem(response, json,
+			.exceptionHandling((e) -> e.authenticationEntryPoint((request, response, ex) -> problem(response,
 					HttpStatus.UNAUTHORIZED, "this request needs 'Authorization: Bearer <api key>'")));
 		if (keys.isEmpty()) {
 			http.authorizeHttpRequests((a) -> a.anyRequest().permitAll());
 			return http.build();
 		}
 		http.authorizeHttpRequests((a) -> {
+			// the error page answers for a request already judged; it must not turn into
+			// a 401
+			a.dispatcherTypeMatchers(DispatcherType.ERROR).permitAll();
 			a.requestMatchers(HttpMethod.GET).permitAll();
 			a.requestMatchers(HttpMethod.HEAD).permitAll();
 			a.requestMatchers(HttpMethod.OPTIONS).permitAll();
@@ -84,15 +85,9 @@ public class SecurityConfiguration {
 		}
 	}
 
-	private static void problem(HttpServletResponse response, ObjectMapper json, HttpStatus status, String detail)
-			throws IOException {
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-		problem.setType(Problems.UNAUTHORIZED);
-		problem.setTitle("Unauthorized");
-		response.setStatus(status.value());
+	private static void problem(HttpServletResponse response, HttpStatus status, String detail) throws IOException {
 		response.setHeader("WWW-Authenticate", "Bearer");
-		response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-		json.writeValue(response.getOutputStream(), problem);
+		Problems.write(response, Problems.of(status, Problems.UNAUTHORIZED, "Unauthorized", detail));
 	}
 
 	/** Authenticates a request whose bearer token matches a configured key. */

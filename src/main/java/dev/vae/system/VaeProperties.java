@@ -17,13 +17,41 @@ import org.springframework.validation.annotation.Validated;
  * @param limits request limits, enforced before any work starts
  * @param nativeThreads threads ND4J and OpenBLAS use per operation (1 was fastest on 2
  * cores)
+ * @param storage where models, datasets and the database live
+ * @param jobs background training
+ * @param batching micro-batching of inference
+ * @param security API keys
+ * @param intake bounds on images, large bodies and uploads
  */
 @ConfigurationProperties("vae")
 @Validated
 public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultValue Limits limits,
 		@DefaultValue("1") @Positive int nativeThreads, @Valid @DefaultValue Storage storage,
-		@Valid @DefaultValue Jobs jobs, @Valid @DefaultValue Batching batching,
-		@Valid @DefaultValue Security security) {
+		@Valid @DefaultValue Jobs jobs, @Valid @DefaultValue Batching batching, @Valid @DefaultValue Security security,
+		@Valid @DefaultValue Intake intake) {
+
+	/**
+	 * How much the service takes in at once: the bounds that keep memory flat whatever a
+	 * client sends. Large requests (image bodies, multipart images, bodies over
+	 * {@code largeBody}) and uploads each take a permit for their whole duration; a
+	 * request that finds none free within {@code maxWait} is answered 429 with
+	 * Retry-After.
+	 *
+	 * @param maxImageBytes the largest encoded image accepted (a body or one part)
+	 * @param maxImagePixels the most pixels (width × height × frames) an image's header
+	 * may declare; larger images are refused before they are decoded
+	 * @param maxImageSide the widest or tallest image accepted, in pixels
+	 * @param largeBody inference bodies above this size count as large
+	 * @param largeRequests large inference requests (images, large bodies) served at once
+	 * @param uploads uploads (checkpoints, datasets) received at once
+	 * @param maxWait how long a request may wait for a permit before it is refused
+	 */
+	public record Intake(@DefaultValue("16MB") org.springframework.util.unit.DataSize maxImageBytes,
+			@DefaultValue("16777216") @Positive long maxImagePixels, @DefaultValue("16384") @Positive int maxImageSide,
+			@DefaultValue("256KB") org.springframework.util.unit.DataSize largeBody,
+			@DefaultValue("2") @Positive int largeRequests, @DefaultValue("2") @Positive int uploads,
+			@DefaultValue("10s") java.time.Duration maxWait) {
+	}
 
 	/**
 	 * API keys.

@@ -47,9 +47,8 @@ class MicroBatcherTests {
 	}
 
 	private Batching batching(Duration maxWait) {
-		return new Batching(
-				new VaeProperties(null, null, 1, null, null, new VaeProperties.Batching(true, 32, maxWait, 1), null),
-				this.meters);
+		return new Batching(new VaeProperties(null, null, 1, null, null,
+				new VaeProperties.Batching(true, 32, maxWait, 1), null, null), this.meters);
 	}
 
 	@Test
@@ -117,11 +116,15 @@ class MicroBatcherTests {
 	}
 
 	@Test
-	void withBatchingOffThePassesAreTheNetworkItself() throws Exception {
+	void withBatchingOffThePassesGiveTheNetworksOwnAnswersBitForBit() throws Exception {
 		ServedModel model = defaultModel();
 		Batching off = new Batching(new VaeProperties(null, null, 1, null, null,
-				new VaeProperties.Batching(false, 32, Duration.ZERO, 1), null), this.meters);
-		assertThat(off.of(model)).isSameAs(model.network());
+				new VaeProperties.Batching(false, 32, Duration.ZERO, 1), null, null), this.meters);
+		double[][] x = { dev.vae.data.Shapes.generate(4, 0, 1).examples().row(0) };
+		assertThat(off.of(model).encode(x).mu()).isDeepEqualTo(model.network().encode(x).mu());
+		assertThat(off.of(model).decodeLogits(new double[1][20]))
+			.isDeepEqualTo(model.network().decodeLogits(new double[1][20]));
+		assertThat(this.meters.find("vae.batch.rows").summaries()).allMatch((s) -> s.count() == 0);
 	}
 
 	/** The largest |a − b| / max(1, |b|) over two matrices of the same shape. */
