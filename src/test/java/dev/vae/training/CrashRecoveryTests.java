@@ -2,10 +2,9 @@ package dev.vae.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vae.HttpFixture;
+import dev.vae.ServiceProcess;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,50 +28,18 @@ class CrashRecoveryTests {
 	@TempDir
 	Path storage;
 
-	private Process start(int port) throws IOException {
-		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-		ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-				"dev.vae.VaeApplication", "--server.port=" + port, "--server.address=127.0.0.1",
-				"--vae.storage.dir=" + this.storage, "--logging.level.root=WARN");
-		builder.environment().put("OMP_NUM_THREADS", "1");
-		builder.redirectErrorStream(true);
-		builder.redirectOutput(this.storage.resolve("service-" + System.nanoTime() + ".log").toFile());
-		return builder.start();
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-	}
-
-	private static void awaitHealthy(HttpFixture http, Process process) throws InterruptedException {
-		for (int i = 0; i < 600; i++) {
-			if (!process.isAlive()) {
-				throw new AssertionError("the service exited with " + process.exitValue());
-			}
-			try {
-				if (http.get("/actuator/health").status() == 200) {
-					return;
-				}
-			}
-			catch (IllegalStateException notYet) {
-				// not listening yet
-			}
-			Thread.sleep(100);
-		}
-		throw new AssertionError("the service did not become healthy");
+	private ServiceProcess start(int port) throws IOException, InterruptedException {
+		return ServiceProcess.start(this.storage, port, List.of(), "--logging.level.root=WARN");
 	}
 
 	@Test
 	void aKilledTrainingJobIsMarkedFailedAndNothingStoredIsLost() throws Exception {
-		int port = freePort();
+		int port = ServiceProcess.freePort();
 		HttpFixture http = new HttpFixture(port);
-		Process first = start(port);
+		ServiceProcess first = start(port);
 		String job;
 		List<String> modelsBefore;
 		try {
-			awaitHealthy(http, first);
 			// a model of our own, active before the crash
 			byte[] checkpoint = http.bytes("/models/default/checkpoint");
 			String uploaded = http.postBytes("/models", checkpoint, "application/octet-stream")
@@ -95,13 +62,11 @@ class CrashRecoveryTests {
 			modelsBefore = ids(http.get("/models").body());
 		}
 		finally {
-			first.destroyForcibly();
-			first.waitFor(30, TimeUnit.SECONDS);
+			first.kill();
 		}
 
-		Process second = start(port);
+		ServiceProcess second = start(port);
 		try {
-			awaitHealthy(http, second);
 			JsonNode view = http.get("/jobs/" + job).body();
 			assertThat(view.get("status").asText()).isEqualTo("FAILED");
 			assertThat(view.get("error").asText()).isEqualTo("interrupted by restart");
@@ -117,19 +82,17 @@ class CrashRecoveryTests {
 			}
 		}
 		finally {
-			second.destroy();
-			second.waitFor(30, TimeUnit.SECONDS);
+			second.close();
 		}
 	}
 
 	@Test
 	void aServiceKilledDuringAnUploadRestartsWithAConsistentRegistry() throws Exception {
-		int port = freePort();
+		int port = ServiceProcess.freePort();
 		HttpFixture http = new HttpFixture(port);
-		Process first = start(port);
+		ServiceProcess first = start(port);
 		List<String> before;
 		try {
-			awaitHealthy(http, first);
 			before = ids(http.get("/models").body());
 			byte[] checkpoint = http.bytes("/models/default/checkpoint");
 			// an upload whose body arrives halfway and then stalls, as over a slow link
@@ -145,17 +108,15 @@ class CrashRecoveryTests {
 			sender.write(checkpoint, 0, checkpoint.length / 2);
 			sender.flush();
 			Thread.sleep(1000);
-			first.destroyForcibly();
-			first.waitFor(30, TimeUnit.SECONDS);
+			first.kill();
 			sender.close();
 			upload.handle((r, e) -> null).get(30, TimeUnit.SECONDS);
 		}
 		finally {
-			first.destroyForcibly();
+			first.kill();
 		}
-		Process second = start(port);
+		ServiceProcess second = start(port);
 		try {
-			awaitHealthy(http, second);
 			assertThat(ids(http.get("/models").body())).isEqualTo(before);
 			try (Stream<Path> files = Files.list(this.storage.resolve("models"))) {
 				assertThat(files.map((p) -> p.getFileName().toString())).containsExactly("default.vae");
@@ -164,8 +125,7 @@ class CrashRecoveryTests {
 				.isEqualTo(200);
 		}
 		finally {
-			second.destroy();
-			second.waitFor(30, TimeUnit.SECONDS);
+			second.close();
 		}
 	}
 
