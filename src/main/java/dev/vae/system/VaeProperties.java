@@ -46,7 +46,7 @@ public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultVal
 	 * @param uploads uploads (checkpoints, datasets) received at once
 	 * @param maxWait how long a request may wait for a permit before it is refused
 	 */
-	public record Intake(@DefaultValue("16MB") org.springframework.util.unit.DataSize maxImageBytes,
+	public record Intake(@DefaultValue("4MB") org.springframework.util.unit.DataSize maxImageBytes,
 			@DefaultValue("16777216") @Positive long maxImagePixels, @DefaultValue("16384") @Positive int maxImageSide,
 			@DefaultValue("256KB") org.springframework.util.unit.DataSize largeBody,
 			@DefaultValue("2") @Positive int largeRequests, @DefaultValue("2") @Positive int uploads,
@@ -99,7 +99,7 @@ public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultVal
 	public record Storage(@DefaultValue("./data") java.nio.file.Path dir,
 			@DefaultValue("200MB") org.springframework.util.unit.DataSize maxUpload,
 			@DefaultValue("100") @Positive int maxDatasets, @DefaultValue("100") @Positive int maxModels,
-			@DefaultValue("100000000") @Positive long maxDatasetValues) {
+			@DefaultValue("50000000") @Positive long maxDatasetValues) {
 	}
 
 	/**
@@ -141,7 +141,7 @@ public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultVal
 	public record Limits(@DefaultValue("256") @Positive int maxBatch, @DefaultValue("1000") @Positive int maxSamples,
 			@DefaultValue("1024") @Positive int maxSampleCount, @DefaultValue("10") @Positive double maxTemperature,
 			@DefaultValue("5000") @Positive int maxIwaeK, @DefaultValue("100000") @Positive int maxDecodes,
-			@DefaultValue("16MB") org.springframework.util.unit.DataSize maxRequestBody) {
+			@DefaultValue("4MB") org.springframework.util.unit.DataSize maxRequestBody) {
 	}
 
 }

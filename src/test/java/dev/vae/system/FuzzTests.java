@@ -139,6 +139,116 @@ class FuzzTests {
 		assertThat(send(client, base, "POST", "/encode", valid, "application/json").body()).isEqualTo(before);
 	}
 
+	/**
+	 * Image headers that lie (width, height, lengths, CRCs mutated), truncated and
+	 * bit-flipped uploads of checkpoints and datasets, and URIs with encoded traversals,
+	 * control characters and odd encodings: no 5xx, and every error a problem document.
+	 */
+	@Test
+	void hostileImagesUploadsAndUrisNeverGetA5xx() throws Exception {
+		HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+		String base = "http://127.0.0.1:" + this.port;
+		SplittableRandom random = new SplittableRandom(11);
+		Map<Integer, Integer> statuses = new TreeMap<>();
+		byte[] png = dev.vae.HostileFiles.png(28, 28, 14);
+		byte[] jpeg = encoded("jpeg");
+		byte[] gif = encoded("gif");
+		byte[] checkpoint = client
+			.send(HttpRequest.newBuilder(URI.create(base + "/models/default/checkpoint")).build(),
+					HttpResponse.BodyHandlers.ofByteArray())
+			.body();
+		byte[][] images = { png, jpeg, gif };
+		String[] imageTypes = { "image/png", "image/jpeg", "image/gif" };
+		for (int i = 0; i < 400; i++) {
+			int kind = random.nextInt(images.length);
+			byte[] image = corrupt(images[kind], random, 24);
+			String path = new String[] { "/encode", "/reconstruct", "/loss" }[random.nextInt(3)];
+			HttpResponse<String> response = sendBytes(client, base + path, imageTypes[random.nextInt(3)], image);
+			check(response, statuses, path + " image " + i);
+		}
+		for (int i = 0; i < 60; i++) {
+			byte[] upload = corrupt(checkpoint, random, checkpoint.length);
+			check(sendBytes(client, base + "/models", "application/octet-stream", upload), statuses, "checkpoint " + i);
+		}
+		List<String> uris = List.of("/models/..%2f..%2fetc%2fpasswd", "/models/%00", "/models/%2e%2e/%2e%2e",
+				"/model;jsessionid=1", "/models/%c0%ae%c0%ae", "/%2e/model", "/models/%252e%252e", "/models//default",
+				"/models/\\..\\", "/jobs/%ff", "/datasets/%20", "/v2/models/%2e%2e/infer", "/encode?seed=%00",
+				"/models/" + "%41".repeat(3000), "/swagger-ui/../../etc/passwd", "/actuator/../model");
+		for (String uri : uris) {
+			dev.vae.HostileFiles.RawResponse response = dev.vae.HostileFiles.raw(this.port,
+					"GET " + uri + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+			statuses.merge(response.status(), 1, Integer::sum);
+			assertThat(response.status()).as(uri).isLessThan(500);
+			if (response.status() >= 400) {
+				assertThat(response.contentType()).as(uri).startsWith("application/problem+json");
+				assertThat(JSON.readTree(response.body()).path("type").asText()).as(uri).startsWith("/problems/");
+			}
+		}
+		System.out.println("hostile fuzz: statuses " + statuses);
+		assertThat(client
+			.send(HttpRequest.newBuilder(URI.create(base + "/models")).build(), HttpResponse.BodyHandlers.ofString())
+			.body()).contains("\"default\"");
+	}
+
+	/**
+	 * {@code bytes} with a random mutation: truncated, bytes overwritten or a header
+	 * field set huge.
+	 */
+	private static byte[] corrupt(byte[] bytes, SplittableRandom random, int headerBytes) {
+		byte[] out = bytes.clone();
+		switch (random.nextInt(4)) {
+			case 0:
+				return java.util.Arrays.copyOf(out, random.nextInt(out.length));
+			case 1:
+				for (int n = 1 + random.nextInt(4); n > 0; n--) {
+					out[random.nextInt(out.length)] = (byte) random.nextInt(256);
+				}
+				return out;
+			case 2: {
+				// a size field near the start set to a large value
+				int at = random.nextInt(Math.max(1, Math.min(headerBytes, out.length - 4)));
+				out[at] = (byte) 0x7f;
+				out[at + 1] = (byte) 0xff;
+				return out;
+			}
+			default:
+				byte[] noise = new byte[random.nextInt(64)];
+				random.nextBytes(noise);
+				byte[] joined = java.util.Arrays.copyOf(out, Math.min(out.length, 16) + noise.length);
+				System.arraycopy(noise, 0, joined, Math.min(out.length, 16), noise.length);
+				return joined;
+		}
+	}
+
+	private static byte[] encoded(String format) throws java.io.IOException {
+		java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(28, 28,
+				java.awt.image.BufferedImage.TYPE_INT_RGB);
+		image.setRGB(5, 5, 0xffffff);
+		java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+		javax.imageio.ImageIO.write(image, format, out);
+		return out.toByteArray();
+	}
+
+	private static HttpResponse<String> sendBytes(HttpClient client, String url, String type, byte[] body)
+			throws Exception {
+		return client.send(HttpRequest.newBuilder(URI.create(url))
+			.timeout(Duration.ofSeconds(30))
+			.header("Content-Type", type)
+			.POST(HttpRequest.BodyPublishers.ofByteArray(body))
+			.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	private static void check(HttpResponse<String> response, Map<Integer, Integer> statuses, String what)
+			throws Exception {
+		statuses.merge(response.statusCode(), 1, Integer::sum);
+		assertThat(response.statusCode()).as(what + ": " + response.body()).isLessThan(500);
+		if (response.statusCode() >= 400) {
+			JsonNode problem = JSON.readTree(response.body());
+			assertThat(problem.path("type").asText()).as(what).startsWith("/problems/");
+			assertThat(problem.path("detail").asText()).as(what).doesNotContain("Exception").doesNotContain("java.");
+		}
+	}
+
 	@Test
 	void aBodyOverTheLimitIsRefusedBeforeItIsRead() throws Exception {
 		HttpClient client = HttpClient.newHttpClient();
