@@ -35,6 +35,8 @@ public class DatasetService {
 
 	private final VaeProperties.Storage limits;
 
+	private final VaeProperties.Intake intake;
+
 	/** Images generated per chunk when the built-in shapes are written. */
 	private static final int SHAPES_CHUNK = 1000;
 
@@ -42,18 +44,25 @@ public class DatasetService {
 		this.repository = repository;
 		this.usage = usage;
 		this.limits = properties.storage();
+		this.intake = properties.intake();
 		this.dir = properties.storage().dir().resolve("datasets");
 	}
 
-	/** Generates and stores the built-in shapes dataset, a chunk of images at a time. */
-	public DatasetRow createShapes(String name, int count, long seed) throws IOException {
-		if ((long) count * Shapes.SIZE * Shapes.SIZE > this.limits.maxDatasetValues()) {
-			throw new dev.vae.system.InvalidInputException("count", "count " + count + " images exceed the limit of "
-					+ this.limits.maxDatasetValues() + " values (vae.storage.max-dataset-values)");
+	/**
+	 * Generates and stores the built-in shapes dataset (size×size, 1 or 3 channels), a
+	 * chunk of images at a time.
+	 */
+	public DatasetRow createShapes(String name, int count, long seed, int size, int channels) throws IOException {
+		if ((long) count * channels * size * size > this.limits.maxDatasetValues()) {
+			throw new dev.vae.system.InvalidInputException("count",
+					"count " + count + " images of " + channels + "×" + size + "×" + size + " exceed the limit of "
+							+ this.limits.maxDatasetValues() + " values (vae.storage.max-dataset-values)");
 		}
-		return store((name != null) ? name : "shapes-" + count + "-seed-" + seed, "shapes", (values, labels) -> {
+		String fallback = ((channels == 3) ? "colour-shapes-" : "shapes-") + count + "-seed-" + seed
+				+ ((size != Shapes.SIZE) ? "-" + size : "");
+		return store((name != null) ? name : fallback, "shapes", (values, labels) -> {
 			for (int from = 0; from < count; from += SHAPES_CHUNK) {
-				Dataset chunk = Shapes.generate(seed, from, Math.min(SHAPES_CHUNK, count - from));
+				Dataset chunk = Shapes.generate(seed, from, Math.min(SHAPES_CHUNK, count - from), size, channels);
 				for (float v : chunk.examples().values()) {
 					values.putFloat(v);
 				}
@@ -61,8 +70,9 @@ public class DatasetService {
 					labels.putInt(label);
 				}
 			}
-			String description = "built-in shapes (seed " + seed + ", images 0.." + (count - 1) + ")";
-			return new Idx.Images(description, List.of(Shapes.SIZE, Shapes.SIZE, 1), count);
+			String description = ((channels == 3) ? "built-in colour shapes " : "built-in shapes ") + size + "×" + size
+					+ " (seed " + seed + ", images 0.." + (count - 1) + ")";
+			return new Idx.Images(description, List.of(size, size, channels), count);
 		});
 	}
 
@@ -80,6 +90,16 @@ public class DatasetService {
 			}
 			return read;
 		});
+	}
+
+	/**
+	 * Stores a zip of images in class folders (ImageFolder), each resized to
+	 * {@code shape} (height, width, channels), streamed entry by entry.
+	 */
+	public DatasetRow storeImageFolder(String name, InputStream zip, String source, List<Integer> shape)
+			throws IOException {
+		return store(name, "image-folder", (values, labels) -> ImageFolder.read(zip, source, shape,
+				this.limits.maxDatasetValues(), this.intake, values, labels));
 	}
 
 	/** Stores a CSV of examples, streamed from the upload to the dataset's file. */

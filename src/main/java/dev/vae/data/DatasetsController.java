@@ -35,20 +35,34 @@ class DatasetsController {
 
 	@PostMapping(path = "/datasets", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
 	@Operation(summary = "Upload a dataset",
-			description = "Either `images` (an IDX image file, e.g. train-images-idx3-ubyte, optionally gzipped) with optional "
-					+ "`labels` (IDX label file), or `csv` (one example per row; values in [0, 1] or 0..255; optional "
-					+ "header row) with optional `height`/`width`/`channels`.")
+			description = "One of: `images` (an IDX image file, e.g. train-images-idx3-ubyte, optionally gzipped) with optional "
+					+ "`labels` (IDX label file); `csv` (one example per row; values in [0, 1] or 0..255; optional "
+					+ "header row) with optional `height`/`width`/`channels`; or `zip`, images in one folder per class "
+					+ "(the ImageFolder convention), each resized to `height`×`width` (default 28×28) with `channels` "
+					+ "1 (grey) or 3 (RGB), labelled by their folder's index in sorted order.")
 	ResponseEntity<DatasetRow> upload(@RequestPart(name = "images", required = false) MultipartFile images,
 			@RequestPart(name = "labels", required = false) MultipartFile labels,
 			@RequestPart(name = "csv", required = false) MultipartFile csv,
+			@RequestPart(name = "zip", required = false) MultipartFile zip,
 			@RequestParam(name = "name", required = false) String name,
 			@RequestParam(name = "height", required = false) Integer height,
 			@RequestParam(name = "width", required = false) Integer width,
 			@RequestParam(name = "channels", required = false) Integer channels) throws IOException {
-		if ((images == null) == (csv == null)) {
-			throw new InvalidInputException("images", "send either an 'images' IDX file or a 'csv' file");
+		int parts = ((images != null) ? 1 : 0) + ((csv != null) ? 1 : 0) + ((zip != null) ? 1 : 0);
+		if (parts != 1) {
+			throw new InvalidInputException("images",
+					"send exactly one of: an 'images' IDX file, a 'csv' file, or a 'zip' of images in class folders");
 		}
-		String label = (name != null) ? name : filename((images != null) ? images : csv, "dataset");
+		MultipartFile file = (images != null) ? images : (csv != null) ? csv : zip;
+		String label = (name != null) ? name : filename(file, "dataset");
+		if (zip != null) {
+			List<Integer> shape = List.of((height == null) ? 28 : positive(height, "height"),
+					(width == null) ? 28 : positive(width, "width"),
+					(channels == null) ? 1 : positive(channels, "channels"));
+			try (InputStream in = zip.getInputStream()) {
+				return created(this.datasets.storeImageFolder(label, in, filename(zip, "zip"), shape));
+			}
+		}
 		if (images != null) {
 			try (InputStream in = images.getInputStream();
 					InputStream labelsIn = (labels != null) ? labels.getInputStream() : null) {
@@ -65,15 +79,24 @@ class DatasetsController {
 
 	@PostMapping(path = "/datasets/shapes", consumes = MediaType.APPLICATION_JSON_VALUE)
 	@Operation(summary = "Generate the built-in shapes dataset",
-			description = "28×28 images of squares, ellipses, triangles and hearts with random scale, rotation and position; "
+			description = "Images of squares, ellipses, triangles and hearts with random scale, rotation and position "
+					+ "(28×28 grey by default; `size` and `channels: 3` for colour, where colour is one more factor); "
 					+ "image i depends only on (seed, i).")
 	ResponseEntity<DatasetRow> shapes(@RequestBody ShapesRequest request) throws IOException {
 		int count = (request.count() == null) ? 10_000 : request.count();
 		if (count < 1) {
 			throw new InvalidInputException("count", "count must be at least 1, was " + count);
 		}
-		return created(
-				this.datasets.createShapes(request.name(), count, (request.seed() == null) ? 1 : request.seed()));
+		int channels = (request.channels() == null) ? 1 : request.channels();
+		if (channels != 1 && channels != 3) {
+			throw new InvalidInputException("channels", "channels must be 1 (grey) or 3 (colour), was " + channels);
+		}
+		int size = (request.size() == null) ? Shapes.SIZE : request.size();
+		if (size < 8 || size > 256) {
+			throw new InvalidInputException("size", "size must lie in 8..256, was " + size);
+		}
+		return created(this.datasets.createShapes(request.name(), count, (request.seed() == null) ? 1 : request.seed(),
+				size, channels));
 	}
 
 	@GetMapping("/datasets")
@@ -112,7 +135,11 @@ class DatasetsController {
 	}
 
 	record ShapesRequest(@Schema(description = "number of images", example = "2000") Integer count,
-			@Schema(description = "seed", example = "1") Long seed, @Schema(description = "a name") String name) {
+			@Schema(description = "seed", example = "1") Long seed,
+			@Schema(description = "a name", example = "my-shapes") String name,
+			@Schema(description = "1 (grey, default) or 3 (colour: the colour is one more factor)",
+					example = "1") Integer channels,
+			@Schema(description = "side in pixels, 8..256 (default 28)", example = "28") Integer size) {
 	}
 
 }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Where a dataset reader puts what it decodes, as little-endian 32-bit words (float32
@@ -45,7 +46,17 @@ abstract sealed class ValueSink implements Closeable permits ValueSink.Memory, V
 	abstract void write(int bits) throws IOException;
 
 	/** Divides every float written so far by {@code divisor}. */
-	abstract void divide(float divisor) throws IOException;
+	final void divide(float divisor) throws IOException {
+		transform((bits) -> Float.floatToRawIntBits(Float.intBitsToFloat(bits) / divisor));
+	}
+
+	/** Replaces every int written so far, i, by {@code mapping[i]}. */
+	final void remap(int[] mapping) throws IOException {
+		transform((i) -> mapping[i]);
+	}
+
+	/** Applies {@code op} to every word written so far. */
+	abstract void transform(IntUnaryOperator op) throws IOException;
 
 	static Memory inMemory() {
 		return new Memory();
@@ -71,9 +82,9 @@ abstract sealed class ValueSink implements Closeable permits ValueSink.Memory, V
 		}
 
 		@Override
-		void divide(float divisor) {
+		void transform(IntUnaryOperator op) {
 			for (int i = 0; i < count(); i++) {
-				this.words[i] = Float.floatToRawIntBits(Float.intBitsToFloat(this.words[i]) / divisor);
+				this.words[i] = op.applyAsInt(this.words[i]);
 			}
 		}
 
@@ -124,7 +135,7 @@ abstract sealed class ValueSink implements Closeable permits ValueSink.Memory, V
 		}
 
 		@Override
-		void divide(float divisor) throws IOException {
+		void transform(IntUnaryOperator op) throws IOException {
 			this.out.flush();
 			ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
 			try (FileChannel channel = FileChannel.open(this.temp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -137,7 +148,7 @@ abstract sealed class ValueSink implements Closeable permits ValueSink.Memory, V
 					}
 					chunk.flip();
 					for (int i = 0; i + 4 <= read; i += 4) {
-						chunk.putFloat(i, chunk.getFloat(i) / divisor);
+						chunk.putInt(i, op.applyAsInt(chunk.getInt(i)));
 					}
 					channel.write(chunk, position);
 					position += read;

@@ -63,4 +63,52 @@ class ShapesTests {
 		return weighted / sum;
 	}
 
+	@Test
+	void colourShapesAreTheGreyMaskInTheirColourChannelsFirst() {
+		Dataset grey = Shapes.generate(3, 0, 10);
+		Dataset colour = Shapes.generate(3, 0, 10, Shapes.SIZE, 3);
+		assertThat(colour.shape()).containsExactly(28, 28, 3);
+		assertThat(colour.labels()).containsExactly(grey.labels());
+		int plane = Shapes.SIZE * Shapes.SIZE;
+		java.util.Set<Shapes.Colour> colours = java.util.EnumSet.noneOf(Shapes.Colour.class);
+		for (int i = 0; i < 10; i++) {
+			Shapes.Colour c = Shapes.factors(3, i).colour();
+			colours.add(c);
+			double[] mask = grey.examples().row(i);
+			double[] rgb = colour.examples().row(i);
+			for (int band = 0; band < 3; band++) {
+				for (int p = 0; p < plane; p++) {
+					assertThat(rgb[band * plane + p]).isEqualTo(mask[p] * c.channel(band));
+				}
+			}
+		}
+		assertThat(colours).hasSizeGreaterThan(2);
+	}
+
+	@Test
+	void theGreyDatasetIsUnchangedByTheColourFactor() {
+		// the first pixels with ink of image 0 for seed 1, as generated before colour
+		// existed
+		Shapes.Factors f = Shapes.factors(1, 0);
+		assertThat(Shapes.generate(1, 0, 1).examples().values()).containsExactly(Shapes.render(f));
+		assertThat(Shapes.render(f, Shapes.SIZE)).containsExactly(Shapes.render(f));
+	}
+
+	@Test
+	void largerImagesScaleTheSameGeometry() {
+		Shapes.Factors f = new Shapes.Factors(Shapes.Shape.SQUARE, 0.8, 0.3, 0.5, 0.5);
+		double small = ink(Shapes.render(f, 28));
+		double large = ink(Shapes.render(f, 64));
+		// area grows with the square of the side
+		assertThat(large / small).isCloseTo(Math.pow(64 / 28.0, 2), org.assertj.core.data.Offset.offset(0.1));
+	}
+
+	private static double ink(float[] image) {
+		double sum = 0;
+		for (float v : image) {
+			sum += v;
+		}
+		return sum;
+	}
+
 }

@@ -180,4 +180,57 @@ class PicturesTests {
 		assertThat(http.get("/traverse?dims=99").status()).isEqualTo(400);
 	}
 
+	@Test
+	void aColourModelAnswersInRgbBothWays() throws Exception {
+		HttpFixture http = new HttpFixture(this.port);
+		dev.vae.model.Architecture colour = dev.vae.model.Architecture.mirrored(java.util.List.of(6, 5, 3),
+				java.util.List.of(16), 3, dev.vae.model.ActivationKind.TANH, dev.vae.model.Likelihood.BERNOULLI, 1, 1);
+		java.nio.file.Path file = java.nio.file.Files.createTempFile("colour", ".vae");
+		dev.vae.model.Checkpoint.write(file, dev.vae.model.Manifest.draft("colour", colour, null, null),
+				dev.vae.model.VaeNetwork.initialise(colour, org.nd4j.linalg.api.buffer.DataType.FLOAT, 5));
+		String id = http.postBytes("/models", java.nio.file.Files.readAllBytes(file), "application/octet-stream")
+			.body()
+			.get("id")
+			.asText();
+		// out: a tile per z, RGB, each band the JSON mean of its channel plane
+		byte[] request = JSON.writeValueAsBytes(Map.of("z", new double[][] { { 1, -1, 0.5 } }, "model", id));
+		JsonNode json = JSON.readTree(send("POST", "/decode", "application/json", request, null).body());
+		double[] mean = doubles(json.at("/results/0/mean"));
+		BufferedImage tile = png(send("POST", "/decode?format=png&scale=1", "application/json", request, null));
+		assertThat(tile.getWidth()).isEqualTo(5);
+		assertThat(tile.getHeight()).isEqualTo(6);
+		for (int band = 0; band < 3; band++) {
+			for (int r = 0; r < 6; r++) {
+				for (int c = 0; c < 5; c++) {
+					assertThat(tile.getRaster().getSample(c, r, band))
+						.isEqualTo((int) Math.round(255 * mean[band * 30 + r * 5 + c]));
+				}
+			}
+		}
+		// in: an RGB picture encodes like its channels-first vector
+		BufferedImage picture = new BufferedImage(5, 6, BufferedImage.TYPE_INT_RGB);
+		double[] x = new double[90];
+		for (int r = 0; r < 6; r++) {
+			for (int c = 0; c < 5; c++) {
+				int red = 40 * r;
+				int green = 50 * c;
+				int blue = 255 - 20 * (r + c);
+				picture.setRGB(c, r, (red << 16) | (green << 8) | blue);
+				x[r * 5 + c] = red / 255.0;
+				x[30 + r * 5 + c] = green / 255.0;
+				x[60 + r * 5 + c] = blue / 255.0;
+			}
+		}
+		java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+		ImageIO.write(picture, "png", bytes);
+		double[] fromPicture = doubles(
+				JSON.readTree(send("POST", "/encode?model=" + id, "image/png", bytes.toByteArray(), null).body())
+					.at("/results/0/mu"));
+		double[] fromVector = doubles(
+				http.post("/encode", Map.of("inputs", new double[][] { x }, "model", id)).body().at("/results/0/mu"));
+		for (int k = 0; k < 3; k++) {
+			assertThat(fromPicture[k]).isCloseTo(fromVector[k], within(1e-6));
+		}
+	}
+
 }
