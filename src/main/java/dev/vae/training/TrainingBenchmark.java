@@ -1,6 +1,6 @@
 package dev.vae.training;
 
-import dev.vae.data.Dataset;
+import dev.vae.data.Idx;
 import dev.vae.data.Shapes;
 import dev.vae.model.ActivationKind;
 import dev.vae.model.Architecture;
@@ -17,7 +17,9 @@ import java.util.List;
  * Training throughput of the 784-400-20 Bernoulli VAE, batch 100, Adam, on the built-in
  * shapes: examples per second over the minibatch steps alone (the per-epoch evaluation is
  * timed separately and excluded). Prints one line per epoch and a final
- * {@code examples/s} line. Arguments: epochs (default 3), examples (default 10,000).
+ * {@code examples/s} line. Arguments: epochs (default 3), examples (default 10,000), and
+ * optionally an IDX image file to train on instead (the peer's {@code blobs.py} writes
+ * the 20,000 images its PyTorch benchmark trains on; the last 100 are held out).
  */
 public final class TrainingBenchmark {
 
@@ -28,8 +30,19 @@ public final class TrainingBenchmark {
 		int epochs = (args.length > 0) ? Integer.parseInt(args[0]) : 3;
 		int count = (args.length > 1) ? Integer.parseInt(args[1]) : 10_000;
 		NativeThreads.configure(Integer.parseInt(System.getProperty("vae.native-threads", "1")));
-		Dataset data = Shapes.generate(1, 0, count);
-		Examples validation = Shapes.generate(1, count, 100).examples();
+		Examples train;
+		Examples validation;
+		if (args.length > 2) {
+			Examples all = read(java.nio.file.Path.of(args[2]));
+			int n = Math.min(count, all.count() - 100);
+			train = all.slice(0, n);
+			validation = all.slice(all.count() - 100, all.count());
+		}
+		else {
+			train = Shapes.generate(1, 0, count).examples();
+			validation = Shapes.generate(1, count, 100).examples();
+		}
+		int examples = train.count();
 		Architecture architecture = Architecture.mirrored(List.of(28, 28, 1), List.of(400), 20, ActivationKind.RELU,
 				Likelihood.BERNOULLI, 1.0, 1.0);
 		VaeNetwork network = VaeNetwork.initialise(architecture, DataType.FLOAT, 42);
@@ -46,15 +59,24 @@ public final class TrainingBenchmark {
 
 			@Override
 			public void onEpoch(Trainer.EpochMetrics m) {
-				double rate = count / (stepNanos[0] / 1e9);
+				double rate = examples / (stepNanos[0] / 1e9);
 				best[0] = Math.max(best[0], rate);
 				System.out.printf("epoch %d: %.0f examples/s over the minibatch steps (train -ELBO %.2f)%n", m.epoch(),
 						rate, m.trainNegElbo());
 				stepNanos[0] = 0;
 				last[0] = System.nanoTime();
 			}
-		}).train(network, data.examples(), validation);
+		}).train(network, train, validation);
 		System.out.printf("examples/s %.0f (best epoch)%n", best[0]);
+	}
+
+	private static Examples read(java.nio.file.Path file) {
+		try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+			return Idx.readImages(in, file.getFileName().toString(), Long.MAX_VALUE).examples();
+		}
+		catch (java.io.IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
 	}
 
 }
