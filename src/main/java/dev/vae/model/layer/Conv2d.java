@@ -1,0 +1,93 @@
+package dev.vae.model.layer;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+
+/**
+ * A 2-D convolution (cross-correlation, as PyTorch's {@code Conv2d}) with a square
+ * kernel, stride and zero padding: weight [out, in, k, k], bias [out]. Output size ⌊(H +
+ * 2p − k)/s⌋ + 1.
+ *
+ * @param out output channels
+ * @param kernel kernel size k
+ * @param stride stride s
+ * @param padding zero padding p on every side
+ */
+public record Conv2d(int out, int kernel, int stride, int padding) implements Layer {
+
+	public Conv2d {
+		if (out < 1) {
+			throw new IllegalArgumentException("conv2d: out must be positive, was " + out);
+		}
+		Convolutions.requireWindow("conv2d", kernel, stride, padding);
+	}
+
+	@Override
+	public String kind() {
+		return "conv2d";
+	}
+
+	@Override
+	public Shape outputShape(Shape in) {
+		Convolutions.requireImage(kind(), in);
+		int h = in.dim(1) + 2 * this.padding - this.kernel;
+		int w = in.dim(2) + 2 * this.padding - this.kernel;
+		if (h < 0 || w < 0) {
+			throw new IllegalArgumentException("conv2d: input " + in + " padded by " + this.padding
+					+ " is smaller than the kernel " + this.kernel);
+		}
+		return Shape.of(this.out, h / this.stride + 1, w / this.stride + 1);
+	}
+
+	@Override
+	public List<Parameter> parameters(Shape in) {
+		outputShape(in);
+		int c = in.dim(0);
+		// PyTorch's default: U(±1/√fan_in), fan_in = in·k·k
+		double bound = 1 / Math.sqrt(c * this.kernel * this.kernel);
+		return List.of(Parameter.uniform("weight", bound, this.out, c, this.kernel, this.kernel),
+				Parameter.uniform("bias", bound, this.out));
+	}
+
+	@Override
+	public LayerOp bind(Shape in, INDArray parameters, INDArray buffers) {
+		List<Parameter> spec = parameters(in);
+		Shape shape = outputShape(in);
+		int c = in.dim(0);
+		int h = in.dim(1);
+		int w = in.dim(2);
+		int oH = shape.dim(1);
+		int oW = shape.dim(2);
+		int k = this.kernel;
+		int s = this.stride;
+		int p = this.padding;
+		List<INDArray> views = Parameter.views(spec, parameters);
+		INDArray weight = views.get(0).reshape('c', this.out, (long) c * k * k);
+		INDArray bias = views.get(1);
+		return new LayerOp() {
+			@Override
+			public INDArray forward(INDArray x, Tape tape) {
+				INDArray cols = Convolutions.columns(x, k, s, p, oH, oW, tape);
+				tape.save(cols);
+				// y[n, o, i, j] = Σ_{c,u,v} W[o, c, u, v] x[n, c, i·s − p + u, j·s − p +
+				// v] + b[o]
+				INDArray rows = Gemm.times(cols, false, weight, true, tape).addiRowVector(bias);
+				return Convolutions.fromRows(rows, x.size(0), oH, oW, tape);
+			}
+
+			@Override
+			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
+				INDArray cols = tape.restore();
+				List<INDArray> g = Parameter.views(spec, gradient);
+				INDArray dRows = Convolutions.toRows(dy, tape);
+				// dW = dyᵀ·cols, db = Σ dy, dx = col2im(dy·W)
+				Gemm.into(g.get(0).reshape('c', weight.size(0), weight.size(1)), dRows, true, cols, false);
+				g.get(1).assign(dRows.sum(0));
+				INDArray dCols = Gemm.times(dRows, false, weight, false, tape);
+				return Convolutions.image(dCols, dy.size(0), c, h, w, k, s, p, oH, oW, tape);
+			}
+		};
+	}
+
+}
