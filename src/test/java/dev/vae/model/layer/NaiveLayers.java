@@ -6,13 +6,14 @@ package dev.vae.model.layer;
  * outputs and, through finite differences, for their gradients. Arrays are 'c' order,
  * parameters in PyTorch layout.
  */
-final class NaiveLayers {
+public final class NaiveLayers {
 
 	private NaiveLayers() {
 	}
 
 	/** The layer's output for a batch of n examples of shape {@code in}. */
-	static double[] forward(Layer layer, Shape in, int n, double[] x, double[] p, double[] buffers, boolean training) {
+	public static double[] forward(Layer layer, Shape in, int n, double[] x, double[] p, double[] buffers,
+			boolean training) {
 		if (layer instanceof Dense d) {
 			return dense(x, n, in.dim(0), d.out(), p);
 		}
