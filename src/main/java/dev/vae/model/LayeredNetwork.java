@@ -93,6 +93,32 @@ public final class LayeredNetwork implements Passes, Trainable {
 				Nd4j.createFromArray(buffers.clone()));
 	}
 
+	/**
+	 * The layered equivalent of a format-1 network ({@link Presets#of(Architecture)}):
+	 * the same function, its dense weights transposed from [in, out] to PyTorch's [out,
+	 * in].
+	 */
+	public static LayeredNetwork of(VaeNetwork formatOne) {
+		Architecture architecture = formatOne.architecture();
+		double[] old = formatOne.parameters().toDoubleVector();
+		double[] converted = new double[old.length];
+		int offset = 0;
+		for (Architecture.LayerShape shape : architecture.layers()) {
+			int in = shape.in();
+			int out = shape.out();
+			for (int i = 0; i < in; i++) {
+				for (int o = 0; o < out; o++) {
+					converted[offset + o * in + i] = old[offset + i * out + o];
+				}
+			}
+			System.arraycopy(old, offset + in * out, converted, offset + in * out, out);
+			offset += (int) shape.parameterCount();
+		}
+		return new LayeredNetwork(Presets.of(architecture),
+				Nd4j.createFromArray(converted).castTo(formatOne.dataType()),
+				Nd4j.createFromArray(new double[0]).castTo(formatOne.dataType()));
+	}
+
 	public LayeredArchitecture architecture() {
 		return this.architecture;
 	}
