@@ -3,6 +3,8 @@ package dev.vae.model;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
+import java.util.random.RandomGenerator;
+
 /**
  * The decoder's output head: how its pre-activation output η becomes a distribution
  * p(x|z). A closed set; each computes, for one input of D values, the NLL in nats and its
@@ -51,6 +53,22 @@ public sealed interface DecoderHead {
 		return mean;
 	}
 
+	/**
+	 * One draw x ~ p(x | η) for one input: Bernoulli 0/1, continuous Bernoulli by its
+	 * inverse CDF, Gaussians x̂ + σ·N(0, 1). The calibrated Gaussian's σ is a property of
+	 * an input and its reconstruction, so without an input it returns the mean.
+	 */
+	default double[] sample(double[] eta, int d, RandomGenerator random) {
+		double[] x = mean(eta, d);
+		for (int j = 0; j < d; j++) {
+			x[j] = draw(x[j], eta, j, d, random);
+		}
+		return x;
+	}
+
+	/** One value's draw given its mean x̂ and the input's η. */
+	double draw(double mean, double[] eta, int j, int d, RandomGenerator random);
+
 	/** The head of a format-1 architecture's likelihood. */
 	static DecoderHead of(Likelihood likelihood, double gaussianSigma) {
 		return switch (likelihood) {
@@ -62,6 +80,11 @@ public sealed interface DecoderHead {
 
 	/** Bernoulli with p = σ(η): NLL = BCE, written in η (see {@link Reconstruction}). */
 	record Bernoulli() implements DecoderHead {
+
+		@Override
+		public double draw(double mean, double[] eta, int j, int d, RandomGenerator random) {
+			return (random.nextDouble() < mean) ? 1 : 0;
+		}
 
 		@Override
 		public OutputActivation activation() {
@@ -91,6 +114,11 @@ public sealed interface DecoderHead {
 
 	/** Continuous Bernoulli with λ = σ(η): NLL = BCE − log C(η). */
 	record ContinuousBernoulli() implements DecoderHead {
+
+		@Override
+		public double draw(double mean, double[] eta, int j, int d, RandomGenerator random) {
+			return dev.vae.model.ContinuousBernoulli.sample(eta[j], random.nextDouble());
+		}
 
 		@Override
 		public OutputActivation activation() {
@@ -127,6 +155,11 @@ public sealed interface DecoderHead {
 	 */
 	record FixedGaussian(OutputActivation activation, double sigma) implements DecoderHead {
 
+		@Override
+		public double draw(double mean, double[] eta, int j, int d, RandomGenerator random) {
+			return mean + this.sigma * random.nextGaussian();
+		}
+
 		public FixedGaussian {
 			if (activation == null || !(sigma > 0) || Double.isInfinite(sigma)) {
 				throw new IllegalArgumentException("gaussian: an activation and a positive sigma are required");
@@ -159,6 +192,12 @@ public sealed interface DecoderHead {
 	 * @param activation f, for the mean channels only
 	 */
 	record LearnedGaussian(OutputActivation activation) implements DecoderHead {
+
+		@Override
+		public double draw(double mean, double[] eta, int j, int d, RandomGenerator random) {
+			// x̂ + e^(v/2) N(0, 1)
+			return mean + Math.exp(0.5 * eta[d + j]) * random.nextGaussian();
+		}
 
 		public LearnedGaussian {
 			if (activation == null) {
@@ -200,6 +239,11 @@ public sealed interface DecoderHead {
 	 * @param activation f
 	 */
 	record CalibratedGaussian(OutputActivation activation) implements DecoderHead {
+
+		@Override
+		public double draw(double mean, double[] eta, int j, int d, RandomGenerator random) {
+			return mean;
+		}
 
 		public CalibratedGaussian {
 			if (activation == null) {

@@ -24,6 +24,12 @@ import java.util.List;
 public record LayeredArchitecture(List<Integer> inputShape, List<Layer> encoder, int latentSize, List<Layer> decoder,
 		DecoderHead head, double beta) {
 
+	/**
+	 * The most values one example may have at any layer: a manifest must not be able to
+	 * ask for any memory through a few parameters.
+	 */
+	public static final long MAX_ACTIVATION = 1 << 22;
+
 	public LayeredArchitecture {
 		if (inputShape == null || encoder == null || decoder == null || head == null) {
 			throw new IllegalArgumentException("inputShape, encoder, decoder and head are required");
@@ -33,6 +39,10 @@ public record LayeredArchitecture(List<Integer> inputShape, List<Layer> encoder,
 		decoder = List.copyOf(decoder);
 		if (inputShape.size() != 1 && inputShape.size() != 3) {
 			throw new IllegalArgumentException("inputShape must be [F] or [C, H, W], was " + inputShape);
+		}
+		if (new Shape(inputShape).size() > MAX_ACTIVATION) {
+			throw new IllegalArgumentException(
+					"inputShape " + new Shape(inputShape) + " has more than " + MAX_ACTIVATION + " values");
 		}
 		if (latentSize < 1 || latentSize > Architecture.MAX_WIDTH) {
 			throw new IllegalArgumentException(
@@ -123,6 +133,10 @@ public record LayeredArchitecture(List<Integer> inputShape, List<Layer> encoder,
 
 	private static Shape add(String name, Layer layer, Shape in, List<Slot> slots, long[] offsets) {
 		Shape out = layer.outputShape(in);
+		if (out.size() > MAX_ACTIVATION) {
+			throw new IllegalArgumentException(
+					layer.kind() + ": output " + out + " has more than " + MAX_ACTIVATION + " values per example");
+		}
 		long parameters = Layer.count(layer.parameters(in));
 		long buffers = Layer.count(layer.buffers(in));
 		slots.add(new Slot(name, layer, in, out, offsets[0], parameters, offsets[1], buffers));

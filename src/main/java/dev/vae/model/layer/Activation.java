@@ -85,12 +85,12 @@ public record Activation(Function function, double slope) implements Layer {
 	private INDArray derivative(INDArray x, INDArray y, Tape tape) {
 		return switch (this.function) {
 			// 1 for x > 0, else 0
-			case RELU -> x.gt(0).castTo(x.dataType());
+			case RELU -> tape.add(x.gt(0)).castTo(x.dataType());
 			// 1 for x > 0, else slope
-			case LEAKY_RELU -> tape.add(x.gt(0).castTo(x.dataType())).muli(1 - this.slope).addi(this.slope);
+			case LEAKY_RELU -> tape.add(tape.add(x.gt(0)).castTo(x.dataType())).muli(1 - this.slope).addi(this.slope);
 			// 1 for x > 0, else eˣ = y + 1
 			case ELU -> {
-				INDArray positive = tape.add(x.gt(0).castTo(x.dataType()));
+				INDArray positive = tape.add(tape.add(x.gt(0)).castTo(x.dataType()));
 				yield tape.add(y.add(1)).muli(tape.add(positive.rsub(1))).addi(positive);
 			}
 			// 1 − y²

@@ -83,7 +83,7 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 				INDArray dRows = Convolutions.toRows(dy, tape);
 				// dW = dyᵀ·cols, db = Σ dy, dx = col2im(dy·W)
 				Gemm.into(g.get(0).reshape('c', weight.size(0), weight.size(1)), dRows, true, cols, false);
-				g.get(1).assign(dRows.sum(0));
+				g.get(1).assign(tape.add(dRows.sum(0)));
 				INDArray dCols = Gemm.times(dRows, false, weight, false, tape);
 				return Convolutions.image(dCols, dy.size(0), c, h, w, k, s, p, oH, oW, tape);
 			}

@@ -62,7 +62,7 @@ public record Dense(int out) implements Layer {
 				List<INDArray> g = Parameter.views(spec, gradient);
 				// dW = dyᵀ·x, db = Σₙ dy, dx = dy·W
 				Gemm.into(g.get(0), dy, true, x, false);
-				g.get(1).assign(dy.sum(0));
+				g.get(1).assign(tape.add(dy.sum(0)));
 				return Gemm.times(dy, false, weight, false, tape);
 			}
 		};
