@@ -44,6 +44,37 @@ public final class Evaluation {
 	}
 
 	/**
+	 * {@link #negElbo(VaeNetwork, Examples, long)} for a layered network, its NLL from
+	 * its decoder head (batch norm on running statistics).
+	 */
+	public static Summary negElbo(LayeredNetwork network, Examples data, long seed) {
+		SplittableRandom random = new SplittableRandom(seed);
+		DecoderHead head = network.architecture().head();
+		int d = network.inputLength();
+		double reconstruction = 0;
+		double kl = 0;
+		for (int from = 0; from < data.count(); from += BATCH) {
+			int to = Math.min(data.count(), from + BATCH);
+			double[][] x = new double[to - from][];
+			for (int i = from; i < to; i++) {
+				x[i - from] = data.row(i);
+			}
+			Encoding q = network.encode(x);
+			double[][] z = new double[x.length][];
+			for (int i = 0; i < x.length; i++) {
+				z[i] = q.reparameterise(i, gaussian(random, network.latentSize()));
+				kl += kl(q.mu()[i], q.logvar()[i]);
+			}
+			double[][] eta = network.decodeLogits(z);
+			for (int i = 0; i < x.length; i++) {
+				reconstruction += head.nll(x[i], 0, eta[i], 0, d, null);
+			}
+		}
+		int n = data.count();
+		return new Summary((reconstruction + kl) / n, reconstruction / n, kl / n, n);
+	}
+
+	/**
 	 * −log p(x) under the trivial model that ignores z: each pixel's decoder mean is its
 	 * mean over {@code train}, clamped to [10⁻⁶, 1 − 10⁻⁶], under the same likelihood;
 	 * averaged over {@code test}.

@@ -321,29 +321,7 @@ public final class LayeredNetwork implements Passes, Trainable {
 	/** Held-out −ELBO (β = 1) with one z per input drawn from {@code seed}. */
 	@Override
 	public Evaluation.Summary negElbo(Examples data, long seed) {
-		SplittableRandom random = new SplittableRandom(seed);
-		int d = inputLength();
-		double reconstruction = 0;
-		double kl = 0;
-		for (int from = 0; from < data.count(); from += 256) {
-			int to = Math.min(data.count(), from + 256);
-			double[][] x = new double[to - from][];
-			for (int i = from; i < to; i++) {
-				x[i - from] = data.row(i);
-			}
-			Encoding q = encode(x);
-			double[][] z = new double[x.length][];
-			for (int i = 0; i < x.length; i++) {
-				z[i] = q.reparameterise(i, Evaluation.gaussian(random, latentSize()));
-				kl += Evaluation.kl(q.mu()[i], q.logvar()[i]);
-			}
-			double[][] eta = decodeLogits(z);
-			for (int i = 0; i < x.length; i++) {
-				reconstruction += this.architecture.head().nll(x[i], 0, eta[i], 0, d, null);
-			}
-		}
-		int n = data.count();
-		return new Evaluation.Summary((reconstruction + kl) / n, reconstruction / n, kl / n, n);
+		return Evaluation.negElbo(this, data, seed);
 	}
 
 	/** A view of [offset, offset + count) of a flat vector, or null when empty. */

@@ -1,6 +1,9 @@
 package dev.vae.model.layer;
 
+import dev.vae.model.Scope;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Broadcast;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
 
@@ -57,35 +60,61 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 		int c = in.dim(0);
 		int h = in.dim(1);
 		int w = in.dim(2);
+		int o = this.out;
 		int oH = shape.dim(1);
 		int oW = shape.dim(2);
 		int k = this.kernel;
 		int s = this.stride;
 		int p = this.padding;
+		long q = (long) c * k * k;
+		int chunk = Convolutions.chunk(q * oH * oW);
 		List<INDArray> views = Parameter.views(spec, parameters);
-		INDArray weight = views.get(0).reshape('c', this.out, (long) c * k * k);
+		INDArray weight = views.get(0).reshape('c', o, q);
 		INDArray bias = views.get(1);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
-				INDArray cols = Convolutions.columns(x, k, s, p, oH, oW, tape);
-				tape.save(cols);
-				// y[n, o, i, j] = Σ_{c,u,v} W[o, c, u, v] x[n, c, i·s − p + u, j·s − p +
-				// v] + b[o]
-				INDArray rows = Gemm.times(cols, false, weight, true, tape).addiRowVector(bias);
-				return Convolutions.fromRows(rows, x.size(0), oH, oW, tape);
+				tape.save(x);
+				long n = x.size(0);
+				INDArray y = tape.add(Nd4j.createUninitialized(x.dataType(), n, o, oH, oW));
+				for (long from = 0; from < n; from += chunk) {
+					long to = Math.min(n, from + chunk);
+					try (Scope scope = new Scope()) {
+						INDArray patches = Convolutions.patches(Convolutions.examples(x, from, to), k, s, p, oH, oW,
+								scope);
+						// y[n, o, i, j] = Σ_{c,u,v} W[o, c, u, v] x[n, c, i·s − p + u,
+						// j·s − p + v]
+						INDArray rows = Gemm.times(weight, false, patches, false, scope);
+						Convolutions.examples(y, from, to).assign(Convolutions.image(rows, to - from, oH, oW, scope));
+					}
+				}
+				// + b[o]
+				return Broadcast.add(y, bias, y, 1);
 			}
 
 			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
-				INDArray cols = tape.restore();
+				INDArray x = tape.restore();
+				long n = x.size(0);
 				List<INDArray> g = Parameter.views(spec, gradient);
-				INDArray dRows = Convolutions.toRows(dy, tape);
-				// dW = dyᵀ·cols, db = Σ dy, dx = col2im(dy·W)
-				Gemm.into(g.get(0).reshape('c', weight.size(0), weight.size(1)), dRows, true, cols, false);
-				g.get(1).assign(tape.add(dRows.sum(0)));
-				INDArray dCols = Gemm.times(dRows, false, weight, false, tape);
-				return Convolutions.image(dCols, dy.size(0), c, h, w, k, s, p, oH, oW, tape);
+				INDArray dWeight = g.get(0).reshape('c', o, q).assign(0);
+				INDArray dx = tape.add(Nd4j.createUninitialized(x.dataType(), n, c, h, w));
+				for (long from = 0; from < n; from += chunk) {
+					long to = Math.min(n, from + chunk);
+					try (Scope scope = new Scope()) {
+						INDArray patches = Convolutions.patches(Convolutions.examples(x, from, to), k, s, p, oH, oW,
+								scope);
+						INDArray dRows = Convolutions.channelRows(Convolutions.examples(dy, from, to), scope);
+						// dW += dy·patchesᵀ; dx = col2im(Wᵀ·dy)
+						Gemm.add(dWeight, dRows, false, patches, true);
+						INDArray dPatches = Gemm.times(weight, true, dRows, false, scope);
+						Convolutions.examples(dx, from, to)
+							.assign(Convolutions.unpatch(dPatches, to - from, c, h, w, k, s, p, oH, oW, scope));
+					}
+				}
+				// db = Σ_{n,i,j} dy
+				g.get(1).assign(tape.add(dy.sum(0, 2, 3)));
+				return dx;
 			}
 		};
 	}

@@ -1,6 +1,8 @@
 package dev.vae.model.layer;
 
+import dev.vae.model.Scope;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.factory.Broadcast;
 
 import java.util.List;
@@ -65,37 +67,60 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 		int c = in.dim(0);
 		int h = in.dim(1);
 		int w = in.dim(2);
+		int o = this.out;
 		int oH = shape.dim(1);
 		int oW = shape.dim(2);
-		int o = this.out;
 		int k = this.kernel;
 		int s = this.stride;
 		int p = this.padding;
+		long q = (long) o * k * k;
+		int chunk = Convolutions.chunk(q * h * w);
 		List<INDArray> views = Parameter.views(spec, parameters);
-		INDArray weight = views.get(0).reshape('c', c, (long) o * k * k);
+		INDArray weight = views.get(0).reshape('c', c, q);
 		INDArray bias = views.get(1);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
-				INDArray rows = Convolutions.toRows(x, tape);
-				tape.save(rows);
-				// y[n, o, i·s − p + u, j·s − p + v] += Σ_c x[n, c, i, j] W[c, o, u, v],
-				// then + b[o]
-				INDArray cols = Gemm.times(rows, false, weight, false, tape);
-				INDArray y = Convolutions.image(cols, x.size(0), o, oH, oW, k, s, p, h, w, tape);
+				tape.save(x);
+				long n = x.size(0);
+				INDArray y = tape.add(Nd4j.createUninitialized(x.dataType(), n, o, oH, oW));
+				for (long from = 0; from < n; from += chunk) {
+					long to = Math.min(n, from + chunk);
+					try (Scope scope = new Scope()) {
+						INDArray rows = Convolutions.channelRows(Convolutions.examples(x, from, to), scope);
+						// y[n, o, i·s − p + u, j·s − p + v] += Σ_c x[n, c, i, j] W[c, o,
+						// u, v]
+						INDArray patches = Gemm.times(weight, true, rows, false, scope);
+						Convolutions.examples(y, from, to)
+							.assign(Convolutions.unpatch(patches, to - from, o, oH, oW, k, s, p, h, w, scope));
+					}
+				}
+				// + b[o]
 				return Broadcast.add(y, bias, y, 1);
 			}
 
 			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
-				INDArray rows = tape.restore();
+				INDArray x = tape.restore();
+				long n = x.size(0);
 				List<INDArray> g = Parameter.views(spec, gradient);
-				INDArray dCols = Convolutions.columns(dy, k, s, p, h, w, tape);
-				// dW = xᵀ·im2col(dy), db = Σ dy, dx = im2col(dy)·Wᵀ
-				Gemm.into(g.get(0).reshape('c', c, (long) o * k * k), rows, true, dCols, false);
+				INDArray dWeight = g.get(0).reshape('c', c, q).assign(0);
+				INDArray dx = tape.add(Nd4j.createUninitialized(x.dataType(), n, c, h, w));
+				for (long from = 0; from < n; from += chunk) {
+					long to = Math.min(n, from + chunk);
+					try (Scope scope = new Scope()) {
+						INDArray dPatches = Convolutions.patches(Convolutions.examples(dy, from, to), k, s, p, h, w,
+								scope);
+						INDArray rows = Convolutions.channelRows(Convolutions.examples(x, from, to), scope);
+						// dW += x·im2col(dy)ᵀ; dx = W·im2col(dy)
+						Gemm.add(dWeight, rows, false, dPatches, true);
+						INDArray dRows = Gemm.times(weight, false, dPatches, false, scope);
+						Convolutions.examples(dx, from, to).assign(Convolutions.image(dRows, to - from, h, w, scope));
+					}
+				}
+				// db = Σ_{n,i,j} dy
 				g.get(1).assign(tape.add(dy.sum(0, 2, 3)));
-				INDArray dRows = Gemm.times(dCols, false, weight, true, tape);
-				return Convolutions.fromRows(dRows, dy.size(0), h, w, tape);
+				return dx;
 			}
 		};
 	}

@@ -48,6 +48,27 @@ class LayerGradientTests {
 	@ParameterizedTest(name = "{0} on {1}")
 	@MethodSource("layers")
 	void forwardMatchesTheLoopsAndBackwardMatchesFiniteDifferences(Layer layer, Shape in, int n) {
+		check(layer, in, n);
+	}
+
+	static Stream<Arguments> convolutions() {
+		return layers().filter((a) -> a.get()[0] instanceof Conv2d || a.get()[0] instanceof ConvTranspose2d);
+	}
+
+	@ParameterizedTest(name = "{0} on {1}")
+	@MethodSource("convolutions")
+	void convolutionsChunkedOneExampleAtATimeAgreeToo(Layer layer, Shape in, int n) {
+		long budget = Convolutions.budget;
+		Convolutions.budget = 1;
+		try {
+			check(layer, in, 3);
+		}
+		finally {
+			Convolutions.budget = budget;
+		}
+	}
+
+	private static void check(Layer layer, Shape in, int n) {
 		SplittableRandom random = new SplittableRandom(7);
 		// values kept off 0 so that no finite difference straddles a kink
 		double[] x = awayFromZero(random, (int) (n * in.size()));
