@@ -69,6 +69,18 @@ public sealed interface DecoderHead {
 	/** One value's draw given its mean x̂ and the input's η. */
 	double draw(double mean, double[] eta, int j, int d, RandomGenerator random);
 
+	/**
+	 * The η of the model that ignores z: every pixel at its training mean (and, for a
+	 * learned variance, its training variance floored at e^−12).
+	 */
+	default double[] pixelMeanEta(double[] mean, double[] variance) {
+		double[] eta = new double[mean.length];
+		for (int j = 0; j < mean.length; j++) {
+			eta[j] = activation().inverse(mean[j]);
+		}
+		return eta;
+	}
+
 	/** The head of a format-1 architecture's likelihood. */
 	static DecoderHead of(Likelihood likelihood, double gaussianSigma) {
 		return switch (likelihood) {
@@ -208,6 +220,16 @@ public sealed interface DecoderHead {
 		@Override
 		public int outputChannels(int channels) {
 			return 2 * channels;
+		}
+
+		@Override
+		public double[] pixelMeanEta(double[] mean, double[] variance) {
+			double[] eta = java.util.Arrays.copyOf(mean, 2 * mean.length);
+			for (int j = 0; j < mean.length; j++) {
+				eta[j] = this.activation.inverse(mean[j]);
+				eta[mean.length + j] = Math.max(Math.log(variance[j]), MIN_LOG_VARIANCE);
+			}
+			return eta;
 		}
 
 		@Override

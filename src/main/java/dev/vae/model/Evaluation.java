@@ -97,6 +97,33 @@ public final class Evaluation {
 		return total / test.count();
 	}
 
+	/**
+	 * −log p(x) averaged over {@code test} under the model that ignores z: each pixel at
+	 * its mean (and variance) over {@code train}, under the layered network's head.
+	 */
+	public static double pixelMeanBaseline(LayeredArchitecture architecture, Examples train, Examples test) {
+		int d = train.length();
+		double[] mean = new double[d];
+		double[] variance = new double[d];
+		for (int i = 0; i < train.count(); i++) {
+			for (int j = 0; j < d; j++) {
+				mean[j] += train.values()[i * d + j] / (double) train.count();
+			}
+		}
+		for (int i = 0; i < train.count(); i++) {
+			for (int j = 0; j < d; j++) {
+				double r = train.values()[i * d + j] - mean[j];
+				variance[j] += r * r / train.count();
+			}
+		}
+		double[] eta = architecture.head().pixelMeanEta(mean, variance);
+		double total = 0;
+		for (int i = 0; i < test.count(); i++) {
+			total += architecture.head().nll(test.row(i), 0, eta, 0, d, null);
+		}
+		return total / test.count();
+	}
+
 	/** Σⱼ NLL(xⱼ | ηⱼ) under the architecture's likelihood. */
 	public static double nll(Architecture architecture, double[] x, double[] eta) {
 		double sum = 0;

@@ -28,6 +28,24 @@ public enum OutputActivation {
 		};
 	}
 
+	/**
+	 * The η whose activation is {@code mean}, the mean first kept 10⁻⁶ inside the open
+	 * range of σ and tanh: logit(m), artanh(m) = ½ log((1 + m)/(1 − m)), m.
+	 */
+	public double inverse(double mean) {
+		return switch (this) {
+			case SIGMOID -> {
+				double p = Math.min(1 - 1e-6, Math.max(1e-6, mean));
+				yield Math.log(p / (1 - p));
+			}
+			case TANH -> {
+				double m = Math.min(1 - 1e-6, Math.max(-1 + 1e-6, mean));
+				yield 0.5 * Math.log((1 + m) / (1 - m));
+			}
+			case IDENTITY -> mean;
+		};
+	}
+
 	@JsonValue
 	public String wireName() {
 		return name().toLowerCase();

@@ -75,6 +75,31 @@ class DecoderHeadTests {
 	}
 
 	@Test
+	void thePixelMeanBaselineMatchesFormatOnesAndTheGaussianEntropy() {
+		Examples data = ModelFixtures.twoPatterns(50, 3);
+		LayeredArchitecture bernoulli = Presets.of(ModelFixtures.aTinyArchitecture());
+		assertThat(Evaluation.pixelMeanBaseline(bernoulli, data, data))
+			.isCloseTo(Evaluation.pixelMeanBaseline(ModelFixtures.aTinyArchitecture(), data, data), within(1e-9));
+		LayeredArchitecture learned = Presets.mlp(java.util.List.of(6), java.util.List.of(3), 2,
+				dev.vae.model.layer.Activation.of(dev.vae.model.layer.Activation.Function.TANH),
+				new DecoderHead.LearnedGaussian(OutputActivation.IDENTITY), 1);
+		// on its own training data the fitted Gaussian's NLL is Σⱼ ½ (1 + log 2π σⱼ²)
+		double expected = 0;
+		for (int j = 0; j < 6; j++) {
+			double mean = 0;
+			for (int i = 0; i < 50; i++) {
+				mean += data.row(i)[j] / 50;
+			}
+			double variance = 0;
+			for (int i = 0; i < 50; i++) {
+				variance += (data.row(i)[j] - mean) * (data.row(i)[j] - mean) / 50;
+			}
+			expected += 0.5 * (1 + Math.log(2 * Math.PI * variance));
+		}
+		assertThat(Evaluation.pixelMeanBaseline(learned, data, data)).isCloseTo(expected, within(1e-6));
+	}
+
+	@Test
 	void formatOneLikelihoodsMapOntoHeadsWithTheSameNll() {
 		double[] x = { 0.1, 0.5, 0.9 };
 		double[] eta = { 0.2, -0.4, 1.1 };

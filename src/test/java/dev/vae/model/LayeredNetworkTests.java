@@ -38,6 +38,34 @@ class LayeredNetworkTests {
 	}
 
 	@Test
+	void inferenceGivesTheSameResultsFromManyThreadsAtOnce() throws Exception {
+		LayeredNetwork network = aTrainedLookingConvNetwork(new DecoderHead.Bernoulli());
+		double[][][] inputs = new double[8][][];
+		double[][][] expected = new double[8][][];
+		for (int t = 0; t < inputs.length; t++) {
+			inputs[t] = randomRows(4, 72, 10 + t);
+			expected[t] = network.decodeLogits(network.encode(inputs[t]).mu());
+		}
+		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+		try {
+			List<java.util.concurrent.Future<Boolean>> same = new java.util.ArrayList<>();
+			for (int round = 0; round < 5; round++) {
+				for (int t = 0; t < inputs.length; t++) {
+					int i = t;
+					same.add(pool.submit(() -> java.util.Arrays.deepEquals(expected[i],
+							network.decodeLogits(network.encode(inputs[i]).mu()))));
+				}
+			}
+			for (java.util.concurrent.Future<Boolean> result : same) {
+				assertThat(result.get()).isTrue();
+			}
+		}
+		finally {
+			pool.shutdown();
+		}
+	}
+
+	@Test
 	void aLearnedVarianceHeadDecodesTwiceTheChannelsAndMeansOfTheInputsSize() {
 		LayeredNetwork network = aTrainedLookingConvNetwork(new DecoderHead.LearnedGaussian(OutputActivation.SIGMOID));
 		double[][] z = randomRows(2, 3, 4);
