@@ -111,7 +111,7 @@ public final class LayeredCheckpoint {
 		int version = version(manifestBytes, source);
 		if (version == Checkpoint.FORMAT_VERSION) {
 			Checkpoint.Loaded old = Checkpoint.read(new ByteArrayInputStream(raw), source, maxParameters);
-			return new Loaded(LayeredManifest.of(old.manifest()), LayeredNetwork.of(old.network()));
+			return new Loaded(LayeredManifest.of(old.manifest()), LayeredNetwork.of(old.network()), old.network());
 		}
 		if (version != FORMAT_VERSION) {
 			throw new CheckpointException("checkpoint " + source + " has format version " + version
@@ -121,7 +121,8 @@ public final class LayeredCheckpoint {
 		float[] parameters = array(entries, Checkpoint.PARAMETERS, manifest.parameterCount(),
 				manifest.parametersSha256(), source);
 		float[] buffers = array(entries, BUFFERS, manifest.bufferCount(), manifest.buffersSha256(), source);
-		return new Loaded(manifest, LayeredNetwork.of(manifest.architecture(), parameters, buffers));
+		LayeredNetwork network = LayeredNetwork.of(manifest.architecture(), parameters, buffers);
+		return new Loaded(manifest, network, null);
 	}
 
 	private static Map<String, byte[]> entries(byte[] raw, String source, long maxArrayBytes) {
@@ -210,9 +211,19 @@ public final class LayeredCheckpoint {
 	 * A checkpoint read back.
 	 *
 	 * @param manifest what it says about itself (format 1 converted)
-	 * @param network the network it holds
+	 * @param network the network it holds, as a layered network
+	 * @param formatOne a format-1 file's network as it was written, else null
 	 */
-	public record Loaded(LayeredManifest manifest, LayeredNetwork network) {
+	public record Loaded(LayeredManifest manifest, LayeredNetwork network, VaeNetwork formatOne) {
+
+		/**
+		 * The passes to serve: a format-1 file's own {@link VaeNetwork} (so that its
+		 * results stay bit for bit what they were), else the layered network.
+		 */
+		public Passes passes() {
+			return (this.formatOne != null) ? this.formatOne : this.network;
+		}
+
 	}
 
 }

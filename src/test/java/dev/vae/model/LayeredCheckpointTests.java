@@ -36,6 +36,8 @@ class LayeredCheckpointTests {
 		assertThat(layered.manifest().formatVersion()).isEqualTo(1);
 		assertThat(layered.manifest().parametersSha256()).isEqualTo(old.manifest().parametersSha256());
 		assertThat(layered.network().architecture()).isEqualTo(Presets.of(old.manifest().architecture()));
+		assertThat(layered.passes()).isSameAs(layered.formatOne());
+		assertThat(layered.formatOne().parametersAsFloats()).containsExactly(old.network().parametersAsFloats());
 		double[][] x = randomRows(5, old.network().architecture().inputLength(), 1);
 		Encoding a = old.network().encode(x);
 		Encoding b = layered.network().encode(x);
@@ -78,6 +80,7 @@ class LayeredCheckpointTests {
 		LayeredManifest written = LayeredCheckpoint.write(file, aDraft(architecture), network);
 		LayeredCheckpoint.Loaded loaded = LayeredCheckpoint.read(file, 1_000_000);
 		assertThat(loaded.manifest()).isEqualTo(written);
+		assertThat(loaded.passes()).isSameAs(loaded.network());
 		assertThat(written.formatVersion()).isEqualTo(2);
 		assertThat(loaded.network().architecture()).isEqualTo(architecture);
 		assertThat(loaded.network().parametersAsFloats()).containsExactly(network.parametersAsFloats());
