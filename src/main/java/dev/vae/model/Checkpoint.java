@@ -39,9 +39,9 @@ public final class Checkpoint {
 
 	static final String PARAMETERS = "parameters.f32";
 
-	private static final int MAX_MANIFEST_BYTES = 1 << 20;
+	static final int MAX_MANIFEST_BYTES = 1 << 20;
 
-	private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+	static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
 		.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
 		.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
 		.enable(SerializationFeature.INDENT_OUTPUT);
@@ -198,6 +198,12 @@ public final class Checkpoint {
 	private static Manifest parseManifest(byte[] bytes, String source, long maxParameters) {
 		Manifest manifest;
 		try {
+			// the version first, so that a newer format is named as such, not as corrupt
+			com.fasterxml.jackson.databind.JsonNode version = JSON.readTree(bytes).path("formatVersion");
+			if (version.isInt() && version.intValue() != FORMAT_VERSION) {
+				throw new CheckpointException("checkpoint " + source + " has format version " + version.intValue()
+						+ "; this service reads version " + FORMAT_VERSION);
+			}
 			manifest = JSON.readValue(bytes, Manifest.class);
 		}
 		catch (IOException ex) {
@@ -227,7 +233,7 @@ public final class Checkpoint {
 		return manifest;
 	}
 
-	private static byte[] readAtMost(InputStream in, long max, String source, String entry) throws IOException {
+	static byte[] readAtMost(InputStream in, long max, String source, String entry) throws IOException {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		copyAtMost(in, max, source, entry, null, out);
 		return out.toByteArray();
@@ -257,11 +263,11 @@ public final class Checkpoint {
 		return total;
 	}
 
-	private static CheckpointException corrupt(String source, String why) {
+	static CheckpointException corrupt(String source, String why) {
 		return new CheckpointException("checkpoint " + source + " is corrupt: " + why);
 	}
 
-	private static String firstLine(String message) {
+	static String firstLine(String message) {
 		if (message == null) {
 			return "unreadable";
 		}
@@ -269,13 +275,13 @@ public final class Checkpoint {
 		return (newline < 0) ? message : message.substring(0, newline);
 	}
 
-	private static byte[] toBytes(float[] values) {
+	static byte[] toBytes(float[] values) {
 		ByteBuffer buffer = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
 		buffer.asFloatBuffer().put(values);
 		return buffer.array();
 	}
 
-	private static float[] toFloats(byte[] bytes) {
+	static float[] toFloats(byte[] bytes) {
 		float[] values = new float[bytes.length / 4];
 		ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
 		return values;

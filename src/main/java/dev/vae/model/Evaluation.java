@@ -44,6 +44,37 @@ public final class Evaluation {
 	}
 
 	/**
+	 * {@link #negElbo(VaeNetwork, Examples, long)} for a layered network, its NLL from
+	 * its decoder head (batch norm on running statistics).
+	 */
+	public static Summary negElbo(LayeredNetwork network, Examples data, long seed) {
+		SplittableRandom random = new SplittableRandom(seed);
+		DecoderHead head = network.architecture().head();
+		int d = network.inputLength();
+		double reconstruction = 0;
+		double kl = 0;
+		for (int from = 0; from < data.count(); from += BATCH) {
+			int to = Math.min(data.count(), from + BATCH);
+			double[][] x = new double[to - from][];
+			for (int i = from; i < to; i++) {
+				x[i - from] = data.row(i);
+			}
+			Encoding q = network.encode(x);
+			double[][] z = new double[x.length][];
+			for (int i = 0; i < x.length; i++) {
+				z[i] = q.reparameterise(i, gaussian(random, network.latentSize()));
+				kl += kl(q.mu()[i], q.logvar()[i]);
+			}
+			double[][] eta = network.decodeLogits(z);
+			for (int i = 0; i < x.length; i++) {
+				reconstruction += head.nll(x[i], 0, eta[i], 0, d, null);
+			}
+		}
+		int n = data.count();
+		return new Summary((reconstruction + kl) / n, reconstruction / n, kl / n, n);
+	}
+
+	/**
 	 * −log p(x) under the trivial model that ignores z: each pixel's decoder mean is its
 	 * mean over {@code train}, clamped to [10⁻⁶, 1 − 10⁻⁶], under the same likelihood;
 	 * averaged over {@code test}.
@@ -62,6 +93,33 @@ public final class Evaluation {
 		double total = 0;
 		for (int i = 0; i < test.count(); i++) {
 			total += nll(architecture, test.row(i), logits);
+		}
+		return total / test.count();
+	}
+
+	/**
+	 * −log p(x) averaged over {@code test} under the model that ignores z: each pixel at
+	 * its mean (and variance) over {@code train}, under the layered network's head.
+	 */
+	public static double pixelMeanBaseline(LayeredArchitecture architecture, Examples train, Examples test) {
+		int d = train.length();
+		double[] mean = new double[d];
+		double[] variance = new double[d];
+		for (int i = 0; i < train.count(); i++) {
+			for (int j = 0; j < d; j++) {
+				mean[j] += train.values()[i * d + j] / (double) train.count();
+			}
+		}
+		for (int i = 0; i < train.count(); i++) {
+			for (int j = 0; j < d; j++) {
+				double r = train.values()[i * d + j] - mean[j];
+				variance[j] += r * r / train.count();
+			}
+		}
+		double[] eta = architecture.head().pixelMeanEta(mean, variance);
+		double total = 0;
+		for (int i = 0; i < test.count(); i++) {
+			total += architecture.head().nll(test.row(i), 0, eta, 0, d, null);
 		}
 		return total / test.count();
 	}

@@ -25,18 +25,17 @@ final class LikelihoodOps {
 	/** Σ over the batch of NLL(x | η). */
 	static double nllSum(Architecture architecture, INDArray x, INDArray eta, Scope scope) {
 		double sigma = architecture.gaussianSigma();
-		switch (architecture.likelihood()) {
-			case GAUSSIAN: {
+		return switch (architecture.likelihood()) {
+			case GAUSSIAN -> {
 				// Σ (x − σ(η))²/(2s²) + D (log s + ½ log 2π)
 				INDArray r = scope.add(Transforms.sigmoid(eta, true)).subi(x);
 				double sse = scope.add(r.mul(r)).sumNumber().doubleValue();
-				return sse / (2 * sigma * sigma) + x.length() * (Math.log(sigma) + Reconstruction.HALF_LOG_TWO_PI);
+				yield sse / (2 * sigma * sigma) + x.length() * (Math.log(sigma) + Reconstruction.HALF_LOG_TWO_PI);
 			}
-			case CONTINUOUS_BERNOULLI:
-				return bceSum(x, eta, scope) - scope.add(logNormaliser(eta, scope)).sumNumber().doubleValue();
-			default:
-				return bceSum(x, eta, scope);
-		}
+			case CONTINUOUS_BERNOULLI ->
+				bceSum(x, eta, scope) - scope.add(logNormaliser(eta, scope)).sumNumber().doubleValue();
+			case BERNOULLI -> bceSum(x, eta, scope);
+		};
 	}
 
 	/**
@@ -45,18 +44,16 @@ final class LikelihoodOps {
 	 */
 	static INDArray gradient(Architecture architecture, INDArray x, INDArray eta, Scope scope) {
 		INDArray mean = scope.add(Transforms.sigmoid(eta, true));
-		switch (architecture.likelihood()) {
-			case GAUSSIAN: {
+		return switch (architecture.likelihood()) {
+			case GAUSSIAN -> {
 				// d/dη (x − x̂)²/(2s²) = (x̂ − x) x̂ (1 − x̂) / s²
 				double s2 = architecture.gaussianSigma() * architecture.gaussianSigma();
 				INDArray oneMinus = scope.add(mean.rsub(1.0));
-				return scope.add(mean.sub(x)).muli(mean).muli(oneMinus).divi(s2);
+				yield scope.add(mean.sub(x)).muli(mean).muli(oneMinus).divi(s2);
 			}
-			case CONTINUOUS_BERNOULLI:
-				return scope.add(mean.sub(x)).subi(logNormaliserDerivative(eta, scope));
-			default:
-				return scope.add(mean.sub(x));
-		}
+			case CONTINUOUS_BERNOULLI -> scope.add(mean.sub(x)).subi(logNormaliserDerivative(eta, scope));
+			case BERNOULLI -> scope.add(mean.sub(x));
+		};
 	}
 
 	/** softplus(η) − xη summed, with softplus(η) = max(η, 0) + log1p(e^−|η|). */

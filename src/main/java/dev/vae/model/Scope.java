@@ -12,13 +12,14 @@ import java.util.Map;
  * Java heap; freeing them at once keeps a busy server's native memory flat instead of
  * waiting for the garbage collector.
  */
-final class Scope implements AutoCloseable {
+public final class Scope implements AutoCloseable {
 
 	private final Map<INDArray, Boolean> seen = new IdentityHashMap<>();
 
 	private final List<INDArray> arrays = new ArrayList<>();
 
-	<T extends INDArray> T add(T array) {
+	/** Registers an array to be closed with this scope; returns it. */
+	public <T extends INDArray> T add(T array) {
 		if (this.seen.put(array, Boolean.TRUE) == null) {
 			this.arrays.add(array);
 		}

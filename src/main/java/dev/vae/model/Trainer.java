@@ -29,9 +29,50 @@ public final class Trainer {
 	 * minibatches)
 	 */
 	public EpochMetrics train(VaeNetwork network, Examples train, Examples validation) {
-		Architecture architecture = network.architecture();
-		int d = architecture.inputLength();
-		int k = architecture.latentSize();
+		return train(new Trainable() {
+			@Override
+			public int inputLength() {
+				return network.architecture().inputLength();
+			}
+
+			@Override
+			public int latentSize() {
+				return network.architecture().latentSize();
+			}
+
+			@Override
+			public INDArray parameters() {
+				return network.parameters();
+			}
+
+			@Override
+			public INDArray newGradient() {
+				return network.newGradient();
+			}
+
+			@Override
+			public VaeNetwork.BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient) {
+				return network.lossAndGradient(x, eps, gradient);
+			}
+
+			@Override
+			public Evaluation.Summary negElbo(Examples data, long seed) {
+				return Evaluation.negElbo(network, data, seed);
+			}
+		}, train, validation);
+	}
+
+	/**
+	 * Trains a layered network as {@link #train(VaeNetwork, Examples, Examples)} does;
+	 * its batch-norm running statistics move with every minibatch.
+	 */
+	public EpochMetrics train(LayeredNetwork network, Examples train, Examples validation) {
+		return train((Trainable) network, train, validation);
+	}
+
+	private EpochMetrics train(Trainable network, Examples train, Examples validation) {
+		int d = network.inputLength();
+		int k = network.latentSize();
 		if (train.length() != d || validation.length() != d) {
 			throw new IllegalArgumentException("examples have length " + train.length() + ", the network expects " + d);
 		}
@@ -73,7 +114,7 @@ public final class Trainer {
 				adam.step(params, gradient);
 				this.listener.onStep(epoch, ++iteration, totalSteps);
 			}
-			Evaluation.Summary held = Evaluation.negElbo(network, validation, this.settings.seed() + epoch);
+			Evaluation.Summary held = network.negElbo(validation, this.settings.seed() + epoch);
 			int n = train.count();
 			last = new EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n, held.negElbo(),
 					held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);

@@ -14,6 +14,12 @@ public final class ModelFixtures {
 				1.0);
 	}
 
+	/** The 784-400-20 ReLU Bernoulli VAE of format 1. */
+	public static Architecture anMnistMlp() {
+		return Architecture.mirrored(List.of(28, 28, 1), List.of(400), 20, ActivationKind.RELU, Likelihood.BERNOULLI,
+				1.0, 1.0);
+	}
+
 	/** Two clusters of 6-pixel patterns, values in [0, 1]. */
 	public static Examples twoPatterns(int count, long seed) {
 		java.util.SplittableRandom random = new java.util.SplittableRandom(seed);

@@ -1,0 +1,54 @@
+package dev.vae.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Rows of Java doubles into and out of ND4J by one bulk copy each way (ND4J's per-element
+ * paths cost several times more, see {@link VaeNetwork}).
+ */
+final class Batches {
+
+	private Batches() {
+	}
+
+	/** A [rows, cols] array of the given type. */
+	static INDArray matrix(double[][] rows, DataType dataType) {
+		int cols = (rows.length == 0) ? 0 : rows[0].length;
+		double[] flat = new double[rows.length * cols];
+		for (int i = 0; i < rows.length; i++) {
+			if (rows[i].length != cols) {
+				throw new IllegalArgumentException(
+						"row " + i + " has " + rows[i].length + " values, row 0 has " + cols);
+			}
+			System.arraycopy(rows[i], 0, flat, i * cols, cols);
+		}
+		INDArray doubles = Nd4j.create(Nd4j.createBuffer(flat), rows.length, cols);
+		return (dataType == DataType.DOUBLE) ? doubles : doubles.castTo(dataType);
+	}
+
+	/** An array's values in 'c' order as doubles. */
+	static double[] values(INDArray a) {
+		boolean dense = a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
+		if (dense) {
+			return a.data().asDouble();
+		}
+		try (INDArray copy = a.dup('c')) {
+			return copy.data().asDouble();
+		}
+	}
+
+	/** A [n, …] array as n rows. */
+	static double[][] rows(INDArray a) {
+		double[] flat = values(a);
+		int n = (int) a.size(0);
+		int k = (n == 0) ? 0 : flat.length / n;
+		double[][] rows = new double[n][k];
+		for (int i = 0; i < n; i++) {
+			System.arraycopy(flat, i * k, rows[i], 0, k);
+		}
+		return rows;
+	}
+
+}

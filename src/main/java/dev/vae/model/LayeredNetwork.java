@@ -1,0 +1,332 @@
+package dev.vae.model;
+
+import dev.vae.model.LayeredArchitecture.Slot;
+import dev.vae.model.layer.LayerOp;
+import dev.vae.model.layer.Parameter;
+import dev.vae.model.layer.Tape;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A VAE built from a {@link LayeredArchitecture}: all trainable parameters in one flat
+ * vector (so Adam and checkpoints see one array), the batch-norm running statistics in a
+ * second. Inference only reads both and may run on many threads; a training pass updates
+ * the running statistics and must own the network, as for {@link VaeNetwork}.
+ */
+public final class LayeredNetwork implements Passes, Trainable {
+
+	private final LayeredArchitecture architecture;
+
+	private final List<Slot> slots;
+
+	private final INDArray params;
+
+	private final INDArray buffers;
+
+	private final List<LayerOp> ops = new ArrayList<>();
+
+	private final int heads;
+
+	private LayeredNetwork(LayeredArchitecture architecture, INDArray params, INDArray buffers) {
+		if (params.length() != architecture.parameterCount() || buffers.length() != architecture.bufferCount()) {
+			throw new IllegalArgumentException(
+					"expected " + architecture.parameterCount() + " parameters and " + architecture.bufferCount()
+							+ " buffer values, got " + params.length() + " and " + buffers.length());
+		}
+		this.architecture = architecture;
+		this.slots = architecture.slots();
+		this.params = params;
+		this.buffers = buffers;
+		for (Slot slot : this.slots) {
+			this.ops.add(slot.layer()
+				.bind(slot.in(), segment(params, slot.parameterOffset(), slot.parameterCount()),
+						segment(buffers, slot.bufferOffset(), slot.bufferCount())));
+		}
+		this.heads = architecture.encoder().size();
+	}
+
+	/**
+	 * A freshly initialised network, PyTorch's defaults: U(±1/√fan_in) weights and
+	 * biases, batch norm γ = 1, β = 0, running mean 0 and variance 1, drawn from
+	 * {@code seed}.
+	 */
+	public static LayeredNetwork initialise(LayeredArchitecture architecture, DataType dataType, long seed) {
+		SplittableRandom random = new SplittableRandom(seed);
+		double[] values = new double[Math.toIntExact(architecture.parameterCount())];
+		double[] state = new double[Math.toIntExact(architecture.bufferCount())];
+		int offset = 0;
+		int stateOffset = 0;
+		for (Slot slot : architecture.slots()) {
+			for (Parameter p : slot.layer().parameters(slot.in())) {
+				for (long i = 0; i < p.size(); i++) {
+					values[offset++] = (p.bound() > 0) ? (2 * random.nextDouble() - 1) * p.bound() : p.value();
+				}
+			}
+			for (Parameter b : slot.layer().buffers(slot.in())) {
+				for (long i = 0; i < b.size(); i++) {
+					state[stateOffset++] = b.value();
+				}
+			}
+		}
+		return new LayeredNetwork(architecture, Nd4j.createFromArray(values).castTo(dataType),
+				Nd4j.createFromArray(state).castTo(dataType));
+	}
+
+	/** A float32 network with the given flat parameters and buffers. */
+	public static LayeredNetwork of(LayeredArchitecture architecture, float[] parameters, float[] buffers) {
+		return new LayeredNetwork(architecture, Nd4j.createFromArray(parameters.clone()),
+				Nd4j.createFromArray(buffers.clone()));
+	}
+
+	/** A double-precision network with the given flat parameters and buffers. */
+	public static LayeredNetwork of(LayeredArchitecture architecture, double[] parameters, double[] buffers) {
+		return new LayeredNetwork(architecture, Nd4j.createFromArray(parameters.clone()),
+				Nd4j.createFromArray(buffers.clone()));
+	}
+
+	/**
+	 * The layered equivalent of a format-1 network ({@link Presets#of(Architecture)}):
+	 * the same function, its dense weights transposed from [in, out] to PyTorch's [out,
+	 * in].
+	 */
+	public static LayeredNetwork of(VaeNetwork formatOne) {
+		Architecture architecture = formatOne.architecture();
+		double[] old = formatOne.parameters().toDoubleVector();
+		double[] converted = new double[old.length];
+		int offset = 0;
+		for (Architecture.LayerShape shape : architecture.layers()) {
+			int in = shape.in();
+			int out = shape.out();
+			for (int i = 0; i < in; i++) {
+				for (int o = 0; o < out; o++) {
+					converted[offset + o * in + i] = old[offset + i * out + o];
+				}
+			}
+			System.arraycopy(old, offset + in * out, converted, offset + in * out, out);
+			offset += (int) shape.parameterCount();
+		}
+		return new LayeredNetwork(Presets.of(architecture),
+				Nd4j.createFromArray(converted).castTo(formatOne.dataType()),
+				Nd4j.createFromArray(new double[0]).castTo(formatOne.dataType()));
+	}
+
+	public LayeredArchitecture architecture() {
+		return this.architecture;
+	}
+
+	public DataType dataType() {
+		return this.params.dataType();
+	}
+
+	@Override
+	public int inputLength() {
+		return this.architecture.inputLength();
+	}
+
+	@Override
+	public int latentSize() {
+		return this.architecture.latentSize();
+	}
+
+	/** The flat parameters as float32, in slot order. */
+	public float[] parametersAsFloats() {
+		return this.params.toFloatVector();
+	}
+
+	/** The flat buffers (running statistics) as float32, in slot order. */
+	public float[] buffersAsFloats() {
+		return (this.buffers.length() == 0) ? new float[0] : this.buffers.toFloatVector();
+	}
+
+	/**
+	 * Every named tensor with its shape, PyTorch state-dict style:
+	 * {@code encoder.0.weight}, {@code encoder.1.running_var}, {@code mu.bias}, …
+	 */
+	public Map<String, List<Integer>> tensorShapes() {
+		Map<String, List<Integer>> shapes = new LinkedHashMap<>();
+		for (Slot slot : this.slots) {
+			for (Parameter p : slot.layer().parameters(slot.in())) {
+				shapes.put(slot.name() + "." + p.name(), p.shape());
+			}
+			for (Parameter b : slot.layer().buffers(slot.in())) {
+				shapes.put(slot.name() + "." + b.name(), b.shape());
+			}
+		}
+		return shapes;
+	}
+
+	/**
+	 * Overwrites one named tensor (see {@link #tensorShapes()}) with values in 'c' order.
+	 */
+	public void assign(String name, float[] values) {
+		for (Slot slot : this.slots) {
+			long offset = slot.parameterOffset();
+			for (Parameter p : slot.layer().parameters(slot.in())) {
+				if (name.equals(slot.name() + "." + p.name())) {
+					write(this.params, offset, p, values);
+					return;
+				}
+				offset += p.size();
+			}
+			offset = slot.bufferOffset();
+			for (Parameter b : slot.layer().buffers(slot.in())) {
+				if (name.equals(slot.name() + "." + b.name())) {
+					write(this.buffers, offset, b, values);
+					return;
+				}
+				offset += b.size();
+			}
+		}
+		throw new IllegalArgumentException("no tensor named '" + name + "'");
+	}
+
+	private static void write(INDArray flat, long offset, Parameter p, float[] values) {
+		if (values.length != p.size()) {
+			throw new IllegalArgumentException(
+					p.name() + " " + p.shape() + " needs " + p.size() + " values, got " + values.length);
+		}
+		flat.get(NDArrayIndex.interval(offset, offset + p.size()))
+			.assign(Nd4j.createFromArray(values).castTo(flat.dataType()));
+	}
+
+	@Override
+	public INDArray parameters() {
+		return this.params;
+	}
+
+	@Override
+	public INDArray newGradient() {
+		return Nd4j.zeros(this.params.dataType(), this.params.length());
+	}
+
+	/** q(z|x) for a batch of inputs, with batch norm on its running statistics. */
+	@Override
+	public Encoding encode(double[][] inputs) {
+		try (Scope scope = new Scope()) {
+			Tape tape = Tape.inference(scope);
+			INDArray a = encoded(scope.add(Batches.matrix(inputs, dataType())), tape);
+			return new Encoding(Batches.rows(this.ops.get(this.heads).forward(a, tape)),
+					Batches.rows(this.ops.get(this.heads + 1).forward(a, tape)));
+		}
+	}
+
+	/** The decoder head's pre-activations η for a batch of latent vectors. */
+	@Override
+	public double[][] decodeLogits(double[][] z) {
+		try (Scope scope = new Scope()) {
+			Tape tape = Tape.inference(scope);
+			return Batches.rows(decoded(scope.add(Batches.matrix(z, dataType())), tape));
+		}
+	}
+
+	/** The decoder means x̂ = f(η) for a batch of latent vectors. */
+	public double[][] decodeMean(double[][] z) {
+		double[][] eta = decodeLogits(z);
+		double[][] mean = new double[eta.length][];
+		for (int i = 0; i < eta.length; i++) {
+			mean[i] = this.architecture.head().mean(eta[i], inputLength());
+		}
+		return mean;
+	}
+
+	private INDArray encoded(INDArray x, Tape tape) {
+		INDArray a = x.reshape('c', this.architecture.input().batch(x.size(0)));
+		for (int i = 0; i < this.heads; i++) {
+			a = this.ops.get(i).forward(a, tape);
+		}
+		return a;
+	}
+
+	private INDArray decoded(INDArray z, Tape tape) {
+		INDArray a = z;
+		for (int i = this.heads + 2; i < this.ops.size(); i++) {
+			a = this.ops.get(i).forward(a, tape);
+		}
+		return a.reshape('c', z.size(0), this.architecture.outputLength());
+	}
+
+	/**
+	 * One minibatch of the objective mean over the batch of [NLL(x | z) + β KL(q(z|x) ‖
+	 * N(0, I))] with z = μ + σ ⊙ ε, batch norm on batch statistics (its running
+	 * statistics move), and its gradient written into {@code gradient}.
+	 * @param x inputs [B, D]
+	 * @param eps standard normal noise [B, K]
+	 * @return the batch's summed reconstruction NLL and summed KL
+	 */
+	@Override
+	public VaeNetwork.BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient) {
+		int batch = (int) x.size(0);
+		int d = inputLength();
+		double beta = this.architecture.beta();
+		try (Scope scope = new Scope()) {
+			Tape tape = Tape.training(scope);
+			INDArray encoded = encoded(x, tape);
+			INDArray mu = this.ops.get(this.heads).forward(encoded, tape);
+			INDArray lv = this.ops.get(this.heads + 1).forward(encoded, tape);
+			INDArray std = scope.add(Transforms.exp(lv.mul(0.5), false));
+			// z = μ + σ ⊙ ε
+			INDArray z = scope.add(std.mul(eps)).addi(mu);
+			INDArray eta = decoded(z, tape);
+
+			// the head, per input in double precision
+			double[] xs = Batches.values(x);
+			double[] etas = Batches.values(eta);
+			double[] dEtas = new double[etas.length];
+			int o = this.architecture.outputLength();
+			double nll = 0;
+			for (int i = 0; i < batch; i++) {
+				nll += this.architecture.head().nll(xs, i * d, etas, i * o, d, dEtas);
+			}
+			// KL = ½ Σ (μ² + σ² − 1 − log σ²)
+			INDArray variance = scope.add(std.mul(std));
+			double kl = 0.5
+					* (scope.add(mu.mul(mu)).addi(variance).subi(lv).sumNumber().doubleValue() - (double) mu.length());
+
+			// backward, scaled by 1/B for the batch mean, popping the tape in reverse
+			INDArray dA = scope.add(Nd4j.createFromArray(dEtas).castTo(dataType()))
+				.divi(batch)
+				.reshape('c', this.slots.get(this.slots.size() - 1).out().batch(batch));
+			for (int i = this.ops.size() - 1; i >= this.heads + 2; i--) {
+				dA = backward(i, dA, gradient, tape);
+			}
+			// dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
+			INDArray dMu = scope.add(mu.mul(beta / batch)).addi(dA);
+			INDArray dLv = scope.add(dA.mul(eps))
+				.muli(std)
+				.muli(0.5)
+				.addi(scope.add(variance.sub(1.0)).muli(0.5 * beta / batch));
+			dA = scope
+				.add(backward(this.heads + 1, dLv, gradient, tape).add(backward(this.heads, dMu, gradient, tape)));
+			for (int i = this.heads - 1; i >= 0; i--) {
+				dA = backward(i, dA, gradient, tape);
+			}
+			return new VaeNetwork.BatchLoss(nll, kl, batch);
+		}
+	}
+
+	private INDArray backward(int i, INDArray dy, INDArray gradient, Tape tape) {
+		Slot slot = this.slots.get(i);
+		return this.ops.get(i).backward(dy, segment(gradient, slot.parameterOffset(), slot.parameterCount()), tape);
+	}
+
+	/** Held-out −ELBO (β = 1) with one z per input drawn from {@code seed}. */
+	@Override
+	public Evaluation.Summary negElbo(Examples data, long seed) {
+		return Evaluation.negElbo(this, data, seed);
+	}
+
+	/** A view of [offset, offset + count) of a flat vector, or null when empty. */
+	private static INDArray segment(INDArray flat, long offset, long count) {
+		return (count == 0) ? null : flat.get(NDArrayIndex.interval(offset, offset + count));
+	}
+
+}

@@ -1,0 +1,26 @@
+package dev.vae.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What {@link Trainer} needs of a network: one flat parameter vector and its gradient.
+ */
+interface Trainable {
+
+	int inputLength();
+
+	int latentSize();
+
+	/** The flat parameters, updated in place by the optimiser. */
+	INDArray parameters();
+
+	/** A zeroed buffer laid out like {@link #parameters()}. */
+	INDArray newGradient();
+
+	/** One minibatch's losses, its gradient written into {@code gradient}. */
+	VaeNetwork.BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient);
+
+	/** Held-out −ELBO with one z per input drawn from {@code seed}. */
+	Evaluation.Summary negElbo(Examples data, long seed);
+
+}

@@ -1,0 +1,127 @@
+package dev.vae.model.layer;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An element-wise nonlinearity.
+ *
+ * @param function which one
+ * @param slope the negative-side slope of leaky ReLU (PyTorch's default 0.01); 0 for the
+ * others
+ */
+public record Activation(Function function, double slope) implements Layer {
+
+	public Activation {
+		if (function == null) {
+			throw new IllegalArgumentException("activation: a function is required");
+		}
+		if (!Double.isFinite(slope) || (function != Function.LEAKY_RELU && slope != 0)) {
+			throw new IllegalArgumentException("activation: only leaky-relu has a slope, was " + slope);
+		}
+	}
+
+	public static Activation of(Function function) {
+		return new Activation(function, (function == Function.LEAKY_RELU) ? 0.01 : 0);
+	}
+
+	public static Activation leakyRelu(double slope) {
+		return new Activation(Function.LEAKY_RELU, slope);
+	}
+
+	@Override
+	public String kind() {
+		return this.function.wireName();
+	}
+
+	@Override
+	public Shape outputShape(Shape in) {
+		return in;
+	}
+
+	@Override
+	public List<Parameter> parameters(Shape in) {
+		return List.of();
+	}
+
+	@Override
+	public LayerOp bind(Shape in, INDArray parameters, INDArray buffers) {
+		return new LayerOp() {
+			@Override
+			public INDArray forward(INDArray x, Tape tape) {
+				INDArray y = tape.add(apply(x));
+				tape.save(x);
+				tape.save(y);
+				return y;
+			}
+
+			@Override
+			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
+				INDArray y = tape.restore();
+				INDArray x = tape.restore();
+				return tape.add(derivative(x, y, tape)).muli(dy);
+			}
+		};
+	}
+
+	private INDArray apply(INDArray x) {
+		return switch (this.function) {
+			case RELU -> Transforms.relu(x, true);
+			case LEAKY_RELU -> Transforms.leakyRelu(x, this.slope, true);
+			case ELU -> Transforms.elu(x, true);
+			case TANH -> Transforms.tanh(x, true);
+			case SIGMOID -> Transforms.sigmoid(x, true);
+			case SOFTPLUS -> Transforms.softPlus(x, true);
+			case IDENTITY -> x.dup();
+		};
+	}
+
+	/** dy/dx per element, from the input x and the output y. */
+	private INDArray derivative(INDArray x, INDArray y, Tape tape) {
+		return switch (this.function) {
+			// 1 for x > 0, else 0
+			case RELU -> tape.add(x.gt(0)).castTo(x.dataType());
+			// 1 for x > 0, else slope
+			case LEAKY_RELU -> tape.add(tape.add(x.gt(0)).castTo(x.dataType())).muli(1 - this.slope).addi(this.slope);
+			// 1 for x > 0, else eˣ = y + 1
+			case ELU -> {
+				INDArray positive = tape.add(tape.add(x.gt(0)).castTo(x.dataType()));
+				yield tape.add(y.add(1)).muli(tape.add(positive.rsub(1))).addi(positive);
+			}
+			// 1 − y²
+			case TANH -> tape.add(y.mul(y)).rsubi(1);
+			// y (1 − y)
+			case SIGMOID -> tape.add(y.rsub(1)).muli(y);
+			// σ(x)
+			case SOFTPLUS -> Transforms.sigmoid(x, true);
+			case IDENTITY -> x.ulike().assign(1);
+		};
+	}
+
+	/** The element-wise functions. */
+	public enum Function {
+
+		RELU, LEAKY_RELU, ELU, TANH, SIGMOID, SOFTPLUS, IDENTITY;
+
+		@JsonValue
+		public String wireName() {
+			return name().toLowerCase().replace('_', '-');
+		}
+
+		@JsonCreator
+		public static Function fromWireName(String name) {
+			return Arrays.stream(values())
+				.filter((f) -> f.wireName().equalsIgnoreCase(name) || f.name().equalsIgnoreCase(name))
+				.findFirst()
+				.orElseThrow(() -> new IllegalArgumentException("unknown activation '" + name
+						+ "': expected one of relu, leaky-relu, elu, tanh, sigmoid, softplus, identity"));
+		}
+
+	}
+
+}

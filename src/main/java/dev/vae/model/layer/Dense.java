@@ -1,0 +1,71 @@
+package dev.vae.model.layer;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+
+/**
+ * A fully connected layer y = x·Wᵀ + b on feature vectors, PyTorch's {@code Linear}:
+ * weight [out, in], bias [out].
+ *
+ * @param out number of output features
+ */
+public record Dense(int out) implements Layer {
+
+	public Dense {
+		if (out < 1) {
+			throw new IllegalArgumentException("dense: out must be positive, was " + out);
+		}
+	}
+
+	@Override
+	public String kind() {
+		return "dense";
+	}
+
+	@Override
+	public Shape outputShape(Shape in) {
+		if (in.rank() != 1) {
+			throw new IllegalArgumentException(
+					"dense needs a feature vector, got " + in + " (add a flatten before it)");
+		}
+		return Shape.of(this.out);
+	}
+
+	@Override
+	public List<Parameter> parameters(Shape in) {
+		outputShape(in);
+		int features = in.dim(0);
+		// PyTorch's default: U(±1/√fan_in) for weight and bias
+		double bound = 1 / Math.sqrt(features);
+		return List.of(Parameter.uniform("weight", bound, this.out, features),
+				Parameter.uniform("bias", bound, this.out));
+	}
+
+	@Override
+	public LayerOp bind(Shape in, INDArray parameters, INDArray buffers) {
+		List<Parameter> spec = parameters(in);
+		List<INDArray> p = Parameter.views(spec, parameters);
+		INDArray weight = p.get(0);
+		INDArray bias = p.get(1);
+		return new LayerOp() {
+			@Override
+			public INDArray forward(INDArray x, Tape tape) {
+				tape.save(x);
+				// y = x·Wᵀ + b
+				return Gemm.times(x, false, weight, true, tape).addiRowVector(bias);
+			}
+
+			@Override
+			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
+				INDArray x = tape.restore();
+				List<INDArray> g = Parameter.views(spec, gradient);
+				// dW = dyᵀ·x, db = Σₙ dy, dx = dy·W
+				Gemm.into(g.get(0), dy, true, x, false);
+				g.get(1).assign(tape.add(dy.sum(0)));
+				return Gemm.times(dy, false, weight, false, tape);
+			}
+		};
+	}
+
+}

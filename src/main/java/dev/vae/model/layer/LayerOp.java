@@ -1,0 +1,26 @@
+package dev.vae.model.layer;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A layer bound to its input shape and parameters. The activations of a batch are ND4J
+ * arrays [N, …shape] in 'c' order. Neither pass changes the parameters; a training
+ * forward pass updates batch-norm buffers.
+ */
+public interface LayerOp {
+
+	/**
+	 * The layer's output for a batch; in a training tape it saves what {@link #backward}
+	 * needs.
+	 */
+	INDArray forward(INDArray x, Tape tape);
+
+	/**
+	 * Given d loss / d output, writes d loss / d parameters into {@code gradient} (this
+	 * layer's segment of the flat gradient, overwritten) and returns d loss / d input.
+	 * Must follow the matching training {@link #forward} on the same tape, in reverse
+	 * layer order.
+	 */
+	INDArray backward(INDArray dy, INDArray gradient, Tape tape);
+
+}

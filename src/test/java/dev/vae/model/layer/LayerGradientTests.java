@@ -1,0 +1,183 @@
+package dev.vae.model.layer;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import dev.vae.model.Scope;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Every layer kind against {@link NaiveLayers}: the ND4J forward pass equals the naive
+ * loops, and the backward pass (input and parameter gradients) equals central finite
+ * differences of the naive loops, all in double precision.
+ */
+class LayerGradientTests {
+
+	static Stream<Arguments> layers() {
+		return Stream.of(Arguments.of(new Dense(3), Shape.of(5), 3),
+				Arguments.of(new Conv2d(2, 3, 2, 1), Shape.of(1, 5, 5), 2),
+				Arguments.of(new Conv2d(3, 3, 1, 0), Shape.of(2, 5, 4), 2),
+				Arguments.of(new Conv2d(2, 2, 2, 0), Shape.of(2, 4, 6), 1),
+				Arguments.of(new ConvTranspose2d(3, 3, 2, 1, 1), Shape.of(2, 3, 3), 2),
+				Arguments.of(new ConvTranspose2d(1, 3, 2, 0, 0), Shape.of(2, 2, 3), 2),
+				Arguments.of(new ConvTranspose2d(2, 4, 2, 1, 0), Shape.of(1, 3, 2), 2),
+				Arguments.of(new ConvTranspose2d(2, 3, 3, 1, 2), Shape.of(2, 2, 2), 1),
+				Arguments.of(BatchNorm.pytorch(), Shape.of(3, 2, 2), 3),
+				Arguments.of(BatchNorm.pytorch(), Shape.of(4), 5),
+				Arguments.of(Activation.of(Activation.Function.RELU), Shape.of(2, 3), 2),
+				Arguments.of(Activation.leakyRelu(0.2), Shape.of(2, 3), 2),
+				Arguments.of(Activation.of(Activation.Function.ELU), Shape.of(2, 3), 2),
+				Arguments.of(Activation.of(Activation.Function.TANH), Shape.of(2, 3), 2),
+				Arguments.of(Activation.of(Activation.Function.SIGMOID), Shape.of(2, 3), 2),
+				Arguments.of(Activation.of(Activation.Function.SOFTPLUS), Shape.of(2, 3), 2),
+				Arguments.of(Activation.of(Activation.Function.IDENTITY), Shape.of(2, 3), 2),
+				Arguments.of(new Flatten(), Shape.of(2, 2, 3), 2),
+				Arguments.of(new Reshape(List.of(3, 2, 2)), Shape.of(12), 2));
+	}
+
+	@ParameterizedTest(name = "{0} on {1}")
+	@MethodSource("layers")
+	void forwardMatchesTheLoopsAndBackwardMatchesFiniteDifferences(Layer layer, Shape in, int n) {
+		check(layer, in, n);
+	}
+
+	static Stream<Arguments> convolutions() {
+		return layers().filter((a) -> a.get()[0] instanceof Conv2d || a.get()[0] instanceof ConvTranspose2d);
+	}
+
+	@ParameterizedTest(name = "{0} on {1}")
+	@MethodSource("convolutions")
+	void convolutionsChunkedOneExampleAtATimeAgreeToo(Layer layer, Shape in, int n) {
+		long budget = Convolutions.budget;
+		Convolutions.budget = 1;
+		try {
+			check(layer, in, 3);
+		}
+		finally {
+			Convolutions.budget = budget;
+		}
+	}
+
+	private static void check(Layer layer, Shape in, int n) {
+		SplittableRandom random = new SplittableRandom(7);
+		// values kept off 0 so that no finite difference straddles a kink
+		double[] x = awayFromZero(random, (int) (n * in.size()));
+		double[] p = awayFromZero(random, (int) Layer.count(layer.parameters(in)));
+		double[] buffers = initialBuffers(layer, in);
+		Shape outShape = layer.outputShape(in);
+		double[] r = awayFromZero(random, (int) (n * outShape.size()));
+
+		double[] dx;
+		double[] dp = new double[p.length];
+		try (Scope scope = new Scope()) {
+			INDArray params = Nd4j.createFromArray(p.clone());
+			INDArray state = Nd4j.createFromArray(buffers.clone());
+			LayerOp op = layer.bind(in, params, state);
+			Tape tape = Tape.training(scope);
+			INDArray y = op.forward(Nd4j.create(x, in.batch(n), 'c'), tape);
+			assertThat(y.shape()).containsExactly(outShape.batch(n));
+			double[] expected = NaiveLayers.forward(layer, in, n, x, p, buffers.clone(), true);
+			assertClose(y.dup('c').data().asDouble(), expected, 1e-12, "forward");
+			INDArray gradient = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.DOUBLE, Math.max(1, p.length));
+			INDArray dInput = op.backward(Nd4j.create(r, outShape.batch(n), 'c'), gradient, tape);
+			dx = dInput.dup('c').data().asDouble();
+			if (p.length > 0) {
+				dp = gradient.toDoubleVector();
+			}
+		}
+		double h = 1e-6;
+		for (int i = 0; i < x.length; i++) {
+			double[] plus = x.clone();
+			plus[i] += h;
+			double[] minus = x.clone();
+			minus[i] -= h;
+			double numeric = (loss(layer, in, n, plus, p, buffers, r) - loss(layer, in, n, minus, p, buffers, r))
+					/ (2 * h);
+			assertThat(dx[i]).as("d/dx[%d]", i).isCloseTo(numeric, within(1e-7 + 1e-6 * Math.abs(numeric)));
+		}
+		for (int i = 0; i < p.length; i++) {
+			double[] plus = p.clone();
+			plus[i] += h;
+			double[] minus = p.clone();
+			minus[i] -= h;
+			double numeric = (loss(layer, in, n, x, plus, buffers, r) - loss(layer, in, n, x, minus, buffers, r))
+					/ (2 * h);
+			assertThat(dp[i]).as("d/dp[%d]", i).isCloseTo(numeric, within(1e-7 + 1e-6 * Math.abs(numeric)));
+		}
+	}
+
+	@Test
+	void batchNormUpdatesItsRunningStatisticsAsPyTorchAndInfersWithThem() {
+		BatchNorm layer = BatchNorm.pytorch();
+		Shape in = Shape.of(2, 3, 2);
+		SplittableRandom random = new SplittableRandom(5);
+		double[] x = awayFromZero(random, 4 * 12);
+		double[] p = awayFromZero(random, 4);
+		double[] expectedBuffers = { 0.5, -0.25, 2.0, 0.75 };
+		INDArray state = Nd4j.createFromArray(expectedBuffers.clone());
+		try (Scope scope = new Scope()) {
+			LayerOp op = layer.bind(in, Nd4j.createFromArray(p), state);
+			op.forward(Nd4j.create(x, in.batch(4), 'c'), Tape.training(scope));
+			NaiveLayers.batchNorm(x, 4, in, layer, p, expectedBuffers, true);
+			assertClose(state.toDoubleVector(), expectedBuffers, 1e-14, "running statistics");
+			INDArray y = op.forward(Nd4j.create(x, in.batch(4), 'c'), Tape.inference(scope));
+			assertClose(y.dup('c').data().asDouble(), NaiveLayers.batchNorm(x, 4, in, layer, p, expectedBuffers, false),
+					1e-12, "inference");
+			assertClose(state.toDoubleVector(), expectedBuffers, 0, "running statistics after inference");
+		}
+	}
+
+	@Test
+	void shapesThatDoNotFitAreRefusedByName() {
+		assertThatThrownBy(() -> new Conv2d(4, 5, 1, 0).outputShape(Shape.of(1, 3, 3)))
+			.hasMessage("conv2d: input 1×3×3 padded by 0 is smaller than the kernel 5");
+		assertThatThrownBy(() -> new Dense(4).outputShape(Shape.of(1, 3, 3)))
+			.hasMessage("dense needs a feature vector, got 1×3×3 (add a flatten before it)");
+		assertThatThrownBy(() -> new Reshape(List.of(2, 2, 2)).outputShape(Shape.of(7)))
+			.hasMessage("reshape: input 7 has 7 values, 2×2×2 needs 8");
+		assertThatThrownBy(() -> new ConvTranspose2d(1, 3, 2, 1, 2))
+			.hasMessageContaining("outputPadding must lie in 0..1");
+	}
+
+	private static double loss(Layer layer, Shape in, int n, double[] x, double[] p, double[] buffers, double[] r) {
+		double[] y = NaiveLayers.forward(layer, in, n, x, p, buffers.clone(), true);
+		double sum = 0;
+		for (int i = 0; i < y.length; i++) {
+			sum += r[i] * y[i];
+		}
+		return sum;
+	}
+
+	static double[] initialBuffers(Layer layer, Shape in) {
+		return layer.buffers(in)
+			.stream()
+			.flatMapToDouble((b) -> java.util.stream.DoubleStream.generate(b::value).limit(b.size()))
+			.toArray();
+	}
+
+	static double[] awayFromZero(SplittableRandom random, int count) {
+		double[] values = new double[count];
+		for (int i = 0; i < count; i++) {
+			values[i] = (random.nextBoolean() ? 1 : -1) * (0.1 + random.nextDouble());
+		}
+		return values;
+	}
+
+	static void assertClose(double[] actual, double[] expected, double tolerance, String what) {
+		assertThat(actual).as(what).hasSameSizeAs(expected);
+		for (int i = 0; i < actual.length; i++) {
+			assertThat(actual[i]).as("%s[%d]", what, i).isCloseTo(expected[i], within(tolerance));
+		}
+	}
+
+}
