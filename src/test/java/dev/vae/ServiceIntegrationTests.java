@@ -163,7 +163,7 @@ class ServiceIntegrationTests {
 		HttpFixture.Answer wrongLength = this.http.post("/encode", Map.of("inputs", new double[][] { tooShort }));
 		assertThat(wrongLength.status()).isEqualTo(400);
 		assertThat(wrongLength.body().get("detail").asText())
-			.isEqualTo("inputs[0] has 783 values; the model expects 784 (28×28×1)");
+			.isEqualTo("inputs[0] has 783 values; the model expects 784 (1×28×28)");
 
 		double[] outside = new double[784];
 		outside[100] = -0.5;

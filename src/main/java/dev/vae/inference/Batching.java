@@ -2,7 +2,6 @@ package dev.vae.inference;
 
 import dev.vae.model.Encoding;
 import dev.vae.model.Passes;
-import dev.vae.model.VaeNetwork;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.VaeProperties;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -35,7 +34,7 @@ class Batching {
 
 	private final io.micrometer.core.instrument.Timer waits;
 
-	private final Map<VaeNetwork, Passes> batched = new WeakHashMap<>();
+	private final Map<Passes, Passes> batched = new WeakHashMap<>();
 
 	Batching(VaeProperties properties, MeterRegistry meters) {
 		this.settings = properties.batching();
@@ -69,17 +68,16 @@ class Batching {
 
 	/** The passes to use for {@code model}. */
 	Passes of(ServedModel model) {
-		VaeNetwork network = model.network();
+		Passes network = model.network();
 		if (!this.settings.enabled()) {
 			return Passes.checked(network);
 		}
 		synchronized (this.batched) {
-			return this.batched.computeIfAbsent(network, (n) -> Passes.checked(batch(n)));
+			return this.batched.computeIfAbsent(network, (n) -> Passes.checked(batch(n, model.latentSize())));
 		}
 	}
 
-	private Passes batch(VaeNetwork network) {
-		int k = network.architecture().latentSize();
+	private Passes batch(Passes network, int k) {
 		long wait = this.settings.maxWait().toNanos();
 		MicroBatcher encoder = new MicroBatcher((x) -> {
 			// μ and log σ² side by side, so one batcher carries both

@@ -1,6 +1,5 @@
 package dev.vae.inference;
 
-import dev.vae.model.Architecture;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.TooLargeException;
 import dev.vae.system.VaeProperties;
@@ -53,18 +52,18 @@ class ImageInputController {
 			throw new TooLargeException("image", "the request holds " + parts.size() + " images; at most "
 					+ this.maxBatch + " are accepted per request (vae.limits.max-batch)");
 		}
-		Architecture a = this.inference.architecture(model);
+		java.util.List<Integer> shape = this.inference.model(model).inputShape();
 		double[][] x = new double[parts.size()][];
 		for (int i = 0; i < x.length; i++) {
 			try (InputStream in = parts.get(i).getInputStream()) {
-				x[i] = Images.toInput(in, a, "image[" + i + "]", this.limits);
+				x[i] = Images.toInput(in, shape, "image[" + i + "]", this.limits);
 			}
 		}
 		return x;
 	}
 
 	private double[][] input(InputStream body, String model) {
-		return new double[][] { Images.toInput(body, this.inference.architecture(model), "body", this.limits) };
+		return new double[][] { Images.toInput(body, this.inference.model(model).inputShape(), "body", this.limits) };
 	}
 
 	@PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
@@ -117,7 +116,7 @@ class ImageInputController {
 			return ResponseEntity.ok(response);
 		}
 		List<double[]> tiles = InferenceController.reconstructionTiles(x, response, pairs);
-		return InferenceController.png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
+		return InferenceController.png(tiles, this.inference.model(response.model()), columns, scale, 8);
 	}
 
 	@PostMapping(path = "/loss", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)

@@ -1,7 +1,6 @@
 package dev.vae.inference;
 
 import dev.vae.data.ImageDecoder;
-import dev.vae.model.Architecture;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.VaeProperties;
 
@@ -66,8 +65,8 @@ final class Images {
 	}
 
 	/** A PNG of the tiles in a grid of {@code columns} columns. */
-	static byte[] grid(List<double[]> tiles, Architecture a, int columns, int scale) {
-		int[] chw = channelsHeightWidth(a);
+	static byte[] grid(List<double[]> tiles, List<Integer> shape, int columns, int scale) {
+		int[] chw = channelsHeightWidth(shape);
 		int channels = chw[0];
 		int h = chw[1];
 		int w = chw[2];
@@ -112,8 +111,8 @@ final class Images {
 	}
 
 	/** An uploaded image as the model's input vector (see {@link ImageDecoder}). */
-	static double[] toInput(InputStream body, Architecture a, String field, VaeProperties.Intake limits) {
-		int[] chw = channelsHeightWidth(a);
+	static double[] toInput(InputStream body, List<Integer> shape, String field, VaeProperties.Intake limits) {
+		int[] chw = channelsHeightWidth(shape);
 		float[] values = ImageDecoder.decode(body, chw[0], chw[1], chw[2], field, limits);
 		double[] input = new double[values.length];
 		for (int i = 0; i < values.length; i++) {
@@ -123,18 +122,17 @@ final class Images {
 	}
 
 	/**
-	 * Channels, height and width of a model's input: its shape is height × width ×
-	 * channels, its values channels first. Pictures need 1 or 3 channels.
+	 * Channels, height and width of a model's input from its shape, C×H×W channels first
+	 * (a plain length is one row of pixels). Pictures need 1 or 3 channels.
 	 */
-	private static int[] channelsHeightWidth(Architecture a) {
-		List<Integer> shape = a.inputShape();
-		int channels = (shape.size() > 2) ? shape.get(2) : 1;
+	private static int[] channelsHeightWidth(List<Integer> shape) {
+		int channels = (shape.size() == 3) ? shape.get(0) : 1;
 		if (channels != 1 && channels != 3) {
 			throw new InvalidInputException("format",
 					"pictures need a model of 1 or 3 channels; this one has " + channels);
 		}
-		int h = (shape.size() > 1) ? shape.get(0) : 1;
-		int w = (shape.size() > 1) ? shape.get(1) : shape.get(0);
+		int h = (shape.size() == 3) ? shape.get(1) : 1;
+		int w = (shape.size() == 3) ? shape.get(2) : shape.get(shape.size() - 1);
 		return new int[] { channels, h, w };
 	}
 

@@ -1,6 +1,7 @@
 package dev.vae.inference;
 
-import dev.vae.model.Architecture;
+import dev.vae.registry.ServedModel;
+
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -69,7 +70,7 @@ class InferenceController {
 		}
 		boolean drawn = Boolean.TRUE.equals(request.sample());
 		List<double[]> tiles = response.results().stream().map((r) -> drawn ? r.sample() : r.mean()).toList();
-		return png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
+		return png(tiles, this.inference.model(response.model()), columns, scale, 8);
 	}
 
 	@PostMapping(path = "/reconstruct", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -100,7 +101,7 @@ class InferenceController {
 			return ResponseEntity.ok(response);
 		}
 		List<double[]> tiles = reconstructionTiles(request.inputs(), response, pairs);
-		return png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
+		return png(tiles, this.inference.model(response.model()), columns, scale, 8);
 	}
 
 	@PostMapping(path = "/sample", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -123,7 +124,7 @@ class InferenceController {
 		}
 		boolean drawn = Boolean.TRUE.equals(request.sampleOutputs());
 		List<double[]> tiles = response.results().stream().map((r) -> drawn ? r.sample() : r.mean()).toList();
-		return png(tiles, this.inference.architecture(response.model()), columns, scale, 8);
+		return png(tiles, this.inference.model(response.model()), columns, scale, 8);
 	}
 
 	/** Each reconstruction, preceded by its original unless {@code pairs} is false. */
@@ -139,9 +140,9 @@ class InferenceController {
 		return tiles;
 	}
 
-	static ResponseEntity<byte[]> png(List<double[]> tiles, Architecture a, Integer columns, Integer scale,
+	static ResponseEntity<byte[]> png(List<double[]> tiles, ServedModel model, Integer columns, Integer scale,
 			int defaultColumns) {
-		byte[] png = Images.grid(tiles, a, Images.option(columns, "columns", defaultColumns, 64),
+		byte[] png = Images.grid(tiles, model.inputShape(), Images.option(columns, "columns", defaultColumns, 64),
 				Images.option(scale, "scale", 2, 16));
 		return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(png);
 	}

@@ -1,7 +1,6 @@
 package dev.vae.inference;
 
 import dev.vae.data.Shapes;
-import dev.vae.model.Architecture;
 import dev.vae.registry.ActiveModel;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
@@ -31,7 +30,7 @@ class InferenceExamples implements OpenApiCustomizer {
 
 	@Override
 	public void customise(io.swagger.v3.oas.models.OpenAPI openApi) {
-		Architecture a = this.activeModel.get().architecture();
+		dev.vae.registry.ServedModel a = this.activeModel.get();
 		double[] input = exampleInput(a.inputLength());
 		double[] z = new double[a.latentSize()];
 		for (int k = 0; k < z.length; k++) {

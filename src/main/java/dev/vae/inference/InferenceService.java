@@ -1,9 +1,7 @@
 package dev.vae.inference;
 
-import dev.vae.model.Architecture;
 import dev.vae.model.Encoding;
 import dev.vae.model.Evaluation;
-import dev.vae.model.Reconstruction;
 import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
@@ -13,7 +11,6 @@ import dev.vae.system.VaeProperties;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Collectors;
 
 import org.springframework.stereotype.Service;
 
@@ -54,12 +51,12 @@ class InferenceService {
 			if (samples > 0) {
 				z = new double[samples][];
 				for (int l = 0; l < samples; l++) {
-					z[l] = q.reparameterise(i, Evaluation.gaussian(random, model.architecture().latentSize()));
+					z[l] = q.reparameterise(i, Evaluation.gaussian(random, model.latentSize()));
 				}
 			}
 			results.add(new InferenceApi.Encoded(q.mu()[i], sigma[i], q.logvar()[i], z));
 		}
-		return new InferenceApi.EncodeResponse(model.id(), model.architecture().latentSize(), seed, results);
+		return new InferenceApi.EncodeResponse(model.id(), model.latentSize(), seed, results);
 	}
 
 	InferenceApi.DecodeResponse decode(InferenceApi.DecodeRequest request) {
@@ -72,9 +69,9 @@ class InferenceService {
 		SplittableRandom random = sample ? new SplittableRandom(seed) : null;
 		List<InferenceApi.Decoded> results = new ArrayList<>();
 		for (double[] row : eta) {
-			results.add(new InferenceApi.Decoded(means(row), sample ? draw(model.architecture(), row, random) : null));
+			results.add(new InferenceApi.Decoded(model.mean(row), sample ? model.draw(row, random) : null));
 		}
-		return new InferenceApi.DecodeResponse(model.id(), model.architecture().likelihood().wireName(), seed, results);
+		return new InferenceApi.DecodeResponse(model.id(), model.likelihood(), seed, results);
 	}
 
 	InferenceApi.ReconstructResponse reconstruct(InferenceApi.ReconstructRequest request) {
@@ -92,13 +89,13 @@ class InferenceService {
 		if (sampled) {
 			SplittableRandom random = new SplittableRandom(seed);
 			for (int i = 0; i < z.length; i++) {
-				z[i] = q.reparameterise(i, Evaluation.gaussian(random, model.architecture().latentSize()));
+				z[i] = q.reparameterise(i, Evaluation.gaussian(random, model.latentSize()));
 			}
 		}
 		double[][] eta = this.batching.of(model).decodeLogits(z);
 		List<InferenceApi.Reconstructed> results = new ArrayList<>();
 		for (int i = 0; i < z.length; i++) {
-			results.add(new InferenceApi.Reconstructed(z[i], means(eta[i])));
+			results.add(new InferenceApi.Reconstructed(z[i], model.mean(eta[i])));
 		}
 		return new InferenceApi.ReconstructResponse(model.id(), sampled ? "sample" : "mean", seed, results);
 	}
@@ -114,7 +111,7 @@ class InferenceService {
 		}
 		long seed = Vectors.seedOrFresh(request.seed());
 		SplittableRandom random = new SplittableRandom(seed);
-		int k = model.architecture().latentSize();
+		int k = model.latentSize();
 		double[][] z = new double[n][];
 		for (int i = 0; i < n; i++) {
 			z[i] = Evaluation.gaussian(random, k);
@@ -126,47 +123,25 @@ class InferenceService {
 		boolean drawOutputs = Boolean.TRUE.equals(request.sampleOutputs());
 		List<InferenceApi.Sampled> results = new ArrayList<>();
 		for (int i = 0; i < n; i++) {
-			results.add(new InferenceApi.Sampled(z[i], means(eta[i]),
-					drawOutputs ? draw(model.architecture(), eta[i], random) : null));
+			results.add(new InferenceApi.Sampled(z[i], model.mean(eta[i]),
+					drawOutputs ? model.draw(eta[i], random) : null));
 		}
 		return new InferenceApi.SampleResponse(model.id(), seed, temperature, results);
 	}
 
-	/** The architecture of the model a request addressed (the active one for null). */
-	Architecture architecture(String model) {
-		return this.models.resolve(model).architecture();
+	/** The model a request addressed (the active one for null). */
+	ServedModel model(String model) {
+		return this.models.resolve(model);
 	}
 
 	private void checkInputs(ServedModel model, double[][] inputs) {
-		Architecture a = model.architecture();
-		Vectors.check(inputs, "inputs", a.inputLength(), shape(a), this.limits.maxBatch(),
-				a.likelihood().requiresUnitInterval(),
-				"the support of the " + a.likelihood().wireName() + " likelihood");
+		Vectors.check(inputs, "inputs", model.inputLength(), model.shapeText(), this.limits.maxBatch(),
+				model.head().requiresUnitInterval(), "the support of the " + model.likelihood() + " likelihood");
 	}
 
 	private void checkLatents(ServedModel model, double[][] z, String field) {
-		int k = model.architecture().latentSize();
+		int k = model.latentSize();
 		Vectors.check(z, field, k, "latent size " + k, this.limits.maxBatch(), false, "");
-	}
-
-	static String shape(Architecture a) {
-		return a.inputShape().stream().map(String::valueOf).collect(Collectors.joining("×"));
-	}
-
-	private static double[] means(double[] eta) {
-		double[] mean = new double[eta.length];
-		for (int j = 0; j < eta.length; j++) {
-			mean[j] = Reconstruction.mean(eta[j]);
-		}
-		return mean;
-	}
-
-	private static double[] draw(Architecture a, double[] eta, SplittableRandom random) {
-		double[] x = new double[eta.length];
-		for (int j = 0; j < eta.length; j++) {
-			x[j] = a.likelihood().sample(eta[j], a.gaussianSigma(), random);
-		}
-		return x;
 	}
 
 }

@@ -1,11 +1,11 @@
 package dev.vae.inference;
 
-import dev.vae.model.Architecture;
 import dev.vae.model.Likelihood;
 import dev.vae.model.LossAnalysis;
 import dev.vae.model.Reconstruction;
 import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
+import dev.vae.system.ConflictException;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.RequestLog;
 import dev.vae.system.TooLargeException;
@@ -41,14 +41,14 @@ class LossService {
 	LossApi.LossResponse loss(LossApi.LossRequest request) {
 		ServedModel model = this.models.resolve(request.model());
 		RequestLog.model(model.id());
-		Architecture a = model.architecture();
+		Decoder a = Decoder.of(model);
 		String terms = (request.terms() == null) ? "all" : request.terms();
 		if (!terms.equals("all") && !terms.equals("gaussian")) {
 			throw new InvalidInputException("terms", "terms must be 'all' or 'gaussian', was '" + terms + "'");
 		}
 		boolean unitTerms = terms.equals("all");
-		Vectors.check(request.inputs(), "inputs", a.inputLength(), InferenceService.shape(a), this.limits.maxBatch(),
-				unitTerms, "where BCE and the continuous-Bernoulli NLL are defined; send \"terms\": \"gaussian\" "
+		Vectors.check(request.inputs(), "inputs", a.inputLength(), model.shapeText(), this.limits.maxBatch(), unitTerms,
+				"where BCE and the continuous-Bernoulli NLL are defined; send \"terms\": \"gaussian\" "
 						+ "for only the Gaussian/MSE terms, which accept any real value");
 		double sigma = sigma(request.sigma(), a);
 		int samples = Vectors.count(request.samples(), "samples", 0, this.limits.maxSamples(),
@@ -65,8 +65,9 @@ class LossService {
 		// only Gaussian terms are asked for
 		Likelihood weights = unitTerms ? a.likelihood() : Likelihood.GAUSSIAN;
 		double weightSigma = (unitTerms && a.likelihood() == Likelihood.GAUSSIAN) ? a.gaussianSigma() : sigma;
-		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(this.batching.of(model), a, request.inputs(),
-				new LossAnalysis.Options(sigma, samples, iwaeK, seed, unitTerms), weights, weightSigma);
+		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(this.batching.of(model), a.latentSize(),
+				request.inputs(), new LossAnalysis.Options(sigma, samples, iwaeK, seed, unitTerms), weights,
+				weightSigma);
 
 		Layout layout = new Layout(a, sigma, unitTerms, weights.wireName());
 		List<LossApi.InputLoss> results = new ArrayList<>();
@@ -77,7 +78,7 @@ class LossService {
 				results, summary(results));
 	}
 
-	private static double sigma(Double requested, Architecture a) {
+	private static double sigma(Double requested, Decoder a) {
 		if (requested == null) {
 			return (a.likelihood() == Likelihood.GAUSSIAN) ? a.gaussianSigma() : 1.0;
 		}
@@ -108,7 +109,24 @@ class LossService {
 	 * Turns one analysed input into its response, adding the ELBOs and bits per
 	 * dimension.
 	 */
-	private record Layout(Architecture a, double sigma, boolean unitTerms, String weightLikelihood) {
+	/**
+	 * What the breakdown needs of a model: a decoder whose mean is x̂ = σ(η) under one of
+	 * the three classic likelihoods.
+	 */
+	private record Decoder(Likelihood likelihood, double gaussianSigma, double beta, int inputLength, int latentSize) {
+
+		static Decoder of(ServedModel model) {
+			Likelihood likelihood = model.classicLikelihood()
+				.orElseThrow(() -> new ConflictException("the /loss breakdown covers decoders with x̂ = sigmoid(η) "
+						+ "(bernoulli, continuous-bernoulli, gaussian with fixed σ); model '" + model.id() + "' has a "
+						+ model.likelihood() + " decoder"));
+			return new Decoder(likelihood, model.gaussianSigma(), model.beta(), model.inputLength(),
+					model.latentSize());
+		}
+
+	}
+
+	private record Layout(Decoder a, double sigma, boolean unitTerms, String weightLikelihood) {
 
 		LossApi.InputLoss input(LossAnalysis.InputLoss in) {
 			double beta = this.a.beta();

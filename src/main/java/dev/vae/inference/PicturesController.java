@@ -1,6 +1,5 @@
 package dev.vae.inference;
 
-import dev.vae.model.Architecture;
 import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.ConflictException;
@@ -76,8 +75,7 @@ class PicturesController {
 	ResponseEntity<?> traverse(@RequestBody TraverseRequest request, @RequestParam(required = false) String format,
 			@RequestParam(required = false) Integer scale) {
 		ServedModel model = this.models.resolve(request.model());
-		Architecture a = model.architecture();
-		int k = a.latentSize();
+		int k = model.latentSize();
 		double[] centre = centre(request, model);
 		List<Integer> dims = (request.dims() != null) ? request.dims()
 				: java.util.stream.IntStream.range(0, Math.min(8, k)).boxed().toList();
@@ -108,7 +106,7 @@ class PicturesController {
 				z[r * steps + s][dims.get(r)] += values[s];
 			}
 		}
-		List<double[]> tiles = decode(z, request.model());
+		List<double[]> tiles = decode(z, model.id());
 		if (wantsJson(format)) {
 			List<List<double[]>> rows = new ArrayList<>();
 			for (int r = 0; r < dims.size(); r++) {
@@ -116,7 +114,7 @@ class PicturesController {
 			}
 			return ResponseEntity.ok(new Traversal(model.id(), dims, values, rows));
 		}
-		return InferenceController.png(tiles, a, steps, scale, steps);
+		return InferenceController.png(tiles, model, steps, scale, steps);
 	}
 
 	record InterpolateRequest(@Schema(description = "two inputs: their μ are the ends") double[][] inputs,
@@ -151,7 +149,7 @@ class PicturesController {
 			if (request.inputs().length != 2) {
 				throw new InvalidInputException("inputs", "inputs must hold exactly two vectors");
 			}
-			ends = this.inference.encode(new InferenceApi.EncodeRequest(request.inputs(), null, null, request.model()))
+			ends = this.inference.encode(new InferenceApi.EncodeRequest(request.inputs(), null, null, model.id()))
 				.results()
 				.stream()
 				.map(InferenceApi.Encoded::mu)
@@ -161,7 +159,7 @@ class PicturesController {
 			if (request.z().length != 2) {
 				throw new InvalidInputException("z", "z must hold exactly two vectors");
 			}
-			Vectors.check(request.z(), "z", model.architecture().latentSize(), "latent size", 2, false, "");
+			Vectors.check(request.z(), "z", model.latentSize(), "latent size", 2, false, "");
 			ends = request.z();
 		}
 		int steps = Images.option(request.steps(), "steps", 10, 64);
@@ -177,9 +175,9 @@ class PicturesController {
 			double t = (double) s / (steps - 1);
 			path[s] = method.equals("linear") ? lerp(ends[0], ends[1], t) : slerp(ends[0], ends[1], t);
 		}
-		List<double[]> means = decode(path, request.model());
+		List<double[]> means = decode(path, model.id());
 		if (Images.wantsPng(format, accept)) {
-			return InferenceController.png(means, model.architecture(), steps, scale, steps);
+			return InferenceController.png(means, model, steps, scale, steps);
 		}
 		return ResponseEntity.ok(new Interpolation(model.id(), method, path, means));
 	}
@@ -194,7 +192,7 @@ class PicturesController {
 			@RequestParam(required = false) Double range, @RequestParam(required = false) String model,
 			@RequestParam(required = false) Integer scale) {
 		ServedModel served = this.models.resolve(model);
-		int k = served.architecture().latentSize();
+		int k = served.latentSize();
 		if (k != 2) {
 			throw new ConflictException(
 					"the manifold needs a model with a 2-dimensional latent space; '" + served.id() + "' has " + k);
@@ -211,17 +209,17 @@ class PicturesController {
 				z[row * size + col] = new double[] { -r + col * step, r - row * step };
 			}
 		}
-		return InferenceController.png(decode(z, model), served.architecture(), size, scale, size);
+		return InferenceController.png(decode(z, served.id()), served, size, scale, size);
 	}
 
 	private double[] centre(TraverseRequest request, ServedModel model) {
-		int k = model.architecture().latentSize();
+		int k = model.latentSize();
 		if (request.input() != null && request.z() != null) {
 			throw new InvalidInputException("input", "send either 'input' or 'z', not both");
 		}
 		if (request.input() != null) {
 			return this.inference
-				.encode(new InferenceApi.EncodeRequest(new double[][] { request.input() }, null, null, request.model()))
+				.encode(new InferenceApi.EncodeRequest(new double[][] { request.input() }, null, null, model.id()))
 				.results()
 				.get(0)
 				.mu();

@@ -243,7 +243,7 @@ public final class Checkpoint {
 	 * Copies an entry into the digest and (when not null) the output, failing once it
 	 * passes {@code max} bytes; returns its length.
 	 */
-	private static long copyAtMost(InputStream in, long max, String source, String entry, MessageDigest sha,
+	static long copyAtMost(InputStream in, long max, String source, String entry, MessageDigest sha,
 			ByteArrayOutputStream out) throws IOException {
 		byte[] buffer = new byte[65536];
 		long total = 0;
@@ -291,7 +291,7 @@ public final class Checkpoint {
 		return HexFormat.of().formatHex(sha256().digest(bytes));
 	}
 
-	private static MessageDigest sha256() {
+	static MessageDigest sha256() {
 		try {
 			return MessageDigest.getInstance("SHA-256");
 		}

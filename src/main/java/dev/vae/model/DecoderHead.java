@@ -28,6 +28,9 @@ public sealed interface DecoderHead {
 	/** The activation giving the decoder mean x̂ = f(η). */
 	OutputActivation activation();
 
+	/** The likelihood's name, as checkpoints and responses spell it. */
+	String wireName();
+
 	/** How many output channels the decoder needs for inputs of {@code channels}. */
 	default int outputChannels(int channels) {
 		return channels;
@@ -94,6 +97,11 @@ public sealed interface DecoderHead {
 	record Bernoulli() implements DecoderHead {
 
 		@Override
+		public String wireName() {
+			return "bernoulli";
+		}
+
+		@Override
 		public double draw(double mean, double[] eta, int j, int d, RandomGenerator random) {
 			return (random.nextDouble() < mean) ? 1 : 0;
 		}
@@ -126,6 +134,11 @@ public sealed interface DecoderHead {
 
 	/** Continuous Bernoulli with λ = σ(η): NLL = BCE − log C(η). */
 	record ContinuousBernoulli() implements DecoderHead {
+
+		@Override
+		public String wireName() {
+			return "continuous-bernoulli";
+		}
 
 		@Override
 		public double draw(double mean, double[] eta, int j, int d, RandomGenerator random) {
@@ -168,6 +181,11 @@ public sealed interface DecoderHead {
 	record FixedGaussian(OutputActivation activation, double sigma) implements DecoderHead {
 
 		@Override
+		public String wireName() {
+			return "gaussian";
+		}
+
+		@Override
 		public double draw(double mean, double[] eta, int j, int d, RandomGenerator random) {
 			return mean + this.sigma * random.nextGaussian();
 		}
@@ -204,6 +222,11 @@ public sealed interface DecoderHead {
 	 * @param activation f, for the mean channels only
 	 */
 	record LearnedGaussian(OutputActivation activation) implements DecoderHead {
+
+		@Override
+		public String wireName() {
+			return "gaussian-learned-variance";
+		}
 
 		@Override
 		public double draw(double mean, double[] eta, int j, int d, RandomGenerator random) {
@@ -261,6 +284,11 @@ public sealed interface DecoderHead {
 	 * @param activation f
 	 */
 	record CalibratedGaussian(OutputActivation activation) implements DecoderHead {
+
+		@Override
+		public String wireName() {
+			return "gaussian-calibrated";
+		}
 
 		@Override
 		public double draw(double mean, double[] eta, int j, int d, RandomGenerator random) {

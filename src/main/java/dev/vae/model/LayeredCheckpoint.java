@@ -125,6 +125,95 @@ public final class LayeredCheckpoint {
 		return new Loaded(manifest, network, null);
 	}
 
+	/**
+	 * Checks a format-1 or format-2 checkpoint file as {@link #read} does — entries,
+	 * manifest, sizes, checksums — without holding its arrays: they stream through their
+	 * digests, so memory stays a buffer whatever the file's size. The manifest must be
+	 * the first entry, as both formats write it.
+	 * @return its manifest (a format-1 one converted)
+	 */
+	public static LayeredManifest verify(Path file, String source, long maxParameters) {
+		byte[] manifestBytes;
+		try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
+			ZipEntry first = zip.getNextEntry();
+			if (first == null || !Checkpoint.MANIFEST.equals(first.getName())) {
+				throw Checkpoint.corrupt(source, "its first entry must be " + Checkpoint.MANIFEST);
+			}
+			manifestBytes = Checkpoint.readAtMost(zip, Checkpoint.MAX_MANIFEST_BYTES, source, Checkpoint.MANIFEST);
+			int version = version(manifestBytes, source);
+			if (version == Checkpoint.FORMAT_VERSION) {
+				return LayeredManifest.of(Checkpoint.verify(file, source, maxParameters));
+			}
+			if (version != FORMAT_VERSION) {
+				throw new CheckpointException("checkpoint " + source + " has format version " + version
+						+ "; this service reads versions 1 and 2");
+			}
+			LayeredManifest manifest = parse(manifestBytes, source, maxParameters);
+			Map<String, String> digests = new HashMap<>();
+			Map<String, Long> lengths = new HashMap<>();
+			for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+				String name = entry.getName();
+				long count = Checkpoint.PARAMETERS.equals(name) ? manifest.parameterCount()
+						: BUFFERS.equals(name) ? manifest.bufferCount() : -1;
+				if (count < 0 || digests.containsKey(name)) {
+					throw Checkpoint.corrupt(source, "unexpected entry '" + name + "'");
+				}
+				java.security.MessageDigest sha = Checkpoint.sha256();
+				lengths.put(name, Checkpoint.copyAtMost(zip, 4 * count, source, name, sha, null));
+				digests.put(name, java.util.HexFormat.of().formatHex(sha.digest()));
+			}
+			check(digests, lengths, Checkpoint.PARAMETERS, manifest.parameterCount(), manifest.parametersSha256(),
+					source);
+			check(digests, lengths, BUFFERS, manifest.bufferCount(), manifest.buffersSha256(), source);
+			return manifest;
+		}
+		catch (ZipException ex) {
+			throw Checkpoint.corrupt(source, "not a valid zip archive (" + ex.getMessage() + ")");
+		}
+		catch (IOException ex) {
+			throw new CheckpointException("checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
+		}
+	}
+
+	private static void check(Map<String, String> digests, Map<String, Long> lengths, String name, long count,
+			String sha256, String source) {
+		if (!digests.containsKey(name)) {
+			throw Checkpoint.corrupt(source, "it has no " + name);
+		}
+		if (lengths.get(name) != 4 * count) {
+			throw Checkpoint.corrupt(source, name + " holds " + lengths.get(name) + " bytes, the manifest declares "
+					+ count + " float32 values (" + 4 * count + " bytes)");
+		}
+		if (!digests.get(name).equals(sha256)) {
+			throw Checkpoint.corrupt(source, name + " does not match the checksum in the manifest");
+		}
+	}
+
+	/** A manifest of either format as the JSON the registry stores. */
+	public static String toJson(LayeredManifest manifest) {
+		try {
+			return Checkpoint.JSON.writeValueAsString(manifest);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("a manifest is always serialisable", ex);
+		}
+	}
+
+	/** A stored manifest: format 2 as written by {@link #toJson}, or a format-1 one. */
+	public static LayeredManifest fromJson(String json) {
+		try {
+			int version = Checkpoint.JSON.readTree(json).path("formatVersion").asInt(-1);
+			if (version == Checkpoint.FORMAT_VERSION
+					&& !Checkpoint.JSON.readTree(json).path("architecture").has("encoder")) {
+				return LayeredManifest.of(Checkpoint.fromJson(json));
+			}
+			return Checkpoint.JSON.readValue(json, LayeredManifest.class);
+		}
+		catch (IOException ex) {
+			throw new CheckpointException("stored manifest is not valid: " + Checkpoint.firstLine(ex.getMessage()), ex);
+		}
+	}
+
 	private static Map<String, byte[]> entries(byte[] raw, String source, long maxArrayBytes) {
 		Map<String, byte[]> entries = new HashMap<>();
 		try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(raw))) {

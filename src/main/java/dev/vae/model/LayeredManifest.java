@@ -42,7 +42,7 @@ public record LayeredManifest(int formatVersion, String name, Instant createdAt,
 	 * A format-1 manifest in this form, its architecture as
 	 * {@link Presets#of(Architecture)}.
 	 */
-	static LayeredManifest of(Manifest formatOne) {
+	public static LayeredManifest of(Manifest formatOne) {
 		return new LayeredManifest(formatOne.formatVersion(), formatOne.name(), formatOne.createdAt(),
 				Presets.of(formatOne.architecture()), formatOne.parameterType(), formatOne.parameterCount(),
 				formatOne.parametersSha256(), 0, null, formatOne.training(), formatOne.metrics());

@@ -160,7 +160,15 @@ public final class LossAnalysis {
 	/** Analyses a batch through the given passes of a network of {@code architecture}. */
 	public static List<InputLoss> analyse(Passes network, Architecture architecture, double[][] x, Options options,
 			Likelihood likelihood, double likelihoodSigma) {
-		int k = architecture.latentSize();
+		return analyse(network, architecture.latentSize(), x, options, likelihood, likelihoodSigma);
+	}
+
+	/**
+	 * Analyses a batch through the given passes of a network with a latent space of
+	 * {@code k} dimensions whose decoder outputs are logits of x̂ = σ(η).
+	 */
+	public static List<InputLoss> analyse(Passes network, int k, double[][] x, Options options, Likelihood likelihood,
+			double likelihoodSigma) {
 		Encoding q = network.encode(x);
 		double[][] atMean = network.decodeLogits(q.mu());
 		SplittableRandom random = new SplittableRandom(options.seed());

@@ -56,9 +56,10 @@ public final class Presets {
 	}
 
 	/**
-	 * The layered form of a format-1 architecture: a vector input of its length, its
-	 * hidden widths and activation, its likelihood as a head. Parameters carry over by
-	 * {@link LayeredNetwork#of(VaeNetwork)}.
+	 * The layered form of a format-1 architecture: its image shape channels first (height
+	 * × width × channels becomes C×H×W, flattened in and reshaped out, which moves no
+	 * value) or a vector, its hidden widths and activation, its likelihood as a head.
+	 * Parameters carry over by {@link LayeredNetwork#of(VaeNetwork)}.
 	 */
 	public static LayeredArchitecture of(Architecture formatOne) {
 		Activation activation = switch (formatOne.activation()) {
@@ -70,7 +71,13 @@ public final class Presets {
 			case SOFTPLUS -> Activation.of(Activation.Function.SOFTPLUS);
 			case SIGMOID -> Activation.of(Activation.Function.SIGMOID);
 		};
+		List<Integer> hwc = formatOne.inputShape();
+		List<Integer> input = (hwc.size() == 1) ? List.of(hwc.get(0))
+				: List.of((hwc.size() > 2) ? hwc.get(2) : 1, hwc.get(0), hwc.get(1));
 		List<Layer> encoder = new ArrayList<>();
+		if (input.size() > 1) {
+			encoder.add(new Flatten());
+		}
 		for (int width : formatOne.encoderHidden()) {
 			encoder.add(new Dense(width));
 			encoder.add(activation);
@@ -81,7 +88,10 @@ public final class Presets {
 			decoder.add(activation);
 		}
 		decoder.add(new Dense(formatOne.inputLength()));
-		return new LayeredArchitecture(List.of(formatOne.inputLength()), encoder, formatOne.latentSize(), decoder,
+		if (input.size() > 1) {
+			decoder.add(new Reshape(input));
+		}
+		return new LayeredArchitecture(input, encoder, formatOne.latentSize(), decoder,
 				DecoderHead.of(formatOne.likelihood(), formatOne.gaussianSigma()), formatOne.beta());
 	}
 

@@ -1,6 +1,6 @@
 package dev.vae.registry;
 
-import dev.vae.model.Checkpoint;
+import dev.vae.model.LayeredCheckpoint;
 import dev.vae.model.CheckpointException;
 import dev.vae.model.NativeThreads;
 import dev.vae.system.AtomicFiles;
@@ -59,7 +59,7 @@ class ModelConfiguration {
 		String location = properties.model().checkpoint();
 		long started = System.nanoTime();
 		byte[] bytes = read(location, resources);
-		Checkpoint.Loaded loaded = Checkpoint.read(new ByteArrayInputStream(bytes), location,
+		LayeredCheckpoint.Loaded loaded = LayeredCheckpoint.read(new ByteArrayInputStream(bytes), location,
 				properties.model().maxParameters());
 		ModelRegistry registry = new ModelRegistry(repository, activeModel, properties, meters);
 		try {
@@ -78,7 +78,7 @@ class ModelConfiguration {
 		registry.serveStoredActive();
 		ServedModel model = activeModel.get();
 		log.info("Serving model '{}' ({} parameters, {} likelihood); default from {}; ready in {} ms", model.id(),
-				model.manifest().parameterCount(), model.architecture().likelihood().wireName(), location,
+				model.manifest().parameterCount(), model.likelihood(), location,
 				(System.nanoTime() - started) / 1_000_000);
 		return registry;
 	}

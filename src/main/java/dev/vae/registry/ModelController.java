@@ -1,6 +1,10 @@
 package dev.vae.registry;
 
-import dev.vae.model.Architecture;
+import dev.vae.model.DecoderHead;
+import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.LayeredManifest;
+import dev.vae.model.layer.Layer;
+import io.swagger.v3.oas.annotations.media.Schema;
 import dev.vae.model.Manifest;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -30,26 +34,35 @@ class ModelController {
 		return view(model.id(), model.manifest());
 	}
 
-	static ModelResponse view(Manifest m) {
+	static ModelResponse view(LayeredManifest m) {
 		return view(m.name(), m);
 	}
 
-	static ModelResponse view(String id, Manifest m) {
-		Architecture a = m.architecture();
+	static ModelResponse view(String id, LayeredManifest m) {
+		LayeredArchitecture a = m.architecture();
+		DecoderHead head = a.head();
+		Double sigma = (head instanceof DecoderHead.FixedGaussian fixed) ? fixed.sigma() : null;
 		return new ModelResponse(id, m.formatVersion(), m.createdAt(),
-				new ArchitectureView(a.inputShape(), a.inputLength(), a.encoderHidden(), a.decoderHidden(),
-						a.latentSize(), a.activation().wireName(), a.likelihood().wireName(), a.gaussianSigma(),
-						a.beta()),
-				m.parameterCount(), m.parametersSha256(), m.training(), m.metrics());
+				new ArchitectureView(a.inputShape(), a.inputLength(), a.latentSize(), head.wireName(),
+						head.activation().name().toLowerCase(java.util.Locale.ROOT), sigma, a.beta(), a.encoder(),
+						a.decoder()),
+				m.parameterCount(), m.parametersSha256(), m.bufferCount(), m.training(), m.metrics());
 	}
 
 	record ModelResponse(String id, int formatVersion, Instant createdAt, ArchitectureView architecture,
-			long parameterCount, String parametersSha256, Manifest.TrainingInfo training, Manifest.Metrics metrics) {
+			long parameterCount, String parametersSha256,
+			@Schema(description = "values that are not trained by gradient: batch-norm running statistics") long bufferCount,
+			Manifest.TrainingInfo training, Manifest.Metrics metrics) {
 	}
 
-	record ArchitectureView(List<Integer> inputShape, int inputLength, List<Integer> encoderHidden,
-			List<Integer> decoderHidden, int latentSize, String activation, String likelihood, double gaussianSigma,
-			double beta) {
+	record ArchitectureView(
+			@Schema(description = "one input: C×H×W channels first, or a length") List<Integer> inputShape,
+			int inputLength, int latentSize,
+			@Schema(description = "bernoulli, continuous-bernoulli, gaussian (fixed σ), gaussian-learned-variance, gaussian-calibrated") String likelihood,
+			@Schema(description = "the decoder mean's activation: sigmoid, tanh or identity") String outputActivation,
+			@Schema(description = "σ of a fixed-σ Gaussian decoder") Double gaussianSigma, double beta,
+			@Schema(description = "encoder layers, input side first, ending where the μ and log σ² heads begin") List<Layer> encoder,
+			@Schema(description = "decoder layers, latent side first, ending in the output head") List<Layer> decoder) {
 	}
 
 }

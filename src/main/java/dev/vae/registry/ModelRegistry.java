@@ -1,8 +1,8 @@
 package dev.vae.registry;
 
-import dev.vae.model.Checkpoint;
+import dev.vae.model.LayeredCheckpoint;
+import dev.vae.model.LayeredManifest;
 import dev.vae.model.CheckpointException;
-import dev.vae.model.Manifest;
 import dev.vae.system.AtomicFiles;
 import dev.vae.system.ConflictException;
 import dev.vae.system.NotFoundException;
@@ -76,10 +76,10 @@ public class ModelRegistry implements ModelResolver {
 	 * Stores the configured default checkpoint as model {@link #DEFAULT_ID}, replacing an
 	 * older copy.
 	 */
-	void registerDefault(byte[] checkpoint, Manifest manifest) throws IOException {
+	void registerDefault(byte[] checkpoint, LayeredManifest manifest) throws IOException {
 		AtomicFiles.write(file(DEFAULT_ID), checkpoint);
-		this.repository.replace(new ModelRow(DEFAULT_ID, manifest.name(), "builtin", null, Checkpoint.toJson(manifest),
-				checkpoint.length, Instant.now()));
+		this.repository.replace(new ModelRow(DEFAULT_ID, manifest.name(), "builtin", null,
+				LayeredCheckpoint.toJson(manifest), checkpoint.length, Instant.now()));
 	}
 
 	/**
@@ -127,8 +127,8 @@ public class ModelRegistry implements ModelResolver {
 			return cached;
 		}
 		long started = System.nanoTime();
-		Checkpoint.Loaded loaded = Checkpoint.read(file(id), this.properties.model().maxParameters());
-		ServedModel model = new ServedModel(id, loaded.manifest(), loaded.network());
+		LayeredCheckpoint.Loaded loaded = LayeredCheckpoint.read(file(id), this.properties.model().maxParameters());
+		ServedModel model = new ServedModel(id, loaded.manifest(), loaded.passes());
 		Warmup.run(model);
 		this.loads.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
 		this.cache.put(id, model);
@@ -155,13 +155,14 @@ public class ModelRegistry implements ModelResolver {
 	 */
 	public ModelRow registerTrained(Path checkpoint, String jobId) {
 		checkCapacity();
-		Checkpoint.Loaded loaded = Checkpoint.read(checkpoint, this.properties.model().maxParameters());
+		LayeredManifest manifest = LayeredCheckpoint.verify(checkpoint, checkpoint.getFileName().toString(),
+				this.properties.model().maxParameters());
 		String id = newId();
 		try {
 			long size = Files.size(checkpoint);
 			AtomicFiles.move(checkpoint, file(id));
-			ModelRow row = new ModelRow(id, loaded.manifest().name(), "job", jobId,
-					Checkpoint.toJson(loaded.manifest()), size, Instant.now());
+			ModelRow row = new ModelRow(id, manifest.name(), "job", jobId, LayeredCheckpoint.toJson(manifest), size,
+					Instant.now());
 			this.repository.insert(row);
 			return row;
 		}
@@ -183,10 +184,11 @@ public class ModelRegistry implements ModelResolver {
 		Path temp = AtomicFiles.receive(in, target, maxBytes, "file",
 				"the checkpoint is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
 		try {
-			Manifest manifest = Checkpoint.verify(temp, "upload", this.properties.model().maxParameters());
+			LayeredManifest manifest = LayeredCheckpoint.verify(temp, "upload",
+					this.properties.model().maxParameters());
 			long size = Files.size(temp);
 			AtomicFiles.move(temp, target);
-			ModelRow row = new ModelRow(id, manifest.name(), "upload", null, Checkpoint.toJson(manifest), size,
+			ModelRow row = new ModelRow(id, manifest.name(), "upload", null, LayeredCheckpoint.toJson(manifest), size,
 					Instant.now());
 			this.repository.insert(row);
 			return row;
@@ -208,9 +210,9 @@ public class ModelRegistry implements ModelResolver {
 	}
 
 	/** The stored manifest of a row. */
-	public static Manifest manifest(ModelRow row) {
+	public static LayeredManifest manifest(ModelRow row) {
 		try {
-			return Checkpoint.fromJson(row.manifest());
+			return LayeredCheckpoint.fromJson(row.manifest());
 		}
 		catch (CheckpointException ex) {
 			throw new IllegalStateException("stored manifest of model " + row.id() + " is unreadable", ex);

@@ -2,7 +2,6 @@ package dev.vae.serving;
 
 import dev.vae.model.Passes;
 
-import dev.vae.model.Architecture;
 import dev.vae.model.Encoding;
 import dev.vae.model.Evaluation;
 import dev.vae.model.Reconstruction;
@@ -81,9 +80,8 @@ class V2Controller {
 	@Operation(summary = "Model metadata: inputs and outputs with names, datatypes and shapes")
 	V2Api.ModelMetadata metadata(@PathVariable String name, @PathVariable(required = false) String version) {
 		ServedModel model = resolve(name, version);
-		Architecture a = model.architecture();
-		long k = a.latentSize();
-		long d = a.inputLength();
+		long k = model.latentSize();
+		long d = model.inputLength();
 		List<String> versions = NAME.equals(name) ? this.registry.list().stream().map((r) -> r.id()).toList()
 				: List.of(model.id());
 		return new V2Api.ModelMetadata(name, versions, "deeplearning4j-nd4j",
@@ -107,8 +105,7 @@ class V2Controller {
 			@RequestBody V2Api.InferenceRequest request) {
 		ServedModel model = resolve(name, version);
 		dev.vae.system.RequestLog.model(model.id());
-		Architecture a = model.architecture();
-		double[][] x = input(request, a);
+		double[][] x = input(request, model);
 		List<String> wanted = wanted(request);
 		Encoding q = Passes.checked(model.network()).encode(x);
 		Map<String, double[][]> values = new LinkedHashMap<>();
@@ -120,19 +117,24 @@ class V2Controller {
 			SplittableRandom random = new SplittableRandom(seed);
 			double[][] z = new double[x.length][];
 			for (int i = 0; i < x.length; i++) {
-				z[i] = q.reparameterise(i, Evaluation.gaussian(random, a.latentSize()));
+				z[i] = q.reparameterise(i, Evaluation.gaussian(random, model.latentSize()));
 			}
 			values.put("z", z);
 		}
 		if (wanted.contains("reconstruction") || wanted.contains("bce")) {
+			if (wanted.contains("bce") && model.classicLikelihood().isEmpty()) {
+				throw bad("output 'bce' is defined for decoders with x̂ = sigmoid(η); this model's is "
+						+ model.likelihood());
+			}
 			double[][] eta = Passes.checked(model.network()).decodeLogits(q.mu());
 			double[][] mean = new double[x.length][];
 			double[][] bce = new double[x.length][1];
 			for (int i = 0; i < x.length; i++) {
-				mean[i] = new double[eta[i].length];
-				for (int j = 0; j < eta[i].length; j++) {
-					mean[i][j] = Reconstruction.mean(eta[i][j]);
-					bce[i][0] += Reconstruction.bce(x[i][j], eta[i][j]);
+				mean[i] = model.mean(eta[i]);
+				if (model.classicLikelihood().isPresent()) {
+					for (int j = 0; j < mean[i].length; j++) {
+						bce[i][0] += Reconstruction.bce(x[i][j], eta[i][j]);
+					}
 				}
 			}
 			values.put("reconstruction", mean);
@@ -169,7 +171,7 @@ class V2Controller {
 		}
 	}
 
-	private double[][] input(V2Api.InferenceRequest request, Architecture a) {
+	private double[][] input(V2Api.InferenceRequest request, ServedModel a) {
 		if (request == null || request.inputs() == null || request.inputs().size() != 1) {
 			throw bad("exactly one input tensor is expected, of shape [batch, " + a.inputLength() + "]");
 		}
@@ -196,7 +198,7 @@ class V2Controller {
 				throw bad("input '" + in.name() + "' value " + i + " is not a finite number");
 			}
 			double v = n.doubleValue();
-			if (a.likelihood().requiresUnitInterval() && (v < 0 || v > 1)) {
+			if (a.head().requiresUnitInterval() && (v < 0 || v > 1)) {
 				throw bad("input '" + in.name() + "' value " + i + " is " + v + "; values must lie in [0, 1]");
 			}
 			x[i / d][i % d] = v;

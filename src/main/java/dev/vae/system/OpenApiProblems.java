@@ -96,7 +96,7 @@ class OpenApiProblems implements OpenApiCustomizer {
 			.addProperty("status", new IntegerSchema().example(400))
 			.addProperty("detail",
 					new StringSchema().description("what was wrong, at most a few hundred characters")
-						.example("inputs[0] has 3 values; the model expects 784 (28×28×1)"))
+						.example("inputs[0] has 3 values; the model expects 784 (1×28×28)"))
 			.addProperty("instance", new StringSchema().example("/encode"))
 			.addProperty("field", new StringSchema().description("the request field at fault, where there is one")
 				.example("inputs[0]"));

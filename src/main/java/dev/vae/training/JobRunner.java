@@ -1,7 +1,10 @@
 package dev.vae.training;
 
 import dev.vae.data.DatasetService;
-import dev.vae.model.Architecture;
+import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.LayeredCheckpoint;
+import dev.vae.model.LayeredManifest;
+import dev.vae.model.LayeredNetwork;
 import dev.vae.model.Checkpoint;
 import dev.vae.model.Evaluation;
 import dev.vae.model.Examples;
@@ -154,15 +157,52 @@ final class JobRunner {
 
 	private ModelRow train(String id, TrainingSpec spec, Live state, Path jobDir) throws IOException {
 		Examples all = this.datasets.examples(spec.dataset());
-		Architecture architecture = spec.architecture(this.datasets.get(spec.dataset()).shape());
+		TrainingSpec.Plan plan = spec.plan(this.datasets.get(spec.dataset()).shape());
 		Examples[] split = split(all, spec.validationSplit(), spec.seed());
 		Examples train = split[0];
 		Examples validation = split[1];
-		VaeNetwork network = VaeNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
 		Path checkpoint = jobDir.resolve("checkpoint.vae");
 		String description = "dataset " + spec.dataset() + " (" + this.datasets.get(spec.dataset()).description() + ")";
 		long started = System.nanoTime();
-		Trainer.EpochMetrics last = new Trainer(spec.settings(), new Trainer.Listener() {
+		java.util.function.Supplier<Manifest.TrainingInfo> info = () -> new Manifest.TrainingInfo(description,
+				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
+				(System.nanoTime() - started) / 1e9);
+		Trainer.EpochMetrics last;
+		// the tuned format-1 network for the classic MLP, layers for everything else
+		if (plan instanceof TrainingSpec.Plan.FormatOne one) {
+			VaeNetwork network = VaeNetwork.initialise(one.architecture(), DataType.FLOAT, spec.seed());
+			Snapshot snapshot = (m, baseline) -> Checkpoint.write(checkpoint,
+					Manifest.draft(spec.name(), one.architecture(), info.get(), metrics(m, baseline)), network);
+			last = new Trainer(spec.settings(), listener(id, state, snapshot)).train(network, train, validation);
+			snapshot.write(last, Evaluation.pixelMeanBaseline(one.architecture(), train, validation));
+		}
+		else {
+			LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
+			LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
+			Snapshot snapshot = (m, baseline) -> LayeredCheckpoint.write(checkpoint,
+					LayeredManifest.draft(spec.name(), architecture, info.get(), metrics(m, baseline)), network);
+			last = new Trainer(spec.settings(), listener(id, state, snapshot)).train(network, train, validation);
+			snapshot.write(last, Evaluation.pixelMeanBaseline(architecture, train, validation));
+		}
+		if (state.cancelled) {
+			throw new Trainer.CancelledException("training cancelled after the last epoch");
+		}
+		return this.registry.registerTrained(checkpoint, id);
+	}
+
+	/** Writes the checkpoint of the network being trained, with its figures so far. */
+	private interface Snapshot {
+
+		void write(Trainer.EpochMetrics metrics, double baseline) throws IOException;
+
+	}
+
+	/**
+	 * Publishes progress, records each epoch and writes a checkpoint after it, and stops
+	 * the trainer when the job is cancelled.
+	 */
+	private Trainer.Listener listener(String id, Live state, Snapshot snapshot) {
+		return new Trainer.Listener() {
 			@Override
 			public void onStep(int epoch, long step, long totalSteps) {
 				state.epoch = epoch;
@@ -181,9 +221,7 @@ final class JobRunner {
 				state.loss = metrics.trainNegElbo();
 				JobRunner.this.repository.insertEpoch(id, metrics);
 				try {
-					Checkpoint.write(checkpoint,
-							manifest(spec, architecture, description, train, validation, metrics, Double.NaN, started),
-							network);
+					snapshot.write(metrics, Double.NaN);
 				}
 				catch (IOException ex) {
 					throw new java.io.UncheckedIOException("checkpoint of epoch " + metrics.epoch() + " failed", ex);
@@ -195,23 +233,12 @@ final class JobRunner {
 			public boolean cancelled() {
 				return state.cancelled;
 			}
-		}).train(network, train, validation);
-		double baseline = Evaluation.pixelMeanBaseline(architecture, train, validation);
-		Checkpoint.write(checkpoint,
-				manifest(spec, architecture, description, train, validation, last, baseline, started), network);
-		if (state.cancelled) {
-			throw new Trainer.CancelledException("training cancelled after the last epoch");
-		}
-		return this.registry.registerTrained(checkpoint, id);
+		};
 	}
 
-	private static Manifest manifest(TrainingSpec spec, Architecture architecture, String description, Examples train,
-			Examples validation, Trainer.EpochMetrics m, double baseline, long started) {
-		return Manifest.draft(spec.name(), architecture,
-				new Manifest.TrainingInfo(description, train.count(), validation.count(), spec.epochs(),
-						spec.batchSize(), spec.learningRate(), spec.seed(), (System.nanoTime() - started) / 1e9),
-				new Manifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
-						m.validationKl(), baseline));
+	private static Manifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {
+		return new Manifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
+				m.validationKl(), baseline);
 	}
 
 	/** A seeded shuffle, then the last fraction held out. */

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.data.DatasetRow;
 import dev.vae.data.DatasetService;
 import dev.vae.data.DatasetUsage;
-import dev.vae.model.Architecture;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.system.ConflictException;
 import dev.vae.system.InvalidInputException;
@@ -157,14 +156,14 @@ public class JobService implements DatasetUsage {
 					+ " example(s); training needs at least 2");
 		}
 		try {
-			Architecture architecture = spec.architecture(dataset.shape());
-			if (architecture.inputLength() != dataset.length()) {
-				throw new InvalidInputException("dataset", "the architecture expects vectors of "
-						+ architecture.inputLength() + " values, the dataset holds " + dataset.length());
+			TrainingSpec.Plan plan = spec.plan(dataset.shape());
+			if (plan.inputLength() != dataset.length()) {
+				throw new InvalidInputException("dataset", "the architecture expects vectors of " + plan.inputLength()
+						+ " values, the dataset holds " + dataset.length());
 			}
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidInputException("spec", ex.getMessage());
+			throw new InvalidInputException("architecture", ex.getMessage());
 		}
 	}
 

@@ -1,5 +1,15 @@
 package dev.vae.training;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.vae.model.DecoderHead;
+import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.OutputActivation;
+import dev.vae.model.Presets;
+import dev.vae.model.layer.Activation;
+import dev.vae.model.layer.Layer;
+
 import dev.vae.model.ActivationKind;
 import dev.vae.model.Architecture;
 import dev.vae.model.Likelihood;
@@ -13,6 +23,12 @@ import java.util.List;
  *
  * @param dataset id of a stored dataset
  * @param name the model's name
+ * @param architecture {@code "mlp"} (default), {@code "conv"}, or an object with
+ * {@code encoder} and {@code decoder} layer lists
+ * @param widths channel widths of the conv preset's blocks (default [32, 64] for small
+ * inputs, [32, 64, 128, 256] from 64×64)
+ * @param outputActivation the decoder mean's activation: sigmoid (default), tanh or
+ * identity
  * @param hidden encoder hidden widths (the decoder mirrors them)
  * @param latentSize dimension of z
  * @param activation hidden activation
@@ -30,11 +46,24 @@ public record TrainingSpec(
 		@Schema(description = "id of a stored dataset (POST /datasets)", example = "d-…",
 				requiredMode = Schema.RequiredMode.REQUIRED) String dataset,
 		@Schema(description = "the model's name", example = "shapes-small") String name,
+		@Schema(description = "'mlp' (default: dense layers of `hidden`), 'conv' (stride-2 conv blocks with batch norm and a "
+				+ "mirrored transposed-conv decoder), or {\"encoder\": [layers], \"decoder\": [layers]} with layers such as "
+				+ "{\"type\": \"conv2d\", \"out\": 32, \"kernel\": 3, \"stride\": 2, \"padding\": 1}, "
+				+ "{\"type\": \"batch-norm\"}, {\"type\": \"activation\", \"function\": \"relu\"}, "
+				+ "{\"type\": \"flatten\"}, {\"type\": \"dense\", \"out\": 256}, {\"type\": \"reshape\", \"shape\": [64, 7, 7]}, "
+				+ "{\"type\": \"conv-transpose2d\", \"out\": 32, \"kernel\": 3, \"stride\": 2, \"padding\": 1, \"outputPadding\": 1}",
+				example = "mlp") JsonNode architecture,
+		@Schema(description = "conv preset: channels of each stride-2 block",
+				example = "[32, 64]") List<Integer> widths,
 		@Schema(description = "encoder hidden widths; the decoder mirrors them",
 				example = "[128]") List<Integer> hidden,
 		@Schema(description = "latent size", example = "8") Integer latentSize,
 		@Schema(description = "relu, leaky-relu, elu, tanh, softplus or sigmoid", example = "relu") String activation,
-		@Schema(description = "bernoulli, gaussian or continuous-bernoulli", example = "bernoulli") String likelihood,
+		@Schema(description = "bernoulli, continuous-bernoulli, gaussian (fixed sigma), gaussian-learned-variance (a "
+				+ "per-pixel log-variance as extra output channels) or gaussian-calibrated (σ-VAE: σ² = MSE per input)",
+				example = "bernoulli") String likelihood,
+		@Schema(description = "the decoder mean's activation: sigmoid (default), tanh or identity; "
+				+ "bernoulli and continuous-bernoulli need sigmoid", example = "sigmoid") String outputActivation,
 		@Schema(description = "σ of a Gaussian decoder", example = "0.1") Double sigma,
 		@Schema(description = "β, the weight of KL", example = "1.0") Double beta,
 		@Schema(description = "epochs", example = "3") Integer epochs,
@@ -44,26 +73,125 @@ public record TrainingSpec(
 		@Schema(description = "fraction of the dataset held out for validation",
 				example = "0.1") Double validationSplit) {
 
+	private static final ObjectMapper LAYERS = new ObjectMapper();
+
 	TrainingSpec withDefaults() {
 		if (this.hidden != null && this.hidden.stream().anyMatch(java.util.Objects::isNull)) {
 			throw new IllegalArgumentException("hidden must be a list of positive whole numbers, was " + this.hidden);
 		}
+		if (this.widths != null && this.widths.stream().anyMatch(java.util.Objects::isNull)) {
+			throw new IllegalArgumentException("widths must be a list of positive whole numbers, was " + this.widths);
+		}
 		return new TrainingSpec(this.dataset, (this.name != null) ? this.name : "job-model",
+				(this.architecture != null && !this.architecture.isNull()) ? this.architecture
+						: JsonNodeFactory.instance.textNode("mlp"),
+				(this.widths != null) ? List.copyOf(this.widths) : null,
 				(this.hidden != null) ? List.copyOf(this.hidden) : List.of(400),
 				(this.latentSize != null) ? this.latentSize : 20, (this.activation != null) ? this.activation : "relu",
-				(this.likelihood != null) ? this.likelihood : "bernoulli", (this.sigma != null) ? this.sigma : 1.0,
-				(this.beta != null) ? this.beta : 1.0, (this.epochs != null) ? this.epochs : 10,
-				(this.batchSize != null) ? this.batchSize : 100, (this.learningRate != null) ? this.learningRate : 1e-3,
-				(this.seed != null) ? this.seed : 1L, (this.validationSplit != null) ? this.validationSplit : 0.1);
+				(this.likelihood != null) ? this.likelihood : "bernoulli",
+				(this.outputActivation != null) ? this.outputActivation : "sigmoid",
+				(this.sigma != null) ? this.sigma : 1.0, (this.beta != null) ? this.beta : 1.0,
+				(this.epochs != null) ? this.epochs : 10, (this.batchSize != null) ? this.batchSize : 100,
+				(this.learningRate != null) ? this.learningRate : 1e-3, (this.seed != null) ? this.seed : 1L,
+				(this.validationSplit != null) ? this.validationSplit : 0.1);
 	}
 
 	/**
-	 * The architecture for inputs of {@code shape}; throws IllegalArgumentException
-	 * naming what is wrong.
+	 * What to train on inputs of {@code shape} (height, width, channels, as datasets give
+	 * it): the MLP with a classic sigmoid decoder trains on the tuned format-1 network,
+	 * everything else as layers. Throws IllegalArgumentException naming what is wrong,
+	 * down to the layer and the shape that does not fit.
 	 */
-	Architecture architecture(List<Integer> shape) {
-		return Architecture.mirrored(shape, this.hidden, this.latentSize, ActivationKind.fromWireName(this.activation),
-				Likelihood.fromWireName(this.likelihood), this.sigma, this.beta);
+	Plan plan(List<Integer> shape) {
+		DecoderHead head = head();
+		if (this.architecture.isTextual() && this.architecture.asText().equals("mlp")) {
+			boolean classic = !this.likelihood.startsWith("gaussian-") && this.outputActivation.equals("sigmoid");
+			if (classic) {
+				return new Plan.FormatOne(Architecture.mirrored(shape, this.hidden, this.latentSize,
+						ActivationKind.fromWireName(this.activation), Likelihood.fromWireName(this.likelihood),
+						this.sigma, this.beta));
+			}
+			return new Plan.Layered(Presets.mlp(channelsFirst(shape), this.hidden, this.latentSize,
+					Activation.of(Activation.Function.fromWireName(this.activation)), head, this.beta));
+		}
+		if (this.architecture.isTextual() && this.architecture.asText().equals("conv")) {
+			List<Integer> input = channelsFirst(shape);
+			return new Plan.Layered(
+					(this.widths != null) ? Presets.conv(input, this.widths, this.latentSize, head, this.beta)
+							: Presets.conv(input, this.latentSize, head, this.beta));
+		}
+		if (this.architecture.isObject() && this.architecture.has("encoder") && this.architecture.has("decoder")) {
+			List<Layer> encoder = layers("encoder");
+			List<Layer> decoder = layers("decoder");
+			return new Plan.Layered(
+					new LayeredArchitecture(channelsFirst(shape), encoder, this.latentSize, decoder, head, this.beta));
+		}
+		throw new IllegalArgumentException(
+				"architecture must be \"mlp\", \"conv\" or an object with \"encoder\" and \"decoder\" layer lists");
+	}
+
+	private List<Layer> layers(String part) {
+		try {
+			return LAYERS.readerForListOf(Layer.class).readValue(this.architecture.get(part));
+		}
+		catch (java.io.IOException ex) {
+			String message = ex.getMessage();
+			int newline = (message == null) ? -1 : message.indexOf('\n');
+			throw new IllegalArgumentException("architecture." + part + " is not a list of layers: "
+					+ ((newline < 0) ? message : message.substring(0, newline)));
+		}
+	}
+
+	private DecoderHead head() {
+		OutputActivation output = OutputActivation.fromWireName(this.outputActivation);
+		boolean sigmoid = output == OutputActivation.SIGMOID;
+		return switch (this.likelihood) {
+			case "bernoulli" -> requireSigmoid(sigmoid, new DecoderHead.Bernoulli());
+			case "continuous-bernoulli" -> requireSigmoid(sigmoid, new DecoderHead.ContinuousBernoulli());
+			case "gaussian" -> new DecoderHead.FixedGaussian(output, this.sigma);
+			case "gaussian-learned-variance" -> new DecoderHead.LearnedGaussian(output);
+			case "gaussian-calibrated" -> new DecoderHead.CalibratedGaussian(output);
+			default -> throw new IllegalArgumentException("unknown likelihood '" + this.likelihood
+					+ "': expected bernoulli, continuous-bernoulli, gaussian, gaussian-learned-variance or gaussian-calibrated");
+		};
+	}
+
+	private DecoderHead requireSigmoid(boolean sigmoid, DecoderHead head) {
+		if (!sigmoid) {
+			throw new IllegalArgumentException("the " + this.likelihood
+					+ " likelihood needs outputActivation sigmoid (its mean is a probability)");
+		}
+		return head;
+	}
+
+	/** Height, width, channels (as datasets give them) as C×H×W. */
+	static List<Integer> channelsFirst(List<Integer> hwc) {
+		return List.of((hwc.size() > 2) ? hwc.get(2) : 1, hwc.get(0), (hwc.size() > 1) ? hwc.get(1) : 1);
+	}
+
+	/** What a job trains: the format-1 MLP or a layered network. */
+	sealed interface Plan permits Plan.FormatOne, Plan.Layered {
+
+		int inputLength();
+
+		record FormatOne(Architecture architecture) implements Plan {
+
+			@Override
+			public int inputLength() {
+				return this.architecture.inputLength();
+			}
+
+		}
+
+		record Layered(LayeredArchitecture architecture) implements Plan {
+
+			@Override
+			public int inputLength() {
+				return this.architecture.inputLength();
+			}
+
+		}
+
 	}
 
 	Trainer.Settings settings() {

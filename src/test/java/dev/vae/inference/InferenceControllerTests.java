@@ -64,7 +64,7 @@ class InferenceControllerTests {
 		ActiveModel activeModel() {
 			Architecture a = Architecture.mirrored(List.of(2, 2, 1), List.of(3), 2, ActivationKind.TANH,
 					Likelihood.BERNOULLI, 1.0, 1.0);
-			return new ActiveModel(new ServedModel("tiny", Manifest.draft("tiny", a, null, null),
+			return new ActiveModel(ServedModel.of("tiny", Manifest.draft("tiny", a, null, null),
 					VaeNetwork.initialise(a, DataType.FLOAT, 1)));
 		}
 
@@ -101,7 +101,7 @@ class InferenceControllerTests {
 			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
 			.andExpect(jsonPath("$.type").value("/problems/invalid-input"))
 			.andExpect(jsonPath("$.field").value("inputs[1]"))
-			.andExpect(jsonPath("$.detail").value("inputs[1] has 3 values; the model expects 4 (2×2×1)"));
+			.andExpect(jsonPath("$.detail").value("inputs[1] has 3 values; the model expects 4 (1×2×2)"));
 	}
 
 	@Test

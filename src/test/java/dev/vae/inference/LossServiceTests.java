@@ -35,7 +35,7 @@ class LossServiceTests {
 				new VaeProperties.Limits(8, 100, 10, 10, 50, 300,
 						org.springframework.util.unit.DataSize.ofMegabytes(1)),
 				1, null, null, new VaeProperties.Batching(false, 32, java.time.Duration.ZERO, 1), null, null);
-		ServedModel served = new ServedModel("tiny", Manifest.draft("tiny", a, null, null), network);
+		ServedModel served = ServedModel.of("tiny", Manifest.draft("tiny", a, null, null), network);
 		return new LossService((id) -> served,
 				new Batching(properties, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()), properties);
 	}

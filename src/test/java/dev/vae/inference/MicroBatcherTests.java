@@ -42,7 +42,7 @@ class MicroBatcherTests {
 	private static ServedModel defaultModel() throws Exception {
 		try (InputStream in = MicroBatcherTests.class.getResourceAsStream("/models/default.vae")) {
 			Checkpoint.Loaded loaded = Checkpoint.read(in, "default", 10_000_000);
-			return new ServedModel("default", loaded.manifest(), loaded.network());
+			return ServedModel.of("default", loaded.manifest(), loaded.network());
 		}
 	}
 
@@ -54,7 +54,7 @@ class MicroBatcherTests {
 	@Test
 	void concurrentCallersGetExactlyTheirUnbatchedAnswers() throws Exception {
 		ServedModel model = defaultModel();
-		VaeNetwork direct = model.network();
+		dev.vae.model.Passes direct = model.network();
 		Passes batched = batching(Duration.ofMillis(2)).of(model);
 		int n = 200;
 		double[][][] inputs = new double[n][][];
