@@ -66,7 +66,11 @@ final class LossApi {
 			description = "Σⱼ −[xⱼ log x̂ⱼ + (1 − xⱼ) log(1 − x̂ⱼ)], the Bernoulli NLL, computed as xⱼ·softplus(−ηⱼ) + (1 − xⱼ)·softplus(ηⱼ) "
 					+ "from the logit: no clamping of x̂ is needed, none is applied") Double bce,
 			@Schema(description = "Σⱼ (xⱼ − x̂ⱼ)²") double sse, @Schema(description = "SSE / D") double mse,
-			GaussianNll gaussianNll, ContinuousBernoulliNll continuousBernoulliNll, Elbo elbo) {
+			GaussianNll gaussianNll, ContinuousBernoulliNll continuousBernoulliNll, Elbo elbo,
+			@Schema(description = "−log p(x|z = μ) under the model's own likelihood: bce, continuous_bernoulli_nll or the "
+					+ "Gaussian NLL with the model's σ for the classic decoders; for a learned variance "
+					+ "Σⱼ ½ log 2π + ½ log σⱼ² + (xⱼ − x̂ⱼ)²/(2σⱼ²); for the calibrated Gaussian (σ-VAE) "
+					+ "(D/2)(1 + log 2π σ*²) with σ*² = MSE, the σ that maximises the likelihood of this input") Double modelNll) {
 	}
 
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -1,11 +1,11 @@
 package dev.vae.inference;
 
 import dev.vae.model.Likelihood;
+import dev.vae.model.HeadLossAnalysis;
 import dev.vae.model.LossAnalysis;
 import dev.vae.model.Reconstruction;
 import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
-import dev.vae.system.ConflictException;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.RequestLog;
 import dev.vae.system.TooLargeException;
@@ -41,6 +41,9 @@ class LossService {
 	LossApi.LossResponse loss(LossApi.LossRequest request) {
 		ServedModel model = this.models.resolve(request.model());
 		RequestLog.model(model.id());
+		if (model.classicLikelihood().isEmpty()) {
+			return headLoss(model, request);
+		}
 		Decoder a = Decoder.of(model);
 		String terms = (request.terms() == null) ? "all" : request.terms();
 		if (!terms.equals("all") && !terms.equals("gaussian")) {
@@ -54,12 +57,7 @@ class LossService {
 		int samples = Vectors.count(request.samples(), "samples", 0, this.limits.maxSamples(),
 				"vae.limits.max-samples");
 		int iwaeK = Vectors.count(request.iwaeK(), "iwae_k", 0, this.limits.maxIwaeK(), "vae.limits.max-iwae-k");
-		long decodes = (long) request.inputs().length * (samples + iwaeK);
-		if (decodes > this.limits.maxDecodes()) {
-			throw new TooLargeException("inputs",
-					"inputs × (samples + iwae_k) = " + decodes + " latent vectors to decode; at most "
-							+ this.limits.maxDecodes() + " per request (vae.limits.max-decodes)");
-		}
+		checkDecodes(request.inputs().length, samples, iwaeK);
 		long seed = Vectors.seedOrFresh(request.seed());
 		// the importance weights use the model's likelihood, or the Gaussian one when
 		// only Gaussian terms are asked for
@@ -78,24 +76,64 @@ class LossService {
 				results, summary(results));
 	}
 
+	/**
+	 * /loss for a decoder head without the classic terms (learned or calibrated variance,
+	 * tanh or identity means): the model's own NLL, SSE, MSE and a fixed-σ Gaussian NLL
+	 * side by side, with the same estimators.
+	 */
+	private LossApi.LossResponse headLoss(ServedModel model, LossApi.LossRequest request) {
+		if (request.terms() != null && !request.terms().equals("all") && !request.terms().equals("gaussian")) {
+			throw new InvalidInputException("terms",
+					"terms must be 'all' or 'gaussian', was '" + request.terms() + "'");
+		}
+		Vectors.check(request.inputs(), "inputs", model.inputLength(), model.shapeText(), this.limits.maxBatch(),
+				model.head().requiresUnitInterval(), "");
+		double sigma = (request.sigma() == null) ? 1.0 : positive(request.sigma());
+		int samples = Vectors.count(request.samples(), "samples", 0, this.limits.maxSamples(),
+				"vae.limits.max-samples");
+		int iwaeK = Vectors.count(request.iwaeK(), "iwae_k", 0, this.limits.maxIwaeK(), "vae.limits.max-iwae-k");
+		checkDecodes(request.inputs().length, samples, iwaeK);
+		long seed = Vectors.seedOrFresh(request.seed());
+		List<HeadLossAnalysis.InputLoss> analysed = HeadLossAnalysis.analyse(this.batching.of(model), model.head(),
+				model.latentSize(), request.inputs(), sigma, samples, iwaeK, seed);
+		HeadLossLayout layout = new HeadLossLayout(model.head().wireName(), model.beta(), model.inputLength(), sigma);
+		List<LossApi.InputLoss> results = analysed.stream().map(layout::input).toList();
+		return new LossApi.LossResponse(model.id(), model.likelihood(), model.beta(), seed, sigma, model.inputLength(),
+				results, summary(results));
+	}
+
+	private void checkDecodes(int inputs, int samples, int iwaeK) {
+		long decodes = (long) inputs * (samples + iwaeK);
+		if (decodes > this.limits.maxDecodes()) {
+			throw new TooLargeException("inputs",
+					"inputs × (samples + iwae_k) = " + decodes + " latent vectors to decode; at most "
+							+ this.limits.maxDecodes() + " per request (vae.limits.max-decodes)");
+		}
+	}
+
+	private static double positive(double sigma) {
+		if (!(sigma > 0) || Double.isInfinite(sigma)) {
+			throw new InvalidInputException("sigma", "sigma must be a positive finite number, was " + sigma);
+		}
+		return sigma;
+	}
+
 	private static double sigma(Double requested, Decoder a) {
 		if (requested == null) {
 			return (a.likelihood() == Likelihood.GAUSSIAN) ? a.gaussianSigma() : 1.0;
 		}
-		if (!(requested > 0) || Double.isInfinite(requested)) {
-			throw new InvalidInputException("sigma", "sigma must be a positive finite number, was " + requested);
-		}
-		return requested;
+		return positive(requested);
 	}
 
 	private static LossApi.Summary summary(List<LossApi.InputLoss> results) {
 		boolean unit = results.get(0).atMean().bce() != null;
+		boolean cb = results.get(0).atMean().continuousBernoulliNll() != null;
 		boolean iwae = results.get(0).iwae() != null;
 		boolean model = results.get(0).atMean().elbo().model() != null;
 		return new LossApi.Summary(results.size(), mean(results, (r) -> r.kl().total()),
 				unit ? mean(results, (r) -> r.atMean().bce()) : null, mean(results, (r) -> r.atMean().mse()),
 				mean(results, (r) -> r.atMean().gaussianNll().value()),
-				unit ? mean(results, (r) -> r.atMean().continuousBernoulliNll().value()) : null,
+				cb ? mean(results, (r) -> r.atMean().continuousBernoulliNll().value()) : null,
 				model ? mean(results, (r) -> r.atMean().elbo().model()) : null,
 				iwae ? mean(results, (r) -> r.iwae().logLikelihood()) : null,
 				mean(results, (r) -> r.bitsPerDim().value()));
@@ -110,18 +148,14 @@ class LossService {
 	 * dimension.
 	 */
 	/**
-	 * What the breakdown needs of a model: a decoder whose mean is x̂ = σ(η) under one of
-	 * the three classic likelihoods.
+	 * What the side-by-side breakdown needs of a model: a decoder whose mean is x̂ = σ(η)
+	 * under one of the three classic likelihoods.
 	 */
 	private record Decoder(Likelihood likelihood, double gaussianSigma, double beta, int inputLength, int latentSize) {
 
 		static Decoder of(ServedModel model) {
-			Likelihood likelihood = model.classicLikelihood()
-				.orElseThrow(() -> new ConflictException("the /loss breakdown covers decoders with x̂ = sigmoid(η) "
-						+ "(bernoulli, continuous-bernoulli, gaussian with fixed σ); model '" + model.id() + "' has a "
-						+ model.likelihood() + " decoder"));
-			return new Decoder(likelihood, model.gaussianSigma(), model.beta(), model.inputLength(),
-					model.latentSize());
+			return new Decoder(model.classicLikelihood().orElseThrow(), model.gaussianSigma(), model.beta(),
+					model.inputLength(), model.latentSize());
 		}
 
 	}
@@ -143,7 +177,7 @@ class LossService {
 					this.unitTerms ? -(t.continuousBernoulliNll() + beta * in.kl()) : null,
 					(modelNll != null) ? -(modelNll + beta * in.kl()) : null);
 			LossApi.AtMean atMean = new LossApi.AtMean(this.unitTerms ? t.bce() : null, t.sse(), t.mse(), gaussian, cb,
-					elbo);
+					elbo, modelNll);
 			LossApi.MonteCarlo mc = (in.monteCarlo() != null) ? monteCarlo(in.monteCarlo(), in.kl()) : null;
 			LossApi.Iwae iwae = (in.iwae() != null) ? new LossApi.Iwae(in.iwae().k(), this.weightLikelihood,
 					in.iwae().logLikelihood(), in.iwae().elbo()) : null;

@@ -94,6 +94,36 @@ class ArchitecturesIntegrationTests {
 	}
 
 	@Test
+	void aLearnedVarianceDecoderIsServedAndItsLossUsesItsOwnLikelihood() throws Exception {
+		HttpFixture http = new HttpFixture(this.port);
+		String dataset = http.post("/datasets/shapes", Map.of("count", 200, "seed", 4)).body().get("id").asText();
+		HttpFixture.Answer job = http.post("/jobs", Map.of("dataset", dataset, "hidden", List.of(32), "latentSize", 2,
+				"epochs", 1, "likelihood", "gaussian-learned-variance", "outputActivation", "sigmoid"));
+		assertThat(job.status()).as(String.valueOf(job.body())).isEqualTo(202);
+		JsonNode done = await(http, job.body().get("id").asText());
+		assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
+		String model = done.get("model").asText();
+		double[] x = Shapes.generate(4, 900, 1).examples().row(0);
+		JsonNode loss = http
+			.post("/loss", Map.of("inputs", new double[][] { x }, "samples", 3, "iwae_k", 5, "seed", 2, "model", model))
+			.body();
+		assertThat(loss.get("likelihood").asText()).isEqualTo("gaussian-learned-variance");
+		JsonNode atMean = loss.at("/results/0/at_mean");
+		assertThat(atMean.has("bce")).isFalse();
+		double kl = loss.at("/results/0/kl/total").asDouble();
+		assertThat(atMean.at("/elbo/model").asDouble()).isEqualTo(-(atMean.get("model_nll").asDouble() + kl));
+		assertThat(loss.at("/results/0/iwae/likelihood").asText()).isEqualTo("gaussian-learned-variance");
+		assertThat(loss.at("/results/0/iwae/k").asInt()).isEqualTo(5);
+		assertThat(loss.at("/results/0/monte_carlo/samples").asInt()).isEqualTo(3);
+		JsonNode decoded = http
+			.post("/decode", Map.of("z", new double[][] { { 0.1, -0.2 } }, "sample", true, "seed", 3, "model", model))
+			.body();
+		assertThat(decoded.at("/results/0/mean")).hasSize(784);
+		assertThat(decoded.at("/results/0/sample")).hasSize(784);
+		assertThat(decoded.get("likelihood").asText()).isEqualTo("gaussian-learned-variance");
+	}
+
+	@Test
 	void aLayerListThatDoesNotFitIsRefusedNamingTheLayerAndShape() throws Exception {
 		HttpFixture http = new HttpFixture(this.port);
 		String dataset = http.post("/datasets/shapes", Map.of("count", 20, "seed", 1)).body().get("id").asText();
