@@ -133,6 +133,23 @@ class ArchitecturesIntegrationTests {
 		assertThat(refused.status()).isEqualTo(400);
 		assertThat(refused.body().get("field").asText()).isEqualTo("architecture");
 		assertThat(refused.body().get("detail").asText()).contains("encoder layer 0", "1×28×28", "flatten");
+		// the README's own layer list, with batch norm at PyTorch's defaults, trains
+		String layers = "{\"dataset\": \"" + dataset + "\", \"latentSize\": 2, \"epochs\": 1, \"batchSize\": 10, "
+				+ "\"architecture\": {\"encoder\": [{\"type\": \"conv2d\", \"out\": 4, \"kernel\": 3, \"stride\": 2, "
+				+ "\"padding\": 1}, {\"type\": \"batch-norm\"}, {\"type\": \"activation\", \"function\": \"relu\"}, "
+				+ "{\"type\": \"flatten\"}], \"decoder\": [{\"type\": \"dense\", \"out\": 784}, {\"type\": \"reshape\", "
+				+ "\"shape\": [4, 14, 14]}, {\"type\": \"activation\", \"function\": \"leaky-relu\"}, "
+				+ "{\"type\": \"conv-transpose2d\", \"out\": 1, \"kernel\": 3, \"stride\": 2, \"padding\": 1, "
+				+ "\"outputPadding\": 1}]}}";
+		HttpFixture.Answer custom = http.post("/jobs", layers);
+		assertThat(custom.status()).as(String.valueOf(custom.body())).isEqualTo(202);
+		JsonNode trained = await(http, custom.body().get("id").asText());
+		assertThat(trained.get("status").asText()).as(trained.toString()).isEqualTo("SUCCEEDED");
+		JsonNode encoder = http.get("/models/" + trained.get("model").asText())
+			.body()
+			.at("/manifest/architecture/encoder");
+		assertThat(encoder.at("/1/eps").asDouble()).isEqualTo(1e-5);
+		assertThat(encoder.at("/1/momentum").asDouble()).isEqualTo(0.1);
 		HttpFixture.Answer unknown = http.post("/jobs", Map.of("dataset", dataset, "architecture", "resnet"));
 		assertThat(unknown.status()).isEqualTo(400);
 		assertThat(unknown.body().get("detail").asText()).contains("\"mlp\"", "\"conv\"");

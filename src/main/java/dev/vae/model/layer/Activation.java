@@ -1,6 +1,7 @@
 package dev.vae.model.layer;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -24,6 +25,15 @@ public record Activation(Function function, double slope) implements Layer {
 		if (!Double.isFinite(slope) || (function != Function.LEAKY_RELU && slope != 0)) {
 			throw new IllegalArgumentException("activation: only leaky-relu has a slope, was " + slope);
 		}
+	}
+
+	/** From JSON: a leaky ReLU without a slope takes PyTorch's 0.01. */
+	@JsonCreator
+	static Activation fromJson(@JsonProperty("function") Function function, @JsonProperty("slope") Double slope) {
+		if (function == null) {
+			throw new IllegalArgumentException("activation: 'function' is required");
+		}
+		return (slope != null) ? new Activation(function, slope) : of(function);
 	}
 
 	public static Activation of(Function function) {

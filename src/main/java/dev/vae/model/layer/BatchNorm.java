@@ -1,5 +1,8 @@
 package dev.vae.model.layer;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -29,6 +32,12 @@ public record BatchNorm(double eps, double momentum) implements Layer {
 	/** PyTorch's defaults: eps 1e-5, momentum 0.1. */
 	public static BatchNorm pytorch() {
 		return new BatchNorm(1e-5, 0.1);
+	}
+
+	/** From JSON, PyTorch's defaults for what is not given. */
+	@JsonCreator
+	static BatchNorm fromJson(@JsonProperty("eps") Double eps, @JsonProperty("momentum") Double momentum) {
+		return new BatchNorm((eps != null) ? eps : 1e-5, (momentum != null) ? momentum : 0.1);
 	}
 
 	@Override
