@@ -9,7 +9,7 @@ Data: the same kind of images as the service's built-in shapes are not available
 the right shape are used: throughput does not depend on the pixel values.
 
 Usage: conv_pytorch.py --shape 1 28 28 [--widths 32 64] [--latent 20] [--batch 64] [--steps 30]
-Prints examples/s over the steps after the first five.
+Prints the median step (forward, backward, Adam) after five warm-up steps, and examples/s.
 """
 import argparse, time
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -73,7 +73,7 @@ for step in range(a.steps):
     loss.backward()
     opt.step()
     times.append(time.perf_counter() - t0)
-steady = times[5:] if len(times) > 5 else times
-per_step = sum(steady) / len(steady)
+steady = sorted(times[5:] if len(times) > 5 else times)
+per_step = steady[len(steady) // 2]
 print(f'pytorch conv {C}x{H}x{W} widths {widths} latent {a.latent} ({params} parameters): '
       f'{per_step * 1000:.1f} ms/step at batch {a.batch}, {a.batch / per_step:.0f} examples/s (1 thread)')

@@ -49,6 +49,7 @@ public final class TrainingBenchmark {
 		long[] stepNanos = new long[1];
 		long[] last = { System.nanoTime() };
 		double[] best = { 0 };
+		java.util.List<Double> rates = new java.util.ArrayList<>();
 		new Trainer(new Trainer.Settings(epochs, 100, 1e-3, 42), new Trainer.Listener() {
 			@Override
 			public void onStep(int epoch, long step, long totalSteps) {
@@ -61,12 +62,18 @@ public final class TrainingBenchmark {
 			public void onEpoch(Trainer.EpochMetrics m) {
 				double rate = examples / (stepNanos[0] / 1e9);
 				best[0] = Math.max(best[0], rate);
+				rates.add(rate);
 				System.out.printf("epoch %d: %.0f examples/s over the minibatch steps (train -ELBO %.2f)%n", m.epoch(),
 						rate, m.trainNegElbo());
 				stepNanos[0] = 0;
 				last[0] = System.nanoTime();
 			}
 		}).train(network, train, validation);
+		// the peer's statistic: the median epoch after the first
+		java.util.List<Double> after = new java.util.ArrayList<>(
+				rates.subList(Math.min(1, rates.size() - 1), rates.size()));
+		java.util.Collections.sort(after);
+		System.out.printf("median examples/s %.0f (epochs after the first)%n", after.get(after.size() / 2));
 		System.out.printf("examples/s %.0f (best epoch)%n", best[0]);
 	}
 
