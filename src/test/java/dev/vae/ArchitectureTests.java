@@ -40,4 +40,15 @@ class ArchitectureTests {
 			.check(this.classes);
 	}
 
+	@Test
+	void systemIsTheGroundFloorAndImportsNoFeature() {
+		noClasses().that()
+			.resideInAPackage("dev.vae.system..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("dev.vae.inference..", "dev.vae.registry..", "dev.vae.training..", "dev.vae.data..",
+					"dev.vae.serving..")
+			.check(this.classes);
+	}
+
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import dev.vae.registry.NoModelLoadedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,8 +72,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 				ex.getMessage(), null);
 	}
 
-	@ExceptionHandler(dev.vae.data.DatasetFormatException.class)
-	ProblemDetail badDataset(dev.vae.data.DatasetFormatException ex) {
+	@ExceptionHandler(InvalidDataException.class)
+	ProblemDetail badDataset(InvalidDataException ex) {
 		return problem(HttpStatus.BAD_REQUEST, Problems.INVALID_DATASET, "Invalid dataset", ex.getMessage(), null);
 	}
 
@@ -83,8 +82,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		return problem(HttpStatus.BAD_REQUEST, Problems.OUT_OF_RANGE, "Out of range", ex.getMessage(), null);
 	}
 
-	@ExceptionHandler(NoModelLoadedException.class)
-	ProblemDetail noModel(NoModelLoadedException ex) {
+	@ExceptionHandler(UnavailableException.class)
+	ProblemDetail noModel(UnavailableException ex) {
 		return problem(HttpStatus.SERVICE_UNAVAILABLE, Problems.NO_MODEL, "No model loaded", ex.getMessage(), null);
 	}
 
