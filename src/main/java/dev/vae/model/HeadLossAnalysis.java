@@ -68,83 +68,26 @@ public final class HeadLossAnalysis {
 		SplittableRandom random = new SplittableRandom(seed);
 		List<InputLoss> results = new ArrayList<>();
 		for (int i = 0; i < x.length; i++) {
-			double[] kls = new double[k];
-			double kl = 0;
-			for (int d = 0; d < k; d++) {
-				kls[d] = Reconstruction.kl(q.mu()[i][d], q.logvar()[i][d]);
-				kl += kls[d];
-			}
-			Terms mean = Terms.of(head, x[i], atMean[i], sigma);
+			double[] input = x[i];
+			double[] kls = LossAnalysis.klPerDimension(q, i);
 			List<Terms> draws = new ArrayList<>();
 			double[] sampledKl = new double[samples];
-			double[][] eps = new double[samples][];
-			double[][] z = new double[samples][];
-			for (int l = 0; l < samples; l++) {
-				eps[l] = Evaluation.gaussian(random, k);
-				z[l] = q.reparameterise(i, eps[l]);
-				sampledKl[l] = logQ(q.logvar()[i], eps[l]) - logPrior(z[l]);
-			}
 			if (samples > 0) {
-				double[][] eta = network.decodeLogits(z);
+				double[][] z = LossAnalysis.draws(q, i, samples, k, random);
+				double[][] eta = LossAnalysis.decode(network, z);
 				for (int l = 0; l < samples; l++) {
-					draws.add(Terms.of(head, x[i], eta[l], sigma));
+					draws.add(Terms.of(head, input, eta[l], sigma));
+					// log q(z|x) − log p(z) at the draw
+					sampledKl[l] = LossAnalysis.logQ(q, i, z[l]) - LossAnalysis.logPrior(z[l]);
 				}
 			}
-			double iwae = Double.NaN;
-			double iwaeElbo = Double.NaN;
-			if (iwaeK > 0) {
-				double[][] zs = new double[iwaeK][];
-				double[] logQ = new double[iwaeK];
-				for (int j = 0; j < iwaeK; j++) {
-					double[] e = Evaluation.gaussian(random, k);
-					zs[j] = q.reparameterise(i, e);
-					logQ[j] = logQ(q.logvar()[i], e);
-				}
-				double[][] eta = network.decodeLogits(zs);
-				double[] logW = new double[iwaeK];
-				double sum = 0;
-				for (int j = 0; j < iwaeK; j++) {
-					// log w = log p(x|z) + log p(z) − log q(z|x)
-					logW[j] = -head.nll(x[i], 0, eta[j], 0, x[i].length, null) + logPrior(zs[j]) - logQ[j];
-					sum += logW[j];
-				}
-				iwae = logMeanExp(logW);
-				iwaeElbo = sum / iwaeK;
-			}
-			results.add(new InputLoss(kl, kls, mean, draws, sampledKl, iwaeK, iwae, iwaeElbo));
+			LossAnalysis.Iwae iwae = (iwaeK > 0) ? LossAnalysis.iwae(network, k, q, i, iwaeK,
+					(eta) -> head.nll(input, 0, eta, 0, input.length, null), random) : null;
+			results.add(new InputLoss(java.util.Arrays.stream(kls).sum(), kls, Terms.of(head, input, atMean[i], sigma),
+					draws, sampledKl, iwaeK, (iwae != null) ? iwae.logLikelihood() : Double.NaN,
+					(iwae != null) ? iwae.elbo() : Double.NaN));
 		}
 		return results;
-	}
-
-	/** log q(z|x) at z = μ + σ ε: Σ −½ (log 2π + log σ² + ε²). */
-	private static double logQ(double[] logvar, double[] eps) {
-		double sum = 0;
-		for (int d = 0; d < eps.length; d++) {
-			sum -= Reconstruction.HALF_LOG_TWO_PI + 0.5 * (logvar[d] + eps[d] * eps[d]);
-		}
-		return sum;
-	}
-
-	/** log N(z; 0, I) = Σ −½ (log 2π + z²). */
-	private static double logPrior(double[] z) {
-		double sum = 0;
-		for (double v : z) {
-			sum -= Reconstruction.HALF_LOG_TWO_PI + 0.5 * v * v;
-		}
-		return sum;
-	}
-
-	/** log (1/n) Σ e^{aᵢ}, shifted by the maximum. */
-	private static double logMeanExp(double[] a) {
-		double max = Double.NEGATIVE_INFINITY;
-		for (double v : a) {
-			max = Math.max(max, v);
-		}
-		double sum = 0;
-		for (double v : a) {
-			sum += Math.exp(v - max);
-		}
-		return max + Math.log(sum / a.length);
 	}
 
 }

@@ -174,12 +174,8 @@ public final class LossAnalysis {
 		SplittableRandom random = new SplittableRandom(options.seed());
 		List<InputLoss> results = new ArrayList<>();
 		for (int i = 0; i < x.length; i++) {
-			double[] kls = new double[k];
-			double kl = 0;
-			for (int d = 0; d < k; d++) {
-				kls[d] = Reconstruction.kl(q.mu()[i][d], q.logvar()[i][d]);
-				kl += kls[d];
-			}
+			double[] kls = klPerDimension(q, i);
+			double kl = java.util.Arrays.stream(kls).sum();
 			Terms mean = Terms.of(x[i], atMean[i], options.sigma(), options.unitTerms());
 			MonteCarlo mc = (options.samples() > 0) ? monteCarlo(network, k, q, i, x[i], options, random) : null;
 			Iwae iwae = (options.iwaeK() > 0)
@@ -215,18 +211,29 @@ public final class LossAnalysis {
 
 	private static Iwae iwae(Passes network, int latentSize, Encoding q, int i, double[] x, int k,
 			Likelihood likelihood, double sigma, SplittableRandom random) {
+		return iwae(network, latentSize, q, i, k, (eta) -> {
+			double nll = 0;
+			for (int j = 0; j < x.length; j++) {
+				nll += likelihood.nll(x[j], eta[j], sigma);
+			}
+			return nll;
+		}, random);
+	}
+
+	/**
+	 * The importance-weighted bound with k draws from q(z|x) for input i, given the NLL
+	 * of a decoder output.
+	 */
+	static Iwae iwae(Passes network, int latentSize, Encoding q, int i, int k,
+			java.util.function.ToDoubleFunction<double[]> nllOfEta, SplittableRandom random) {
 		double[][] z = draws(q, i, k, latentSize, random);
 		double[][] eta = decode(network, z);
 		double[] logW = new double[k];
 		double max = Double.NEGATIVE_INFINITY;
 		double sum = 0;
 		for (int s = 0; s < k; s++) {
-			double nll = 0;
-			for (int j = 0; j < x.length; j++) {
-				nll += likelihood.nll(x[j], eta[s][j], sigma);
-			}
 			// log w = log p(x|z) + log p(z) − log q(z|x)
-			logW[s] = -nll + logPrior(z[s]) - logQ(q, i, z[s]);
+			logW[s] = -nllOfEta.applyAsDouble(eta[s]) + logPrior(z[s]) - logQ(q, i, z[s]);
 			max = Math.max(max, logW[s]);
 			sum += logW[s];
 		}
@@ -238,7 +245,16 @@ public final class LossAnalysis {
 		return new Iwae(k, max + Math.log(acc / k), sum / k);
 	}
 
-	private static double[][] draws(Encoding q, int i, int n, int k, SplittableRandom random) {
+	/** ½ (μₖ² + σₖ² − 1 − log σₖ²) for each latent dimension of input i. */
+	static double[] klPerDimension(Encoding q, int i) {
+		double[] kls = new double[q.mu()[i].length];
+		for (int d = 0; d < kls.length; d++) {
+			kls[d] = Reconstruction.kl(q.mu()[i][d], q.logvar()[i][d]);
+		}
+		return kls;
+	}
+
+	static double[][] draws(Encoding q, int i, int n, int k, SplittableRandom random) {
 		double[][] z = new double[n][];
 		for (int l = 0; l < n; l++) {
 			z[l] = q.reparameterise(i, Evaluation.gaussian(random, k));
@@ -246,7 +262,7 @@ public final class LossAnalysis {
 		return z;
 	}
 
-	private static double[][] decode(Passes network, double[][] z) {
+	static double[][] decode(Passes network, double[][] z) {
 		double[][] eta = new double[z.length][];
 		for (int from = 0; from < z.length; from += CHUNK) {
 			int to = Math.min(z.length, from + CHUNK);
@@ -256,7 +272,7 @@ public final class LossAnalysis {
 		return eta;
 	}
 
-	private static double logQ(Encoding q, int i, double[] z) {
+	static double logQ(Encoding q, int i, double[] z) {
 		double sum = 0;
 		for (int d = 0; d < z.length; d++) {
 			sum += Reconstruction.logNormal(z[d], q.mu()[i][d], q.logvar()[i][d]);
@@ -264,7 +280,7 @@ public final class LossAnalysis {
 		return sum;
 	}
 
-	private static double logPrior(double[] z) {
+	static double logPrior(double[] z) {
 		double sum = 0;
 		for (double v : z) {
 			sum += Reconstruction.logStandardNormal(v);
