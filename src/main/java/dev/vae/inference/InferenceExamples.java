@@ -56,6 +56,9 @@ class InferenceExamples implements OpenApiCustomizer {
 		traverse.put("steps", 7);
 		traverse.put("range", 3.0);
 		set(openApi, "/traverse", traverse);
+		for (String path : new String[] { "/encode", "/reconstruct", "/loss" }) {
+			imageBodies(openApi, path);
+		}
 		double[] reversed = new double[z.length];
 		for (int k = 0; k < z.length; k++) {
 			reversed[k] = z[z.length - 1 - k];
@@ -83,6 +86,26 @@ class InferenceExamples implements OpenApiCustomizer {
 			Arrays.fill(input, 0.5);
 		}
 		return input;
+	}
+
+	/**
+	 * The raw image variants read their body as a stream, which springdoc cannot see:
+	 * their media types are added here, after JSON and multipart.
+	 */
+	private static void imageBodies(io.swagger.v3.oas.models.OpenAPI openApi, String path) {
+		PathItem item = (openApi.getPaths() != null) ? openApi.getPaths().get(path) : null;
+		Operation post = (item != null) ? item.getPost() : null;
+		if (post == null || post.getRequestBody() == null || post.getRequestBody().getContent() == null) {
+			return;
+		}
+		for (String type : new String[] { "image/png", "image/jpeg", "image/gif", "image/bmp" }) {
+			post.getRequestBody()
+				.getContent()
+				.putIfAbsent(type, new MediaType().schema(new io.swagger.v3.oas.models.media.StringSchema()
+					.format("binary")
+					.description(
+							"one image; it is read as the model's input (grey or RGB, resized to its height × width)")));
+		}
 	}
 
 	private static void set(io.swagger.v3.oas.models.OpenAPI openApi, String path, Object example) {
