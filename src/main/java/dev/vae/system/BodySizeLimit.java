@@ -20,8 +20,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Refuses request bodies over {@code vae.limits.max-request-body} before they are read:
  * by the declared Content-Length with a 413 problem, and for bodies without one by
- * failing the read once the limit is passed. Multipart uploads have their own limit
- * ({@code vae.storage.max-upload}), as do raw checkpoint uploads.
+ * failing the read once the limit is passed. Uploads to the registry and the datasets
+ * (multipart or raw) have their own limit ({@code vae.storage.max-upload}).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -40,8 +40,12 @@ class BodySizeLimit extends OncePerRequestFilter {
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		String type = request.getContentType();
-		boolean upload = type != null && (type.startsWith(MediaType.MULTIPART_FORM_DATA_VALUE)
-				|| type.startsWith(MediaType.APPLICATION_OCTET_STREAM_VALUE));
+		// only the registry and the datasets take uploads; a multipart or binary body
+		// anywhere else (images to /encode, say) has the ordinary limit
+		String path = request.getRequestURI();
+		boolean upload = (path.startsWith("/models") || path.startsWith("/datasets")) && type != null
+				&& (type.startsWith(MediaType.MULTIPART_FORM_DATA_VALUE)
+						|| type.startsWith(MediaType.APPLICATION_OCTET_STREAM_VALUE));
 		long max = upload ? this.uploadLimit : this.limit;
 		String setting = upload ? "vae.storage.max-upload" : "vae.limits.max-request-body";
 		long declared = request.getContentLengthLong();

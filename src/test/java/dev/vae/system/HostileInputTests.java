@@ -151,6 +151,27 @@ class HostileInputTests {
 	}
 
 	@Test
+	void aMultipartImageRequestHasTheOrdinaryBodyLimitNotTheUploadOne() throws Exception {
+		// 5 MB of parts to /encode: over max-request-body (4 MB) though under max-upload
+		byte[] image = HostileFiles.png(28, 28, 14);
+		ByteArrayOutputStream body = new ByteArrayOutputStream();
+		String boundary = "----many";
+		for (int i = 0; body.size() < (5 << 20); i++) {
+			body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + i
+					+ ".png\"\r\nContent-Type: image/png\r\n\r\n")
+				.getBytes(StandardCharsets.US_ASCII));
+			body.write(image);
+			body.write(new byte[64 * 1024]);
+			body.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+		}
+		body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+		JsonNode problem = problem(
+				this.http.postBytes("/encode", body.toByteArray(), "multipart/form-data; boundary=" + boundary), 413,
+				"/problems/too-large");
+		assertThat(problem.get("detail").asText()).contains("vae.limits.max-request-body");
+	}
+
+	@Test
 	void multipartWithoutABoundaryIsAMalformedRequestEverywhere() throws Exception {
 		for (String path : List.of("/encode", "/loss", "/reconstruct", "/datasets", "/models")) {
 			JsonNode problem = problem(this.http.postBytes(path, "xx".getBytes(), "multipart/form-data"), 400,
