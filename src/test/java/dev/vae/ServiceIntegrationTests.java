@@ -251,4 +251,41 @@ class ServiceIntegrationTests {
 		return weighted / sum;
 	}
 
+	@Test
+	void binaryFloat32BodiesAnswerAsTheirJson() {
+		double[][] x = heldOut(20, 3);
+		java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(4 * 3 * 784).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+		for (double[] row : x) {
+			for (double v : row) {
+				body.putFloat((float) v);
+			}
+		}
+		// the float32 values exactly, as JSON numbers
+		double[][] asFloats = new double[3][784];
+		for (int i = 0; i < 3; i++) {
+			for (int j = 0; j < 784; j++) {
+				asFloats[i][j] = (float) x[i][j];
+			}
+		}
+		JsonNode binary = this.http.postBytes("/encode?shape=3,784", body.array(), "application/octet-stream").body();
+		JsonNode json = this.http.post("/encode", Map.of("inputs", asFloats)).body();
+		assertThat(binary.get("results")).isEqualTo(json.get("results"));
+		java.nio.ByteBuffer z = java.nio.ByteBuffer.allocate(4 * 20).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+		for (int k = 0; k < 20; k++) {
+			z.putFloat(k / 10f - 1);
+		}
+		double[] zs = new double[20];
+		for (int k = 0; k < 20; k++) {
+			zs[k] = k / 10f - 1;
+		}
+		assertThat(this.http.postBytes("/decode", z.array(), "application/octet-stream").body().get("results"))
+			.isEqualTo(this.http.post("/decode", Map.of("z", new double[][] { zs })).body().get("results"));
+		HttpFixture.Answer ragged = this.http.postBytes("/encode", new byte[4 * 784 + 2], "application/octet-stream");
+		assertThat(ragged.status()).isEqualTo(400);
+		assertThat(ragged.body().get("detail").asText()).contains("3138 bytes", "3136 bytes");
+		HttpFixture.Answer shape = this.http.postBytes("/encode?shape=2,784", body.array(), "application/octet-stream");
+		assertThat(shape.status()).isEqualTo(400);
+		assertThat(shape.body().get("field").asText()).isEqualTo("shape");
+	}
+
 }
