@@ -24,25 +24,29 @@ trap cleanup EXIT
 
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
-# --- service: start to first answered request (natives already unpacked by the build's tests)
+# --- request bodies: random 4-decimal inputs, as clients send (../shared/peer/body.py); a 0/1 image parses far
+# faster and would flatter the service
+PEER=${PEER:-../shared/peer}
+python3 "$PEER/body.py" 1 > "$WORK/encode-1.json"
+python3 "$PEER/body.py" 32 > "$WORK/encode-32.json"
 python3 - "$WORK" <<'PY'
-import json, sys
+import json, random, struct, sys
 work = sys.argv[1]
-x = [0.0] * 784
-for r in range(9, 19):
-    for c in range(9, 19):
-        x[r * 28 + c] = 1.0
+one = json.load(open(f"{work}/encode-1.json"))["inputs"]
+many = json.load(open(f"{work}/encode-32.json"))["inputs"]
+random.seed(11)
+def z(n): return [[round(random.gauss(0, 1), 4) for _ in range(20)] for _ in range(n)]
 def dump(name, body): json.dump(body, open(f"{work}/{name}.json", "w"))
-dump("encode-1", {"inputs": [x]})
-dump("encode-32", {"inputs": [x] * 32})
-dump("decode-1", {"z": [[0.1] * 20]})
-dump("decode-32", {"z": [[0.1] * 20] * 32})
-dump("reconstruct-1", {"inputs": [x]})
-dump("reconstruct-32", {"inputs": [x] * 32})
-dump("loss-L1", {"inputs": [x], "samples": 1, "seed": 1})
-dump("loss-L16", {"inputs": [x], "samples": 16, "seed": 1})
+dump("decode-1", {"z": z(1)})
+dump("decode-32", {"z": z(32)})
+dump("reconstruct-1", {"inputs": one})
+dump("reconstruct-32", {"inputs": many})
+dump("loss-L1", {"inputs": one, "samples": 1, "seed": 1})
+dump("loss-L16", {"inputs": one, "samples": 16, "seed": 1})
 dump("sample-1", {"n": 1, "seed": 1})
 dump("sample-32", {"n": 32, "seed": 1})
+dump("v2-1", {"inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP32", "data": one[0]}]})
+open(f"{work}/encode-1.bin", "wb").write(struct.pack("<784f", *one[0]))
 PY
 started=$(date +%s.%N)
 java $JAVA_OPTS -jar target/vae-service.jar --server.port="$PORT" --server.address=127.0.0.1 \
@@ -55,9 +59,11 @@ done
 startup=$(python3 -c "import time; print(f'{time.time() - $started:.1f}')")
 rss_start=$(rss_mib "$SERVICE_PID")
 
-run_wrk() { # name path body -> a table row
-  BODY="$WORK/$3.json" wrk -t2 -c16 -d3s -s bench/post.lua "http://127.0.0.1:$PORT$2" > /dev/null
-  BODY="$WORK/$3.json" wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/post.lua "http://127.0.0.1:$PORT$2" > "$WORK/wrk.txt"
+run_wrk() { # name path body [content-type] [port] -> a table row
+  local type=${4:-application/json} port=${5:-$PORT} file="$WORK/$3"
+  [ -f "$file" ] || file="$WORK/$3.json"
+  BODY="$file" CONTENT_TYPE="$type" wrk -t2 -c16 -d3s -s bench/post.lua "http://127.0.0.1:$port$2" > /dev/null
+  BODY="$file" CONTENT_TYPE="$type" wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/post.lua "http://127.0.0.1:$port$2" > "$WORK/wrk.txt"
   python3 - "$1" "$WORK/wrk.txt" <<'PY'
 import re, sys
 name, text = sys.argv[1], open(sys.argv[2]).read()
@@ -71,8 +77,26 @@ print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(90):.2f} | {lat(99):.2f} | 
 PY
 }
 
+get_wrk() { # name path -> a table row for a GET
+  wrk -t2 -c16 -d3s "http://127.0.0.1:$PORT$2" > /dev/null
+  wrk -t2 -c16 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT$2" > "$WORK/wrk.txt"
+  python3 - "$1" "$WORK/wrk.txt" <<'PY'
+import re, sys
+name, text = sys.argv[1], open(sys.argv[2]).read()
+def lat(p):
+    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
+    v, u = float(m.group(1)), m.group(2)
+    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(90):.2f} | {lat(99):.2f} | 0 |")
+PY
+}
+
 rows=$(
+  get_wrk "GET /v2/health/live (the trivial-request floor)" /v2/health/live
   run_wrk "/encode, 1 vector" /encode encode-1
+  run_wrk "/encode, 1 vector, binary float32" /encode encode-1.bin application/octet-stream
+  run_wrk "/v2/models/vae/infer, 1 vector (JSON)" /v2/models/vae/infer v2-1
   run_wrk "/encode, 32 vectors" /encode encode-32
   run_wrk "/decode, 1 vector" /decode decode-1
   run_wrk "/decode, 32 vectors" /decode decode-32
@@ -84,6 +108,15 @@ rows=$(
   run_wrk "/sample, n = 32" /sample sample-32
 )
 rss_after=$(rss_mib "$SERVICE_PID")
+# --- the peer (FastAPI + PyTorch) in the same run, on the same bodies, while the service idles
+peer_rows="(the peer did not start: install python3-torch python3-fastapi uvicorn libopenblas0-pthread)"
+if /usr/bin/python3 -c 'import torch, fastapi, uvicorn' 2>/dev/null && PEER_PORT=18090 "$PEER/serve.sh" start >&2; then
+  peer_rows=$(
+    run_wrk "peer /encode, 1 vector" /encode encode-1 application/json 18090
+    run_wrk "peer /loss, L = 1" /loss loss-L1 application/json 18090
+  )
+  PEER_PORT=18090 "$PEER/serve.sh" stop
+fi
 batches=$(curl -s "http://127.0.0.1:$PORT/actuator/metrics/vae.batch.rows?tag=pass:encode" | python3 -c \
   "import json,sys; m={x['statistic']:x['value'] for x in json.load(sys.stdin)['measurements']}; print(f\"{m['TOTAL']/max(1,m['COUNT']):.1f} rows on average, at most {m['MAX']:.0f}\")")
 
@@ -123,11 +156,17 @@ $(nproc --all) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)
 ND4J 1.0.0-M2.1 \`nd4j-native\` linux-x86_64, OMP_NUM_THREADS=1, JVM options \`$JAVA_OPTS\`.
 Load generator (wrk) on the same machine.
 
-## HTTP (wrk -t2 -c16, ${DURATION} s after a 3 s warm-up)
+## HTTP (wrk -t2 -c16, ${DURATION} s after a 3 s warm-up; random 4-decimal inputs from \`body.py\`)
 
 | request | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |
 | --- | --- | --- | --- | --- | --- |
 $rows
+
+The peer, \`../shared/peer\` (FastAPI + PyTorch, the same 784-400-20 VAE, 1 BLAS thread), same bodies, same run:
+
+| request | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |
+| --- | --- | --- | --- | --- | --- |
+$peer_rows
 
 Micro-batching during the load above: $batches (\`vae.batch.rows\`, encode).
 
