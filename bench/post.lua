@@ -5,3 +5,10 @@ wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = os.getenv("CONTENT_TYPE") or "application/json"
+-- EXTRA_HEADER="Name: value" adds one more header (the V2 binary extension's Inference-Header-Content-Length)
+local extra = os.getenv("EXTRA_HEADER")
+if extra == "" then extra = nil end
+if extra then
+  local name, value = extra:match("^([^:]+):%s*(.*)$")
+  wrk.headers[name] = value
+end

@@ -47,6 +47,10 @@ dump("sample-1", {"n": 1, "seed": 1})
 dump("sample-32", {"n": 32, "seed": 1})
 dump("v2-1", {"inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP32", "data": one[0]}]})
 open(f"{work}/encode-1.bin", "wb").write(struct.pack("<784f", *one[0]))
+header = json.dumps({"inputs": [{"name": "x", "shape": [1, 784], "datatype": "FP32",
+                                 "parameters": {"binary_data_size": 784 * 4}}]}).encode()
+open(f"{work}/v2-1.bin", "wb").write(header + struct.pack("<784f", *one[0]))
+open(f"{work}/v2-1.len", "w").write(str(len(header)))
 PY
 started=$(date +%s.%N)
 java $JAVA_OPTS -jar target/vae-service.jar --server.port="$PORT" --server.address=127.0.0.1 \
@@ -62,8 +66,8 @@ rss_start=$(rss_mib "$SERVICE_PID")
 run_wrk() { # name path body [content-type] [port] -> a table row
   local type=${4:-application/json} port=${5:-$PORT} file="$WORK/$3"
   [ -f "$file" ] || file="$WORK/$3.json"
-  BODY="$file" CONTENT_TYPE="$type" wrk -t2 -c16 -d3s -s bench/post.lua "http://127.0.0.1:$port$2" > /dev/null
-  BODY="$file" CONTENT_TYPE="$type" wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/post.lua "http://127.0.0.1:$port$2" > "$WORK/wrk.txt"
+  BODY="$file" CONTENT_TYPE="$type" EXTRA_HEADER="${EXTRA_HEADER:-}" wrk -t2 -c16 -d3s -s bench/post.lua "http://127.0.0.1:$port$2" > /dev/null
+  BODY="$file" CONTENT_TYPE="$type" EXTRA_HEADER="${EXTRA_HEADER:-}" wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/post.lua "http://127.0.0.1:$port$2" > "$WORK/wrk.txt"
   python3 - "$1" "$WORK/wrk.txt" <<'PY'
 import re, sys
 name, text = sys.argv[1], open(sys.argv[2]).read()
@@ -97,6 +101,8 @@ rows=$(
   run_wrk "/encode, 1 vector" /encode encode-1
   run_wrk "/encode, 1 vector, binary float32" /encode encode-1.bin application/octet-stream
   run_wrk "/v2/models/vae/infer, 1 vector (JSON)" /v2/models/vae/infer v2-1
+  EXTRA_HEADER="Inference-Header-Content-Length: $(cat "$WORK/v2-1.len")" \
+    run_wrk "/v2/models/vae/infer, 1 vector (binary extension)" /v2/models/vae/infer v2-1.bin application/octet-stream
   run_wrk "/encode, 32 vectors" /encode encode-32
   run_wrk "/decode, 1 vector" /decode decode-1
   run_wrk "/decode, 32 vectors" /decode decode-32

@@ -50,7 +50,8 @@ final class V2Api {
 	}
 
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record ResponseOutput(String name, List<Long> shape, String datatype, double[] data) {
+	record ResponseOutput(String name, List<Long> shape, String datatype, Map<String, Object> parameters,
+			double[] data) {
 	}
 
 	@JsonInclude(JsonInclude.Include.NON_NULL)

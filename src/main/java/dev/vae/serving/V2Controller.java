@@ -1,5 +1,7 @@
 package dev.vae.serving;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.vae.model.Passes;
 
 import dev.vae.model.Encoding;
@@ -13,6 +15,8 @@ import dev.vae.system.VaeProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +30,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -50,16 +55,19 @@ class V2Controller {
 
 	private final int maxBatch;
 
-	V2Controller(ModelRegistry registry, ActiveModel activeModel, VaeProperties properties) {
+	private final ObjectMapper json;
+
+	V2Controller(ModelRegistry registry, ActiveModel activeModel, VaeProperties properties, ObjectMapper json) {
 		this.registry = registry;
 		this.activeModel = activeModel;
 		this.maxBatch = properties.limits().maxBatch();
+		this.json = json;
 	}
 
 	@GetMapping("/v2")
 	@Operation(summary = "Server metadata")
 	V2Api.ServerMetadata server() {
-		return new V2Api.ServerMetadata("vae-service", "0.1", List.of());
+		return new V2Api.ServerMetadata("vae-service", "0.1", List.of("binary_tensor_data"));
 	}
 
 	@GetMapping("/v2/health/live")
@@ -101,11 +109,40 @@ class V2Controller {
 	@PostMapping(path = { "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer" },
 			consumes = MediaType.APPLICATION_JSON_VALUE)
 	@Operation(summary = "Inference with the protocol's tensor JSON")
-	V2Api.InferenceResponse infer(@PathVariable String name, @PathVariable(required = false) String version,
-			@RequestBody V2Api.InferenceRequest request) {
+	ResponseEntity<?> infer(@PathVariable String name, @PathVariable(required = false) String version,
+			@RequestBody V2Api.InferenceRequest request) throws IOException {
 		ServedModel model = resolve(name, version);
+		return answer(name, model, request, input(request, model, null));
+	}
+
+	@PostMapping(path = { "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer" },
+			consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+	@Operation(summary = "Inference with the binary tensor data extension",
+			description = "A JSON header of Inference-Header-Content-Length bytes, then the input's raw little-endian "
+					+ "values (its parameters.binary_data_size bytes), as Triton and KServe clients send them.")
+	ResponseEntity<?> inferBinary(@PathVariable String name, @PathVariable(required = false) String version,
+			@RequestHeader(V2Binary.HEADER_LENGTH) long headerLength, InputStream body) throws IOException {
+		V2Binary.Request request = V2Binary.parse(body.readAllBytes(), headerLength, this.json);
+		ServedModel model = resolve(name, version);
+		return answer(name, model, request.header(), input(request.header(), model, request.tail()));
+	}
+
+	private ResponseEntity<?> answer(String name, ServedModel model, V2Api.InferenceRequest request, double[][] x)
+			throws IOException {
+		V2Api.InferenceResponse response = respond(name, model, request, x);
+		if (!V2Binary.wanted(request)) {
+			return ResponseEntity.ok(response);
+		}
+		V2Binary.Response binary = V2Binary.write(response, this.json);
+		return ResponseEntity.ok()
+			.contentType(MediaType.APPLICATION_OCTET_STREAM)
+			.header(V2Binary.HEADER_LENGTH, String.valueOf(binary.headerLength()))
+			.body(binary.body());
+	}
+
+	private V2Api.InferenceResponse respond(String name, ServedModel model, V2Api.InferenceRequest request,
+			double[][] x) {
 		dev.vae.system.RequestLog.model(model.id());
-		double[][] x = input(request, model);
 		List<String> wanted = wanted(request);
 		Encoding q = Passes.checked(model.network()).encode(x);
 		Map<String, double[][]> values = new LinkedHashMap<>();
@@ -150,7 +187,7 @@ class V2Controller {
 			double[][] v = values.get(output);
 			boolean scalar = output.equals("bce") || output.equals("kl");
 			List<Long> shape = scalar ? List.of((long) v.length) : List.of((long) v.length, (long) v[0].length);
-			outputs.add(new V2Api.ResponseOutput(output, shape, scalar ? "FP64" : "FP32", flatten(v)));
+			outputs.add(new V2Api.ResponseOutput(output, shape, scalar ? "FP64" : "FP32", null, flatten(v)));
 		}
 		return new V2Api.InferenceResponse(name, model.id(), request.id(), outputs);
 	}
@@ -171,7 +208,10 @@ class V2Controller {
 		}
 	}
 
-	private double[][] input(V2Api.InferenceRequest request, ServedModel a) {
+	/**
+	 * The input rows from the JSON data, or from {@code binary} when the input says so.
+	 */
+	private double[][] input(V2Api.InferenceRequest request, ServedModel a, java.nio.ByteBuffer binary) {
 		if (request == null || request.inputs() == null || request.inputs().size() != 1) {
 			throw bad("exactly one input tensor is expected, of shape [batch, " + a.inputLength() + "]");
 		}
@@ -187,23 +227,44 @@ class V2Controller {
 		}
 		int rows = shape.get(0).intValue();
 		int d = a.inputLength();
-		List<Object> data = flat(in.data());
-		if (data.size() != (long) rows * d) {
-			throw bad("input '" + in.name() + "' holds " + data.size() + " values; its shape " + shape + " needs "
-					+ (long) rows * d);
+		double[] values;
+		if (V2Binary.binarySize(in) >= 0) {
+			if (binary == null) {
+				throw bad("input '" + in.name() + "' declares binary data; send it with Content-Type "
+						+ "application/octet-stream and " + V2Binary.HEADER_LENGTH);
+			}
+			values = V2Binary.values(in, (long) rows * d, binary);
+		}
+		else {
+			values = numbers(in, flat(in.data()), (long) rows * d, shape);
 		}
 		double[][] x = new double[rows][d];
-		for (int i = 0; i < data.size(); i++) {
-			if (!(data.get(i) instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+		for (int i = 0; i < values.length; i++) {
+			double v = values[i];
+			if (!Double.isFinite(v)) {
 				throw bad("input '" + in.name() + "' value " + i + " is not a finite number");
 			}
-			double v = n.doubleValue();
 			if (a.head().requiresUnitInterval() && (v < 0 || v > 1)) {
 				throw bad("input '" + in.name() + "' value " + i + " is " + v + "; values must lie in [0, 1]");
 			}
 			x[i / d][i % d] = v;
 		}
 		return x;
+	}
+
+	private static double[] numbers(V2Api.RequestInput in, List<Object> data, long count, List<Long> shape) {
+		if (data.size() != count) {
+			throw bad("input '" + in.name() + "' holds " + data.size() + " values; its shape " + shape + " needs "
+					+ count);
+		}
+		double[] values = new double[data.size()];
+		for (int i = 0; i < values.length; i++) {
+			if (!(data.get(i) instanceof Number n)) {
+				throw bad("input '" + in.name() + "' value " + i + " is not a finite number");
+			}
+			values[i] = n.doubleValue();
+		}
+		return values;
 	}
 
 	/** The protocol allows nested arrays as well as flat row-major data. */

@@ -133,6 +133,70 @@ class ServingTests {
 	}
 
 	@Test
+	void theBinaryTensorExtensionCarriesTheSameNumbers() throws Exception {
+		HttpFixture http = new HttpFixture(this.port);
+		double[][] x = { Shapes.generate(1, 22_002, 1).examples().row(0),
+				Shapes.generate(1, 22_003, 1).examples().row(0) };
+		java.nio.ByteBuffer data = java.nio.ByteBuffer.allocate(2 * 784 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+		for (double[] row : x) {
+			for (double v : row) {
+				data.putFloat((float) v);
+			}
+		}
+		byte[] header = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(Map.of("inputs",
+				List.of(Map.of("name", "x", "shape", List.of(2, 784), "datatype", "FP32", "parameters",
+						Map.of("binary_data_size", data.capacity()))),
+				"outputs",
+				List.of(Map.of("name", "mu", "parameters", Map.of("binary_data", true)), Map.of("name", "kl"))));
+		byte[] body = new byte[header.length + data.capacity()];
+		System.arraycopy(header, 0, body, 0, header.length);
+		System.arraycopy(data.array(), 0, body, header.length, data.capacity());
+		java.net.http.HttpResponse<byte[]> response = java.net.http.HttpClient.newHttpClient()
+			.send(java.net.http.HttpRequest
+				.newBuilder(java.net.URI.create("http://127.0.0.1:" + this.port + "/v2/models/vae/infer"))
+				.header("Content-Type", "application/octet-stream")
+				.header("Inference-Header-Content-Length", String.valueOf(header.length))
+				.POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+				.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+		assertThat(response.statusCode()).as(new String(response.body())).isEqualTo(200);
+		int length = Integer.parseInt(response.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+		JsonNode described = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body(), 0, length);
+		assertThat(described.at("/outputs/0/parameters/binary_data_size").asInt()).isEqualTo(2 * 20 * 4);
+		assertThat(described.at("/outputs/0/data").isMissingNode()).isTrue();
+		assertThat(described.at("/outputs/1/parameters/binary_data_size").asInt()).isEqualTo(2 * 8);
+		java.nio.ByteBuffer out = java.nio.ByteBuffer.wrap(response.body(), length, response.body().length - length)
+			.order(java.nio.ByteOrder.LITTLE_ENDIAN);
+		JsonNode json = http
+			.post("/v2/models/vae/infer", Map.of("inputs", List.of(Map.of("name", "x", "shape", List.of(2, 784),
+					"datatype", "FP32", "data", List.of(floats(x[0]), floats(x[1]))))))
+			.body();
+		double[] mu = doubles(json.at("/outputs/0/data"));
+		for (int i = 0; i < 40; i++) {
+			assertThat(out.getFloat()).isEqualTo((float) mu[i]);
+		}
+		assertThat(out.getDouble()).isPositive();
+		// a size that lies is a protocol error
+		byte[] lying = body.clone();
+		assertThat(java.net.http.HttpClient.newHttpClient()
+			.send(java.net.http.HttpRequest
+				.newBuilder(java.net.URI.create("http://127.0.0.1:" + this.port + "/v2/models/vae/infer"))
+				.header("Content-Type", "application/octet-stream")
+				.header("Inference-Header-Content-Length", String.valueOf(header.length))
+				.POST(java.net.http.HttpRequest.BodyPublishers
+					.ofByteArray(java.util.Arrays.copyOf(lying, body.length - 4)))
+				.build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+			.statusCode()).isEqualTo(400);
+	}
+
+	private static double[] floats(double[] row) {
+		double[] out = new double[row.length];
+		for (int i = 0; i < row.length; i++) {
+			out[i] = (float) row[i];
+		}
+		return out;
+	}
+
+	@Test
 	void protocolErrorsAreErrorObjectsWithA4xx() {
 		HttpFixture http = new HttpFixture(this.port);
 		Map<String, Object> wrongShape = Map.of("inputs",
