@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
  * distribution (tag {@code pass}).
  */
 @Component
-class Batching {
+public class Batching {
 
 	private final VaeProperties.Batching settings;
 
@@ -36,7 +36,7 @@ class Batching {
 
 	private final Map<Passes, Passes> batched = new WeakHashMap<>();
 
-	Batching(VaeProperties properties, MeterRegistry meters) {
+	public Batching(VaeProperties properties, MeterRegistry meters) {
 		this.settings = properties.batching();
 		AtomicInteger threads = new AtomicInteger();
 		this.executor = Executors.newFixedThreadPool(Math.max(1, this.settings.threads()), (r) -> {
@@ -66,8 +66,11 @@ class Batching {
 		this.executor.shutdownNow();
 	}
 
-	/** The passes to use for {@code model}. */
-	Passes of(ServedModel model) {
+	/**
+	 * The passes every entry point uses for {@code model}: micro-batched when enabled,
+	 * always checked for results out of float range.
+	 */
+	public Passes of(ServedModel model) {
 		Passes network = model.network();
 		if (!this.settings.enabled()) {
 			return Passes.checked(network);

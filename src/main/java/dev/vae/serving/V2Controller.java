@@ -2,7 +2,7 @@ package dev.vae.serving;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.vae.model.Passes;
+import dev.vae.inference.Batching;
 
 import dev.vae.model.Encoding;
 import dev.vae.model.Evaluation;
@@ -57,7 +57,11 @@ class V2Controller {
 
 	private final ObjectMapper json;
 
-	V2Controller(ModelRegistry registry, ActiveModel activeModel, VaeProperties properties, ObjectMapper json) {
+	private final Batching batching;
+
+	V2Controller(ModelRegistry registry, ActiveModel activeModel, VaeProperties properties, ObjectMapper json,
+			Batching batching) {
+		this.batching = batching;
 		this.registry = registry;
 		this.activeModel = activeModel;
 		this.maxBatch = properties.limits().maxBatch();
@@ -144,7 +148,7 @@ class V2Controller {
 			double[][] x) {
 		dev.vae.system.RequestLog.model(model.id());
 		List<String> wanted = wanted(request);
-		Encoding q = Passes.checked(model.network()).encode(x);
+		Encoding q = this.batching.of(model).encode(x);
 		Map<String, double[][]> values = new LinkedHashMap<>();
 		values.put("mu", q.mu());
 		values.put("logvar", q.logvar());
@@ -163,7 +167,7 @@ class V2Controller {
 				throw bad("output 'bce' is defined for decoders with x̂ = sigmoid(η); this model's is "
 						+ model.likelihood());
 			}
-			double[][] eta = Passes.checked(model.network()).decodeLogits(q.mu());
+			double[][] eta = this.batching.of(model).decodeLogits(q.mu());
 			double[][] mean = new double[x.length][];
 			double[][] bce = new double[x.length][1];
 			for (int i = 0; i < x.length; i++) {
