@@ -115,7 +115,7 @@ class ModelsController {
 			.body(summary(row, this.activeModel.get().id()));
 	}
 
-	private static ModelSummary summary(ModelRow row, String active) {
+	static ModelSummary summary(ModelRow row, String active) {
 		return new ModelSummary(row.id(), row.name(), row.source(), row.jobId(), row.sizeBytes(), row.createdAt(),
 				row.id().equals(active));
 	}
