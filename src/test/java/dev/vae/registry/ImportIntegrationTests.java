@@ -139,6 +139,20 @@ class ImportIntegrationTests {
 						org.assertj.core.api.Assertions.within(1e-5 * (1 + Math.abs(mu[i][k]))));
 			}
 		}
+		// DL4J's Monte Carlo E_q[log p(x|z)] against /loss's Monte Carlo E_q[−log p(x|z)]
+		int samples = 1000;
+		double[] logProb = layer.reconstructionLogProbability(Nd4j.create(x).castTo(DataType.FLOAT), samples)
+			.castTo(DataType.DOUBLE)
+			.toDoubleVector();
+		JsonNode loss = this.http
+			.post("/loss",
+					Map.of("inputs", x, "samples", samples, "seed", 3, "model", created.body().get("id").asText()))
+			.body();
+		for (int i = 0; i < x.length; i++) {
+			JsonNode bce = loss.at("/results/" + i + "/monte_carlo/bce");
+			assertThat(-logProb[i]).isCloseTo(bce.get("mean").asDouble(),
+					org.assertj.core.api.Assertions.within(4 * Math.sqrt(2) * bce.get("standard_error").asDouble()));
+		}
 	}
 
 	@Test
