@@ -83,26 +83,29 @@ public final class Dl4jImport {
 
 	/** Reads a DL4J zip into a layered network. */
 	public static Imported read(Path file, String name, long maxParameters) throws IOException {
-		byte[] configuration = null;
-		byte[] coefficients = null;
-		long maxCoefficientBytes = 8 * maxParameters + 4096;
+		Vae vae;
+		LayeredArchitecture architecture;
+		long count;
+		byte[] coefficients;
 		// the central directory: entries that are not read are never inflated
 		try (ZipFile zip = new ZipFile(file.toFile())) {
-			configuration = entry(zip, "configuration.json", MAX_CONFIGURATION_BYTES);
-			coefficients = entry(zip, "coefficients.bin", maxCoefficientBytes);
+			byte[] configuration = entry(zip, "configuration.json", MAX_CONFIGURATION_BYTES);
+			if (configuration == null || zip.getEntry("coefficients.bin") == null) {
+				throw bad("it needs configuration.json and coefficients.bin");
+			}
+			// the configuration first, so an oversized VAE is refused before its
+			// coefficients are inflated
+			vae = configuration(configuration);
+			architecture = vae.architecture();
+			count = architecture.parameterCount();
+			if (count > maxParameters) {
+				throw new CheckpointException("the DL4J VAE has " + count
+						+ " parameters, more than the configured limit of " + maxParameters);
+			}
+			coefficients = entry(zip, "coefficients.bin", 8 * maxParameters + 4096);
 		}
 		catch (ZipException | IllegalArgumentException ex) {
 			throw bad("it is not a valid zip archive (" + ex.getMessage() + ")");
-		}
-		if (configuration == null || coefficients == null) {
-			throw bad("it needs configuration.json and coefficients.bin");
-		}
-		Vae vae = configuration(configuration);
-		LayeredArchitecture architecture = vae.architecture();
-		long count = architecture.parameterCount();
-		if (count > maxParameters) {
-			throw new CheckpointException(
-					"the DL4J VAE has " + count + " parameters, more than the configured limit of " + maxParameters);
 		}
 		float[] flat = coefficients(coefficients, maxParameters);
 		if (flat.length < count) {
