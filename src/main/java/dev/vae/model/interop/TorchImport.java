@@ -132,8 +132,7 @@ public final class TorchImport {
 			}
 			case TorchPresets.VANILLA -> {
 				allow(spec, "preset", "name", "format", "imageSize", "hiddenDims", "latentSize", "sigma", "calibrated");
-				DecoderHead head = spec.path("calibrated").asBoolean(false)
-						? new DecoderHead.CalibratedGaussian(OutputActivation.TANH)
+				DecoderHead head = flag(spec, "calibrated") ? new DecoderHead.CalibratedGaussian(OutputActivation.TANH)
 						: new DecoderHead.FixedGaussian(OutputActivation.TANH, number(spec, "sigma", 1.0));
 				LayeredArchitecture architecture = TorchPresets.vanilla(integer(spec, "imageSize", 64),
 						ints(spec, "hiddenDims", List.of(32, 64, 128, 256, 512)), integer(spec, "latentSize", 128),
@@ -215,6 +214,14 @@ public final class TorchImport {
 			throw new IllegalArgumentException("the manifest's '" + key + "' must be a short text");
 		}
 		return node.textValue();
+	}
+
+	private static boolean flag(JsonNode spec, String key) {
+		JsonNode node = spec.get(key);
+		if (node != null && !node.isBoolean()) {
+			throw new IllegalArgumentException("the manifest's '" + key + "' must be true or false");
+		}
+		return node != null && node.booleanValue();
 	}
 
 	private static int integer(JsonNode spec, String key, int otherwise) {
