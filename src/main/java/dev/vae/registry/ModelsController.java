@@ -123,7 +123,7 @@ class ModelsController {
 	record ActivateRequest(@Schema(description = "the model version to serve", example = "default") String id) {
 	}
 
-	record ModelSummary(String id, String name, @Schema(description = "builtin, job or upload") String source,
+	record ModelSummary(String id, String name, @Schema(description = "builtin, job, upload or import") String source,
 			String jobId, long sizeBytes, Instant createdAt, boolean active) {
 	}
 

@@ -45,7 +45,7 @@ import java.util.zip.ZipFile;
  * activation layer after the decoder's output and our learned-variance head with an
  * identity mean, which also gives generateAtMean's f(mean). DL4J has no β: β = 1.
  */
-public final class Dl4jImport {
+final class Dl4jImport {
 
 	/** The largest configuration.json read. */
 	static final int MAX_CONFIGURATION_BYTES = 1 << 20;

@@ -33,7 +33,7 @@ import java.util.Set;
  * Manifest problems are {@link IllegalArgumentException}s (the request is wrong); file
  * problems are {@link CheckpointException}s (the file does not fit).
  */
-public final class TorchImport {
+final class TorchImport {
 
 	/** The import manifest's preset for our own layer JSON with a tensor-name map. */
 	public static final String LAYERS = "layers";

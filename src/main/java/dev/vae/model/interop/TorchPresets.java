@@ -29,7 +29,7 @@ import java.util.Optional;
  * {@link Presets#conv} layer for layer, with a tanh-mean Gaussian head.</li>
  * </ul>
  */
-public final class TorchPresets {
+final class TorchPresets {
 
 	/** The pytorch/examples VAE's preset name. */
 	public static final String EXAMPLES = "pytorch-examples-vae";
