@@ -45,7 +45,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * serve what PyTorch computed, a DL4J zip serves what DL4J computes, an export imports
  * back, and every bad file is a 4xx problem that stores nothing.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "server.address=127.0.0.1")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "server.address=127.0.0.1", "vae.storage.max-upload=1MB" })
 class ImportIntegrationTests {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
@@ -178,6 +179,8 @@ class ImportIntegrationTests {
 		problem(importFile(zip("archive/data.pkl", new byte[] { (byte) 0x80, 2, '.' }), manifest, null), 422,
 				"pickles are refused");
 		problem(importFile(notAVae(), null, null), 422, "not a VAE");
+		byte[] huge = Arrays.copyOf(examples, 1_200_000);
+		assertThat(importFile(huge, manifest, null).status()).isEqualTo(413);
 
 		assertThat(this.http.get("/models").body().size()).isEqualTo(models);
 		assertThat(modelFiles()).isEqualTo(files);
