@@ -3,7 +3,12 @@ package dev.vae.registry;
 import dev.vae.model.LayeredCheckpoint;
 import dev.vae.model.LayeredManifest;
 import dev.vae.model.CheckpointException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vae.model.interop.Imported;
+import dev.vae.model.interop.ModelImport;
+import dev.vae.model.interop.SafeTensorsExport;
 import dev.vae.system.AtomicFiles;
+import dev.vae.system.InvalidInputException;
 import dev.vae.system.ConflictException;
 import dev.vae.system.NotFoundException;
 import dev.vae.system.VaeProperties;
@@ -20,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 /**
  * The model versions: checkpoint files under {@code storage/models/} with their metadata
@@ -196,6 +203,55 @@ public class ModelRegistry implements ModelResolver {
 		finally {
 			Files.deleteIfExists(temp);
 		}
+	}
+
+	/**
+	 * Imports a model from another framework ({@link ModelImport}): streamed to a
+	 * temporary file with the upload cap, read and checked from there, and stored as a
+	 * format-2 checkpoint; nothing is stored unless it passes, and it is not activated.
+	 * @param manifest the import manifest, or null
+	 */
+	public ModelRow importModel(InputStream in, long maxBytes, JsonNode manifest) throws IOException {
+		checkCapacity();
+		String id = newId();
+		Path target = file(id);
+		Path temp = AtomicFiles.receive(in, target, maxBytes, "file",
+				"the file is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
+		try {
+			Imported imported;
+			try {
+				imported = ModelImport.read(temp, manifest, this.properties.model().maxParameters());
+			}
+			catch (IllegalArgumentException ex) {
+				throw new InvalidInputException("manifest", ex.getMessage());
+			}
+			Files.deleteIfExists(temp);
+			LayeredManifest written = LayeredCheckpoint.write(target, imported.manifest(), imported.network());
+			try {
+				ModelRow row = new ModelRow(id, written.name(), "import", null, LayeredCheckpoint.toJson(written),
+						Files.size(target), Instant.now());
+				this.repository.insert(row);
+				return row;
+			}
+			catch (RuntimeException ex) {
+				Files.deleteIfExists(target);
+				throw ex;
+			}
+		}
+		finally {
+			Files.deleteIfExists(temp);
+		}
+	}
+
+	/**
+	 * Model {@code id} as a safetensors export, read now (so a missing or unreadable
+	 * model fails before the response starts) and written as the body streams.
+	 */
+	public StreamingResponseBody export(String id) {
+		ModelRow row = get(id);
+		LayeredCheckpoint.Loaded loaded = LayeredCheckpoint.read(file(id), this.properties.model().maxParameters());
+		LayeredManifest manifest = manifest(row);
+		return (out) -> SafeTensorsExport.write(out, manifest, loaded.network());
 	}
 
 	/** Deletes a model version that is not being served. */

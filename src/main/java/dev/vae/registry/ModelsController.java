@@ -115,7 +115,7 @@ class ModelsController {
 			.body(summary(row, this.activeModel.get().id()));
 	}
 
-	private static ModelSummary summary(ModelRow row, String active) {
+	static ModelSummary summary(ModelRow row, String active) {
 		return new ModelSummary(row.id(), row.name(), row.source(), row.jobId(), row.sizeBytes(), row.createdAt(),
 				row.id().equals(active));
 	}
@@ -123,7 +123,7 @@ class ModelsController {
 	record ActivateRequest(@Schema(description = "the model version to serve", example = "default") String id) {
 	}
 
-	record ModelSummary(String id, String name, @Schema(description = "builtin, job or upload") String source,
+	record ModelSummary(String id, String name, @Schema(description = "builtin, job, upload or import") String source,
 			String jobId, long sizeBytes, Instant createdAt, boolean active) {
 	}
 

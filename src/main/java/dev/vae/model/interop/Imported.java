@@ -1,0 +1,14 @@
+package dev.vae.model.interop;
+
+import dev.vae.model.LayeredManifest;
+import dev.vae.model.LayeredNetwork;
+
+/**
+ * A model brought in from another framework, ready to be written as a format-2
+ * checkpoint.
+ *
+ * @param manifest its draft manifest (name, architecture, provenance)
+ * @param network its network, float32
+ */
+public record Imported(LayeredManifest manifest, LayeredNetwork network) {
+}
