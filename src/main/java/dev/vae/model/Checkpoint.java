@@ -85,8 +85,16 @@ public final class Checkpoint {
 
 	/** Reads a checkpoint file. */
 	public static Loaded read(Path file, long maxParameters) {
+		return fromFile(file, (in) -> read(in, file.toString(), maxParameters));
+	}
+
+	/**
+	 * Opens a checkpoint file for {@code reader}, naming the file when it is missing or
+	 * unreadable.
+	 */
+	static <T> T fromFile(Path file, java.util.function.Function<InputStream, T> reader) {
 		try (InputStream in = Files.newInputStream(file)) {
-			return read(in, file.toString(), maxParameters);
+			return reader.apply(in);
 		}
 		catch (NoSuchFileException ex) {
 			throw new CheckpointException("checkpoint " + file + " does not exist");

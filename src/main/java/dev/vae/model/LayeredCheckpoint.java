@@ -75,15 +75,7 @@ public final class LayeredCheckpoint {
 
 	/** Reads a format-1 or format-2 checkpoint file. */
 	public static Loaded read(Path file, long maxParameters) {
-		try (InputStream in = Files.newInputStream(file)) {
-			return read(in, file.toString(), maxParameters);
-		}
-		catch (NoSuchFileException ex) {
-			throw new CheckpointException("checkpoint " + file + " does not exist");
-		}
-		catch (IOException ex) {
-			throw new CheckpointException("checkpoint " + file + " cannot be read: " + ex.getMessage(), ex);
-		}
+		return Checkpoint.fromFile(file, (in) -> read(in, file.toString(), maxParameters));
 	}
 
 	/**
