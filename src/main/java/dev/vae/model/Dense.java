@@ -24,7 +24,11 @@ record Dense(INDArray weight, INDArray bias) {
 	 * whether it was computed alone or in a batch.
 	 */
 	INDArray apply(INDArray x) {
-		INDArray out = Nd4j.createUninitialized(x.dataType(), x.size(0), this.weight.size(1));
+		return into(x, Nd4j.createUninitialized(x.dataType(), x.size(0), this.weight.size(1)));
+	}
+
+	/** x·W + b written into {@code out} [rows of x, out]; returns it. */
+	INDArray into(INDArray x, INDArray out) {
 		Nd4j.gemm(x, this.weight, out, false, false, 1.0, 0.0);
 		return out.addiRowVector(this.bias);
 	}

@@ -1,6 +1,9 @@
 package dev.vae.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -20,6 +23,43 @@ final class LikelihoodOps {
 	}
 
 	private LikelihoodOps() {
+	}
+
+	/**
+	 * Σ over the batch of NLL(x | η), returned, and {@code scale} · d NLL / d η, written
+	 * into {@code gradient}; {@code work} is scratch of η's shape.
+	 */
+	static double nllAndGradient(Architecture architecture, INDArray x, INDArray eta, double scale, INDArray gradient,
+			INDArray work, Scope scope) {
+		return switch (architecture.likelihood()) {
+			case BERNOULLI -> bernoulli(x, eta, scale, gradient, work);
+			case GAUSSIAN, CONTINUOUS_BERNOULLI -> {
+				double nll = nllSum(architecture, x, eta, scope);
+				gradient.assign(gradient(architecture, x, eta, scope)).muli(scale);
+				yield nll;
+			}
+		};
+	}
+
+	/**
+	 * The Bernoulli NLL and gradient from one sigmoid and one log: with s = σ(η),
+	 * softplus(η) = max(η, 0) − log max(s, 1 − s) (the larger of s and 1 − s is σ(|η|) ≥
+	 * ½, so its log never cancels), and d/dη = s − x.
+	 */
+	private static double bernoulli(INDArray x, INDArray eta, double scale, INDArray gradient, INDArray work) {
+		INDArray s = Nd4j.exec(new Sigmoid(eta, gradient));
+		// Σ log σ(|η|) = Σ log max(s, 1 − s)
+		double logSigmoidAbs = Transforms.log(Transforms.max(s.rsub(1.0, work), s, false), false)
+			.sumNumber()
+			.doubleValue();
+		// Σ x η
+		double xEta = Nd4j.getBlasWrapper().dot(x.reshape(x.length()), eta.reshape(eta.length()));
+		// Σ max(η, 0)
+		double positive = Nd4j.exec(new RectifiedLinear(eta, work, 0.0)).sumNumber().doubleValue();
+		// (s − x)/B
+		s.subi(x).muli(scale);
+		// Σ softplus(η) − x η
+		return positive - logSigmoidAbs - xEta;
 	}
 
 	/** Σ over the batch of NLL(x | η). */
