@@ -33,4 +33,14 @@ record Dense(INDArray weight, INDArray bias) {
 		return out.addiRowVector(this.bias);
 	}
 
+	/**
+	 * x·W + b written into {@code out} by two OpenBLAS GEMMs, out ← 1·b then out ← x·W +
+	 * out, with {@code ones} a [1, rows of x] row of ones: for training steps, where
+	 * ND4J's per-call overhead outweighs the broadcast add itself.
+	 */
+	INDArray into(INDArray x, INDArray out, INDArray ones) {
+		Blas.gemm(ones, true, this.bias, false, out, 0.0);
+		return Blas.gemm(x, false, this.weight, false, out, 1.0);
+	}
+
 }

@@ -44,11 +44,15 @@ final class StepBuffers implements AutoCloseable {
 	/** d objective / d η [B, D], also σ(η) on the way there. */
 	final INDArray dEta;
 
-	/** Scratch [B, D] for the likelihood. */
-	final INDArray work;
-
 	/** A row of B ones: Σ_rows dOut = 1ᵀ·dOut, the bias gradients as GEMMs. */
 	final INDArray ones;
+
+	/** Host copies of σ(η), η and x [B·D]. */
+	final double[] meanHost;
+
+	final double[] etaHost;
+
+	final double[] xHost;
 
 	/** Host copies of μ, log σ², ε, σ and dz [B·K]. */
 	final double[] mu;
@@ -84,8 +88,10 @@ final class StepBuffers implements AutoCloseable {
 		this.dMu = Nd4j.createUninitialized(params.dataType(), batch, k);
 		this.dLogvar = Nd4j.createUninitialized(params.dataType(), batch, k);
 		this.dEta = Nd4j.createUninitialized(params.dataType(), batch, d);
-		this.work = Nd4j.createUninitialized(params.dataType(), batch, d);
 		this.ones = Nd4j.ones(params.dataType(), 1, batch);
+		this.meanHost = new double[batch * d];
+		this.etaHost = new double[batch * d];
+		this.xHost = new double[batch * d];
 		this.mu = new double[batch * k];
 		this.logvar = new double[batch * k];
 		this.eps = new double[batch * k];
@@ -102,7 +108,7 @@ final class StepBuffers implements AutoCloseable {
 				}
 			}
 		}
-		for (INDArray a : java.util.List.of(this.z, this.dMu, this.dLogvar, this.dEta, this.work, this.ones)) {
+		for (INDArray a : java.util.List.of(this.z, this.dMu, this.dLogvar, this.dEta, this.ones)) {
 			a.close();
 		}
 	}
@@ -126,6 +132,20 @@ final class StepBuffers implements AutoCloseable {
 				java.nio.FloatBuffer values = a.data().asNioFloat();
 				for (int i = 0; i < out.length; i++) {
 					out[i] = values.get(i);
+				}
+			}
+			default -> throw new IllegalArgumentException("training runs in float or double, not " + a.dataType());
+		}
+	}
+
+	/** {@code values} into a dense 'c' array of the same length, by one bulk copy. */
+	static void write(float[] values, INDArray a) {
+		switch (a.dataType()) {
+			case FLOAT -> a.data().asNioFloat().put(0, values);
+			case DOUBLE -> {
+				java.nio.DoubleBuffer out = a.data().asNioDouble();
+				for (int i = 0; i < values.length; i++) {
+					out.put(i, values[i]);
 				}
 			}
 			default -> throw new IllegalArgumentException("training runs in float or double, not " + a.dataType());

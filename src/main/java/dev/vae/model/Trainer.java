@@ -94,8 +94,8 @@ public final class Trainer {
 		// the minibatch and its noise, reused while the batch size stays
 		INDArray x = null;
 		INDArray eps = null;
-		double[] xs = null;
-		double[] es = null;
+		float[] xs = null;
+		float[] es = null;
 		try {
 			for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
 				long started = System.nanoTime();
@@ -109,19 +109,16 @@ public final class Trainer {
 					int from = step * batchSize;
 					int b = Math.min(batchSize, train.count() - from);
 					if (x == null || x.size(0) != b) {
+						close(x, eps);
 						x = Nd4j.createUninitialized(params.dataType(), b, d);
 						eps = Nd4j.createUninitialized(params.dataType(), b, k);
-						xs = new double[b * d];
-						es = new double[b * k];
+						xs = new float[b * d];
+						es = new float[b * k];
 					}
 					for (int i = 0; i < b; i++) {
-						int row = order[from + i] * d;
-						for (int j = 0; j < d; j++) {
-							xs[i * d + j] = train.values()[row + j];
-						}
+						System.arraycopy(train.values(), order[from + i] * d, xs, i * d, d);
 					}
 					for (int i = 0; i < es.length; i++) {
-						// rounded to float32 whatever the network's type, as before
 						es[i] = (float) random.nextGaussian();
 					}
 					StepBuffers.write(xs, x);
@@ -141,12 +138,16 @@ public final class Trainer {
 		}
 		finally {
 			network.endTraining();
-			if (x != null) {
-				x.close();
-				eps.close();
-			}
+			close(x, eps);
 		}
 		return last;
+	}
+
+	private static void close(INDArray x, INDArray eps) {
+		if (x != null) {
+			x.close();
+			eps.close();
+		}
 	}
 
 	private static int[] identity(int n) {

@@ -174,14 +174,16 @@ public final class VaeNetwork implements Passes {
 		int e = this.encoder.size();
 		int out = grads.size() - 1;
 		try (Scope scope = new Scope()) {
+			x = dense(x, scope);
+			eps = dense(eps, scope);
 			// forward, keeping pre-activations and activations
 			INDArray a = x;
 			for (int i = 0; i < e; i++) {
-				a = activate(this.encoder.get(i).into(a, b.pre[i]), b.act[i]);
+				a = activate(this.encoder.get(i).into(a, b.pre[i], b.ones), b.act[i]);
 			}
 			INDArray encoded = a;
-			this.mu.into(encoded, b.pre[e]);
-			this.logvar.into(encoded, b.pre[e + 1]);
+			this.mu.into(encoded, b.pre[e], b.ones);
+			this.logvar.into(encoded, b.pre[e + 1], b.ones);
 			StepBuffers.read(b.pre[e], b.mu);
 			StepBuffers.read(b.pre[e + 1], b.logvar);
 			StepBuffers.read(eps, b.eps);
@@ -198,12 +200,12 @@ public final class VaeNetwork implements Passes {
 			StepBuffers.write(z, b.z);
 			a = b.z;
 			for (int i = 0; i < this.decoder.size(); i++) {
-				a = activate(this.decoder.get(i).into(a, b.pre[e + 2 + i]), b.act[e + 2 + i]);
+				a = activate(this.decoder.get(i).into(a, b.pre[e + 2 + i], b.ones), b.act[e + 2 + i]);
 			}
-			INDArray eta = this.output.into(a, b.pre[out]);
+			INDArray eta = this.output.into(a, b.pre[out], b.ones);
 
 			// backward, scaled by 1/B for the batch mean
-			double nll = LikelihoodOps.nllAndGradient(this.architecture, x, eta, 1.0 / batch, b.dEta, b.work, scope);
+			double nll = LikelihoodOps.nllAndGradient(this.architecture, x, eta, 1.0 / batch, b, scope);
 			INDArray dA = backward(this.output, grads.get(out), a, b.dEta, b.dIn[out], b.ones);
 			for (int i = this.decoder.size() - 1; i >= 0; i--) {
 				int layer = e + 2 + i;
@@ -225,13 +227,13 @@ public final class VaeNetwork implements Passes {
 			// dEncoded = dμ·W_μᵀ + dlogvar·W_logvarᵀ, the second GEMM accumulating
 			INDArray dEncoded = backward(this.mu, grads.get(e), encoded, b.dMu, b.dIn[e], b.ones);
 			accumulate(grads.get(e + 1), encoded, b.dLogvar, b.ones);
-			Nd4j.gemm(b.dLogvar, this.logvar.weight(), dEncoded, false, true, 1.0, 1.0);
+			Blas.gemm(b.dLogvar, false, this.logvar.weight(), true, dEncoded, 1.0);
 			dA = dEncoded;
 			for (int i = e - 1; i >= 0; i--) {
 				INDArray dPre = activationGradient(b.pre[i], dA, scope);
 				accumulate(grads.get(i), (i == 0) ? x : b.act[i - 1], dPre, b.ones);
 				if (i > 0) {
-					dA = Nd4j.gemm(dPre, this.encoder.get(i).weight(), b.dIn[i], false, true, 1.0, 0.0);
+					dA = Blas.gemm(dPre, false, this.encoder.get(i).weight(), true, b.dIn[i], 0.0);
 				}
 			}
 			return new BatchLoss(nll, kl, batch);
@@ -257,6 +259,11 @@ public final class VaeNetwork implements Passes {
 		return (dPre == pre || dPre == dA) ? dPre : scope.add(dPre);
 	}
 
+	/** {@code a} itself when dense and row-major, as GEMM needs, else a copy. */
+	private static INDArray dense(INDArray a, Scope scope) {
+		return Blas.denseRows(a) ? a : scope.add(a.dup('c'));
+	}
+
 	/** The activation of {@code pre} written into {@code act}; returns it. */
 	private INDArray activate(INDArray pre, INDArray act) {
 		return this.activation.getActivation(act.assign(pre), true);
@@ -269,12 +276,12 @@ public final class VaeNetwork implements Passes {
 	 */
 	private static INDArray backward(Dense layer, Dense grad, INDArray in, INDArray dOut, INDArray dIn, INDArray ones) {
 		accumulate(grad, in, dOut, ones);
-		return Nd4j.gemm(dOut, layer.weight(), dIn, false, true, 1.0, 0.0);
+		return Blas.gemm(dOut, false, layer.weight(), true, dIn, 0.0);
 	}
 
 	private static void accumulate(Dense grad, INDArray in, INDArray dOut, INDArray ones) {
-		Nd4j.gemm(in, dOut, grad.weight(), true, false, 1.0, 0.0);
-		Nd4j.gemm(ones, dOut, grad.bias(), false, false, 1.0, 0.0);
+		Blas.gemm(in, true, dOut, false, grad.weight(), 0.0);
+		Blas.gemm(ones, false, dOut, false, grad.bias(), 0.0);
 	}
 
 	/**
