@@ -3,6 +3,8 @@ package dev.vae.model;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
@@ -255,8 +257,14 @@ public final class VaeNetwork implements Passes {
 	 * buffer, kept), others into a new array (freed with the scope).
 	 */
 	private INDArray activationGradient(INDArray pre, INDArray dA, Scope scope) {
-		INDArray dPre = this.activation.backprop(pre, dA).getFirst();
-		return (dPre == pre || dPre == dA) ? dPre : scope.add(dPre);
+		return switch (this.architecture.activation()) {
+			// dA ⊙ 1[pre > 0] in one native op, written over pre
+			case RELU -> Nd4j.exec(new RectifiedLinearDerivative(pre, dA, pre))[0];
+			case LEAKY_RELU, ELU, TANH, SOFTPLUS, SIGMOID -> {
+				INDArray dPre = this.activation.backprop(pre, dA).getFirst();
+				yield (dPre == pre || dPre == dA) ? dPre : scope.add(dPre);
+			}
+		};
 	}
 
 	/** {@code a} itself when dense and row-major, as GEMM needs, else a copy. */
@@ -266,7 +274,11 @@ public final class VaeNetwork implements Passes {
 
 	/** The activation of {@code pre} written into {@code act}; returns it. */
 	private INDArray activate(INDArray pre, INDArray act) {
-		return this.activation.getActivation(act.assign(pre), true);
+		return switch (this.architecture.activation()) {
+			// max(pre, 0) in one native op, straight into act
+			case RELU -> Nd4j.exec(new RectifiedLinear(pre, act, 0.0));
+			case LEAKY_RELU, ELU, TANH, SOFTPLUS, SIGMOID -> this.activation.getActivation(act.assign(pre), true);
+		};
 	}
 
 	/**
