@@ -51,9 +51,9 @@ final class LikelihoodOps {
 		double[] s = buffers.meanHost;
 		double[] h = buffers.etaHost;
 		double[] xs = buffers.xHost;
-		StepBuffers.read(buffers.dEta, s);
-		StepBuffers.read(eta, h);
-		StepBuffers.read(x, xs);
+		buffers.read(buffers.dEta, s);
+		buffers.read(eta, h);
+		buffers.read(x, xs);
 		double linear = 0;
 		double logs = 0;
 		double product = 1;
@@ -70,7 +70,7 @@ final class LikelihoodOps {
 			s[i] = scale * (s[i] - xs[i]);
 		}
 		logs += Math.log(product);
-		StepBuffers.write(s, buffers.dEta);
+		buffers.write(s, buffers.dEta);
 		// Σ softplus(η) − x η
 		return linear - logs;
 	}

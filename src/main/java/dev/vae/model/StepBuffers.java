@@ -47,6 +47,9 @@ final class StepBuffers implements AutoCloseable {
 	/** A row of B ones: Σ_rows dOut = 1ᵀ·dOut, the bias gradients as GEMMs. */
 	final INDArray ones;
 
+	/** Scratch for widening and narrowing float32 copies [B·D]. */
+	private final float[] floats;
+
 	/** Host copies of σ(η), η and x [B·D]. */
 	final double[] meanHost;
 
@@ -89,6 +92,7 @@ final class StepBuffers implements AutoCloseable {
 		this.dLogvar = Nd4j.createUninitialized(params.dataType(), batch, k);
 		this.dEta = Nd4j.createUninitialized(params.dataType(), batch, d);
 		this.ones = Nd4j.ones(params.dataType(), 1, batch);
+		this.floats = new float[batch * Math.max(d, k)];
 		this.meanHost = new double[batch * d];
 		this.etaHost = new double[batch * d];
 		this.xHost = new double[batch * d];
@@ -117,8 +121,11 @@ final class StepBuffers implements AutoCloseable {
 		return this.gradient == gradient && this.batch == batch;
 	}
 
-	/** An array's values in 'c' order into {@code out}, by one bulk copy. */
-	static void read(INDArray a, double[] out) {
+	/**
+	 * An array's values in 'c' order into {@code out}: one bulk copy, widened on the heap
+	 * (element by element through the NIO buffer costs several times more).
+	 */
+	void read(INDArray a, double[] out) {
 		boolean dense = a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
 		if (!dense) {
 			try (INDArray copy = a.dup('c')) {
@@ -129,10 +136,27 @@ final class StepBuffers implements AutoCloseable {
 		switch (a.dataType()) {
 			case DOUBLE -> a.data().asNioDouble().get(0, out);
 			case FLOAT -> {
-				java.nio.FloatBuffer values = a.data().asNioFloat();
+				a.data().asNioFloat().get(0, this.floats, 0, out.length);
 				for (int i = 0; i < out.length; i++) {
-					out[i] = values.get(i);
+					out[i] = this.floats[i];
 				}
+			}
+			default -> throw new IllegalArgumentException("training runs in float or double, not " + a.dataType());
+		}
+	}
+
+	/**
+	 * {@code values} into a dense 'c' array of the same length, narrowed on the heap
+	 * first.
+	 */
+	void write(double[] values, INDArray a) {
+		switch (a.dataType()) {
+			case DOUBLE -> a.data().asNioDouble().put(0, values);
+			case FLOAT -> {
+				for (int i = 0; i < values.length; i++) {
+					this.floats[i] = (float) values[i];
+				}
+				a.data().asNioFloat().put(0, this.floats, 0, values.length);
 			}
 			default -> throw new IllegalArgumentException("training runs in float or double, not " + a.dataType());
 		}
@@ -146,20 +170,6 @@ final class StepBuffers implements AutoCloseable {
 				java.nio.DoubleBuffer out = a.data().asNioDouble();
 				for (int i = 0; i < values.length; i++) {
 					out.put(i, values[i]);
-				}
-			}
-			default -> throw new IllegalArgumentException("training runs in float or double, not " + a.dataType());
-		}
-	}
-
-	/** {@code values} into a dense 'c' array of the same length, by one bulk copy. */
-	static void write(double[] values, INDArray a) {
-		switch (a.dataType()) {
-			case DOUBLE -> a.data().asNioDouble().put(0, values);
-			case FLOAT -> {
-				java.nio.FloatBuffer out = a.data().asNioFloat();
-				for (int i = 0; i < values.length; i++) {
-					out.put(i, (float) values[i]);
 				}
 			}
 			default -> throw new IllegalArgumentException("training runs in float or double, not " + a.dataType());

@@ -186,9 +186,9 @@ public final class VaeNetwork implements Passes {
 			INDArray encoded = a;
 			this.mu.into(encoded, b.pre[e], b.ones);
 			this.logvar.into(encoded, b.pre[e + 1], b.ones);
-			StepBuffers.read(b.pre[e], b.mu);
-			StepBuffers.read(b.pre[e + 1], b.logvar);
-			StepBuffers.read(eps, b.eps);
+			b.read(b.pre[e], b.mu);
+			b.read(b.pre[e + 1], b.logvar);
+			b.read(eps, b.eps);
 			double klSum = 0;
 			double[] z = b.dz;
 			for (int j = 0; j < z.length; j++) {
@@ -199,7 +199,7 @@ public final class VaeNetwork implements Passes {
 				klSum += b.mu[j] * b.mu[j] + b.std[j] * b.std[j] - 1 - b.logvar[j];
 			}
 			double kl = 0.5 * klSum;
-			StepBuffers.write(z, b.z);
+			b.write(z, b.z);
 			a = b.z;
 			for (int i = 0; i < this.decoder.size(); i++) {
 				a = activate(this.decoder.get(i).into(a, b.pre[e + 2 + i], b.ones), b.act[e + 2 + i]);
@@ -215,7 +215,7 @@ public final class VaeNetwork implements Passes {
 				INDArray in = (i == 0) ? b.z : b.act[layer - 1];
 				dA = backward(this.decoder.get(i), grads.get(layer), in, dPre, b.dIn[layer], b.ones);
 			}
-			StepBuffers.read(dA, b.dz);
+			b.read(dA, b.dz);
 			double[] dMu = b.mu;
 			double[] dLogvar = b.logvar;
 			double scale = beta / batch;
@@ -224,8 +224,8 @@ public final class VaeNetwork implements Passes {
 				dMu[j] = b.dz[j] + scale * b.mu[j];
 				dLogvar[j] = 0.5 * b.dz[j] * b.eps[j] * b.std[j] + scale * 0.5 * (b.std[j] * b.std[j] - 1);
 			}
-			StepBuffers.write(dMu, b.dMu);
-			StepBuffers.write(dLogvar, b.dLogvar);
+			b.write(dMu, b.dMu);
+			b.write(dLogvar, b.dLogvar);
 			// dEncoded = dμ·W_μᵀ + dlogvar·W_logvarᵀ, the second GEMM accumulating
 			INDArray dEncoded = backward(this.mu, grads.get(e), encoded, b.dMu, b.dIn[e], b.ones);
 			accumulate(grads.get(e + 1), encoded, b.dLogvar, b.ones);
