@@ -8,10 +8,12 @@ import org.nd4j.linalg.api.memory.pointers.PagedPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * GEMM straight through OpenBLAS's {@code cblas_?gemm}, the library ND4J itself calls.
- * {@code Nd4j.gemm} goes through ND4J's matmul custom op, whose Java-side set-up costs
- * 15–50 µs per call whatever the size; a training step makes seventeen GEMMs, most of
- * them small. Every array must be dense and row-major ('c', rows contiguous).
+ * GEMM straight through OpenBLAS's {@code cblas_?gemm}, in the same library binding as
+ * ND4J's own Java BLAS ({@code openblas_nolapack}), so {@link NativeThreads} sets its
+ * thread count too. {@code Nd4j.gemm} goes through ND4J's matmul custom op, whose
+ * Java-side set-up costs 15–50 µs per call whatever the size; a training step makes
+ * seventeen GEMMs, most of them small. Every array must be dense and row-major ('c', rows
+ * contiguous).
  */
 final class Blas {
 
