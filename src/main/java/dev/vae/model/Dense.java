@@ -24,9 +24,23 @@ record Dense(INDArray weight, INDArray bias) {
 	 * whether it was computed alone or in a batch.
 	 */
 	INDArray apply(INDArray x) {
-		INDArray out = Nd4j.createUninitialized(x.dataType(), x.size(0), this.weight.size(1));
+		return into(x, Nd4j.createUninitialized(x.dataType(), x.size(0), this.weight.size(1)));
+	}
+
+	/** x·W + b written into {@code out} [rows of x, out]; returns it. */
+	INDArray into(INDArray x, INDArray out) {
 		Nd4j.gemm(x, this.weight, out, false, false, 1.0, 0.0);
 		return out.addiRowVector(this.bias);
+	}
+
+	/**
+	 * x·W + b written into {@code out} by two OpenBLAS GEMMs, out ← 1·b then out ← x·W +
+	 * out, with {@code ones} a [1, rows of x] row of ones: for training steps, where
+	 * ND4J's per-call overhead outweighs the broadcast add itself.
+	 */
+	INDArray into(INDArray x, INDArray out, INDArray ones) {
+		Blas.gemm(ones, true, this.bias, false, out, 0.0);
+		return Blas.gemm(x, false, this.weight, false, out, 1.0);
 	}
 
 }

@@ -1,6 +1,8 @@
 package dev.vae.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -20,6 +22,57 @@ final class LikelihoodOps {
 	}
 
 	private LikelihoodOps() {
+	}
+
+	/**
+	 * Σ over the batch of NLL(x | η), returned, and {@code scale} · d NLL / d η, written
+	 * into {@code buffers.dEta}.
+	 */
+	static double nllAndGradient(Architecture architecture, INDArray x, INDArray eta, double scale, StepBuffers buffers,
+			Scope scope) {
+		return switch (architecture.likelihood()) {
+			case BERNOULLI -> bernoulli(x, eta, scale, buffers);
+			case GAUSSIAN, CONTINUOUS_BERNOULLI -> {
+				double nll = nllSum(architecture, x, eta, scope);
+				buffers.dEta.assign(gradient(architecture, x, eta, scope)).muli(scale);
+				yield nll;
+			}
+		};
+	}
+
+	/**
+	 * The Bernoulli NLL and gradient from one native sigmoid and one pass in Java: with s
+	 * = σ(η), softplus(η) = max(η, 0) − log max(s, 1 − s) (the larger of s and 1 − s is
+	 * σ(|η|) ≥ ½, so its log never cancels), and d/dη = s − x. The logs are taken of
+	 * products of 64 factors in [½, 1], which neither underflow nor lose precision.
+	 */
+	private static double bernoulli(INDArray x, INDArray eta, double scale, StepBuffers buffers) {
+		Nd4j.exec(new Sigmoid(eta, buffers.dEta));
+		double[] s = buffers.meanHost;
+		double[] h = buffers.etaHost;
+		double[] xs = buffers.xHost;
+		buffers.read(buffers.dEta, s);
+		buffers.read(eta, h);
+		buffers.read(x, xs);
+		double linear = 0;
+		double logs = 0;
+		double product = 1;
+		for (int i = 0; i < s.length; i++) {
+			// Σ max(η, 0) − x η
+			linear += Math.max(h[i], 0) - xs[i] * h[i];
+			// Π σ(|η|) = Π max(s, 1 − s), its log every 64 factors
+			product *= Math.max(s[i], 1 - s[i]);
+			if ((i & 63) == 63) {
+				logs += Math.log(product);
+				product = 1;
+			}
+			// scale · (s − x)
+			s[i] = scale * (s[i] - xs[i]);
+		}
+		logs += Math.log(product);
+		buffers.write(s, buffers.dEta);
+		// Σ softplus(η) − x η
+		return linear - logs;
 	}
 
 	/** Σ over the batch of NLL(x | η). */

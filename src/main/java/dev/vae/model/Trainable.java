@@ -23,4 +23,8 @@ interface Trainable {
 	/** Held-out −ELBO with one z per input drawn from {@code seed}. */
 	Evaluation.Summary negElbo(Examples data, long seed);
 
+	/** Frees whatever the training steps kept between them; called once training ends. */
+	default void endTraining() {
+	}
+
 }

@@ -59,6 +59,11 @@ public final class Trainer {
 			public Evaluation.Summary negElbo(Examples data, long seed) {
 				return Evaluation.negElbo(network, data, seed);
 			}
+
+			@Override
+			public void endTraining() {
+				network.releaseStepBuffers();
+			}
 		}, train, validation);
 	}
 
@@ -86,41 +91,63 @@ public final class Trainer {
 		int[] order = identity(train.count());
 		EpochMetrics last = null;
 		int iteration = 0;
-		for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
-			long started = System.nanoTime();
-			shuffle(order, random);
-			double reconstruction = 0;
-			double kl = 0;
-			for (int step = 0; step < stepsPerEpoch; step++) {
-				if (this.listener.cancelled()) {
-					throw new CancelledException("training cancelled in epoch " + epoch);
-				}
-				int from = step * batchSize;
-				int b = Math.min(batchSize, train.count() - from);
-				float[] xs = new float[b * d];
-				for (int i = 0; i < b; i++) {
-					System.arraycopy(train.values(), order[from + i] * d, xs, i * d, d);
-				}
-				float[] es = new float[b * k];
-				for (int i = 0; i < es.length; i++) {
-					es[i] = (float) random.nextGaussian();
-				}
-				try (INDArray x = Nd4j.create(xs, new long[] { b, d }, 'c').castTo(params.dataType());
-						INDArray eps = Nd4j.create(es, new long[] { b, k }, 'c').castTo(params.dataType())) {
+		// the minibatch and its noise, reused while the batch size stays
+		INDArray x = null;
+		INDArray eps = null;
+		float[] xs = null;
+		float[] es = null;
+		try {
+			for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
+				long started = System.nanoTime();
+				shuffle(order, random);
+				double reconstruction = 0;
+				double kl = 0;
+				for (int step = 0; step < stepsPerEpoch; step++) {
+					if (this.listener.cancelled()) {
+						throw new CancelledException("training cancelled in epoch " + epoch);
+					}
+					int from = step * batchSize;
+					int b = Math.min(batchSize, train.count() - from);
+					if (x == null || x.size(0) != b) {
+						close(x, eps);
+						x = Nd4j.createUninitialized(params.dataType(), b, d);
+						eps = Nd4j.createUninitialized(params.dataType(), b, k);
+						xs = new float[b * d];
+						es = new float[b * k];
+					}
+					for (int i = 0; i < b; i++) {
+						System.arraycopy(train.values(), order[from + i] * d, xs, i * d, d);
+					}
+					for (int i = 0; i < es.length; i++) {
+						es[i] = (float) random.nextGaussian();
+					}
+					StepBuffers.write(xs, x);
+					StepBuffers.write(es, eps);
 					VaeNetwork.BatchLoss loss = network.lossAndGradient(x, eps, gradient);
 					reconstruction += loss.reconstruction();
 					kl += loss.kl();
+					adam.step(params, gradient);
+					this.listener.onStep(epoch, ++iteration, totalSteps);
 				}
-				adam.step(params, gradient);
-				this.listener.onStep(epoch, ++iteration, totalSteps);
+				Evaluation.Summary held = network.negElbo(validation, this.settings.seed() + epoch);
+				int n = train.count();
+				last = new EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n, held.negElbo(),
+						held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);
+				this.listener.onEpoch(last);
 			}
-			Evaluation.Summary held = network.negElbo(validation, this.settings.seed() + epoch);
-			int n = train.count();
-			last = new EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n, held.negElbo(),
-					held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);
-			this.listener.onEpoch(last);
+		}
+		finally {
+			network.endTraining();
+			close(x, eps);
 		}
 		return last;
+	}
+
+	private static void close(INDArray x, INDArray eps) {
+		if (x != null) {
+			x.close();
+			eps.close();
+		}
 	}
 
 	private static int[] identity(int n) {

@@ -3,8 +3,9 @@ package dev.vae.model;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,11 @@ public final class VaeNetwork implements Passes {
 	private final Dense output;
 
 	private final IActivation activation;
+
+	/**
+	 * The last training step's arrays, reused by the next (training owns the network).
+	 */
+	private StepBuffers buffers;
 
 	private VaeNetwork(Architecture architecture, INDArray params) {
 		if (params.length() != architecture.parameterCount()) {
@@ -158,62 +164,78 @@ public final class VaeNetwork implements Passes {
 	 * @return the batch's summed reconstruction NLL and summed KL
 	 */
 	BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient) {
-		List<Dense> grads = views(this.architecture, gradient);
 		int batch = (int) x.size(0);
+		if (this.buffers == null || !this.buffers.fits(gradient, batch)) {
+			releaseStepBuffers();
+			this.buffers = new StepBuffers(this.architecture, this.params, gradient, views(this.architecture, gradient),
+					batch);
+		}
+		StepBuffers b = this.buffers;
+		List<Dense> grads = b.grads;
 		double beta = this.architecture.beta();
+		int e = this.encoder.size();
+		int out = grads.size() - 1;
 		try (Scope scope = new Scope()) {
+			x = dense(x, scope);
+			eps = dense(eps, scope);
 			// forward, keeping pre-activations and activations
-			List<INDArray> inputs = new ArrayList<>();
-			List<INDArray> pres = new ArrayList<>();
 			INDArray a = x;
-			for (Dense layer : this.encoder) {
-				INDArray pre = scope.add(layer.apply(a));
-				inputs.add(a);
-				pres.add(pre);
-				a = this.activation.getActivation(scope.add(pre.dup()), true);
+			for (int i = 0; i < e; i++) {
+				a = activate(this.encoder.get(i).into(a, b.pre[i], b.ones), b.act[i]);
 			}
 			INDArray encoded = a;
-			INDArray mu = scope.add(this.mu.apply(encoded));
-			INDArray lv = scope.add(this.logvar.apply(encoded));
-			INDArray std = scope.add(Transforms.exp(lv.mul(0.5), false));
-			INDArray z = scope.add(std.mul(eps)).addi(mu);
-			a = z;
-			for (Dense layer : this.decoder) {
-				INDArray pre = scope.add(layer.apply(a));
-				inputs.add(a);
-				pres.add(pre);
-				a = this.activation.getActivation(scope.add(pre.dup()), true);
+			this.mu.into(encoded, b.pre[e], b.ones);
+			this.logvar.into(encoded, b.pre[e + 1], b.ones);
+			b.read(b.pre[e], b.mu);
+			b.read(b.pre[e + 1], b.logvar);
+			b.read(eps, b.eps);
+			double klSum = 0;
+			double[] z = b.dz;
+			for (int j = 0; j < z.length; j++) {
+				// σ = e^(½ log σ²); z = μ + σ ε
+				b.std[j] = Math.exp(0.5 * b.logvar[j]);
+				z[j] = b.mu[j] + b.std[j] * b.eps[j];
+				// KL = ½ Σ (μ² + σ² − 1 − log σ²)
+				klSum += b.mu[j] * b.mu[j] + b.std[j] * b.std[j] - 1 - b.logvar[j];
 			}
-			INDArray eta = scope.add(this.output.apply(a));
-
-			// KL = ½ Σ (μ² + σ² − 1 − log σ²)
-			INDArray variance = scope.add(std.mul(std));
-			double kl = 0.5
-					* (scope.add(mu.mul(mu)).addi(variance).subi(lv).sumNumber().doubleValue() - (double) mu.length());
-			double nll = LikelihoodOps.nllSum(this.architecture, x, eta, scope);
+			double kl = 0.5 * klSum;
+			b.write(z, b.z);
+			a = b.z;
+			for (int i = 0; i < this.decoder.size(); i++) {
+				a = activate(this.decoder.get(i).into(a, b.pre[e + 2 + i], b.ones), b.act[e + 2 + i]);
+			}
+			INDArray eta = this.output.into(a, b.pre[out], b.ones);
 
 			// backward, scaled by 1/B for the batch mean
-			INDArray dEta = LikelihoodOps.gradient(this.architecture, x, eta, scope).divi(batch);
-			INDArray dA = backward(this.output, grads.get(grads.size() - 1), a, dEta, scope);
-			int e = this.encoder.size();
+			double nll = LikelihoodOps.nllAndGradient(this.architecture, x, eta, 1.0 / batch, b, scope);
+			INDArray dA = backward(this.output, grads.get(out), a, b.dEta, b.dIn[out], b.ones);
 			for (int i = this.decoder.size() - 1; i >= 0; i--) {
-				INDArray dPre = this.activation.backprop(pres.get(e + i), dA).getFirst();
-				dA = backward(this.decoder.get(i), grads.get(e + 2 + i), inputs.get(e + i), dPre, scope);
+				int layer = e + 2 + i;
+				INDArray dPre = activationGradient(b.pre[layer], dA, scope);
+				INDArray in = (i == 0) ? b.z : b.act[layer - 1];
+				dA = backward(this.decoder.get(i), grads.get(layer), in, dPre, b.dIn[layer], b.ones);
 			}
-			// z = μ + σ ε: dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
-			INDArray dMu = scope.add(mu.mul(beta / batch)).addi(dA);
-			INDArray dLv = scope.add(dA.mul(eps))
-				.muli(std)
-				.muli(0.5)
-				.addi(scope.add(variance.sub(1.0)).muli(0.5 * beta / batch));
-			INDArray dEncoded = backward(this.mu, grads.get(e), encoded, dMu, scope)
-				.addi(backward(this.logvar, grads.get(e + 1), encoded, dLv, scope));
+			b.read(dA, b.dz);
+			double[] dMu = b.mu;
+			double[] dLogvar = b.logvar;
+			double scale = beta / batch;
+			for (int j = 0; j < dMu.length; j++) {
+				// z = μ + σ ε: dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
+				dMu[j] = b.dz[j] + scale * b.mu[j];
+				dLogvar[j] = 0.5 * b.dz[j] * b.eps[j] * b.std[j] + scale * 0.5 * (b.std[j] * b.std[j] - 1);
+			}
+			b.write(dMu, b.dMu);
+			b.write(dLogvar, b.dLogvar);
+			// dEncoded = dμ·W_μᵀ + dlogvar·W_logvarᵀ, the second GEMM accumulating
+			INDArray dEncoded = backward(this.mu, grads.get(e), encoded, b.dMu, b.dIn[e], b.ones);
+			accumulate(grads.get(e + 1), encoded, b.dLogvar, b.ones);
+			Blas.gemm(b.dLogvar, false, this.logvar.weight(), true, dEncoded, 1.0);
 			dA = dEncoded;
 			for (int i = e - 1; i >= 0; i--) {
-				INDArray dPre = this.activation.backprop(pres.get(i), dA).getFirst();
-				accumulate(grads.get(i), inputs.get(i), dPre);
+				INDArray dPre = activationGradient(b.pre[i], dA, scope);
+				accumulate(grads.get(i), (i == 0) ? x : b.act[i - 1], dPre, b.ones);
 				if (i > 0) {
-					dA = timesTransposed(dPre, this.encoder.get(i).weight(), scope);
+					dA = Blas.gemm(dPre, false, this.encoder.get(i).weight(), true, b.dIn[i], 0.0);
 				}
 			}
 			return new BatchLoss(nll, kl, batch);
@@ -221,27 +243,57 @@ public final class VaeNetwork implements Passes {
 	}
 
 	/**
-	 * Writes dW = inᵀ·dOut and db = Σ_rows dOut into the gradient views; returns dIn =
-	 * dOut·Wᵀ.
+	 * Frees the arrays kept between training steps; the next step allocates them again.
 	 */
-	private static INDArray backward(Dense layer, Dense grad, INDArray in, INDArray dOut, Scope scope) {
-		accumulate(grad, in, dOut);
-		return timesTransposed(dOut, layer.weight(), scope);
+	void releaseStepBuffers() {
+		if (this.buffers != null) {
+			this.buffers.close();
+			this.buffers = null;
+		}
 	}
 
 	/**
-	 * a·Wᵀ as one GEMM with the transpose flag (mmul of a transposed view costs ~40% more
-	 * for 784×400).
+	 * d objective / d pre-activation; some activations write it into {@code pre} (a step
+	 * buffer, kept), others into a new array (freed with the scope).
 	 */
-	private static INDArray timesTransposed(INDArray a, INDArray weight, Scope scope) {
-		INDArray out = scope.add(Nd4j.createUninitialized(a.dataType(), a.size(0), weight.size(0)));
-		Nd4j.gemm(a, weight, out, false, true, 1.0, 0.0);
-		return out;
+	private INDArray activationGradient(INDArray pre, INDArray dA, Scope scope) {
+		return switch (this.architecture.activation()) {
+			// dA ⊙ 1[pre > 0] in one native op, written over pre
+			case RELU -> Nd4j.exec(new RectifiedLinearDerivative(pre, dA, pre))[0];
+			case LEAKY_RELU, ELU, TANH, SOFTPLUS, SIGMOID -> {
+				INDArray dPre = this.activation.backprop(pre, dA).getFirst();
+				yield (dPre == pre || dPre == dA) ? dPre : scope.add(dPre);
+			}
+		};
 	}
 
-	private static void accumulate(Dense grad, INDArray in, INDArray dOut) {
-		Nd4j.gemm(in, dOut, grad.weight(), true, false, 1.0, 0.0);
-		grad.bias().assign(dOut.sum(true, 0));
+	/** {@code a} itself when dense and row-major, as GEMM needs, else a copy. */
+	private static INDArray dense(INDArray a, Scope scope) {
+		return Blas.denseRows(a) ? a : scope.add(a.dup('c'));
+	}
+
+	/** The activation of {@code pre} written into {@code act}; returns it. */
+	private INDArray activate(INDArray pre, INDArray act) {
+		return switch (this.architecture.activation()) {
+			// max(pre, 0) in one native op, straight into act
+			case RELU -> Nd4j.exec(new RectifiedLinear(pre, act, 0.0));
+			case LEAKY_RELU, ELU, TANH, SOFTPLUS, SIGMOID -> this.activation.getActivation(act.assign(pre), true);
+		};
+	}
+
+	/**
+	 * Writes dW = inᵀ·dOut and db = 1ᵀ·dOut into the gradient views; returns dIn =
+	 * dOut·Wᵀ, written into {@code dIn} by one GEMM with the transpose flag (mmul of a
+	 * transposed view costs ~40% more for 784×400).
+	 */
+	private static INDArray backward(Dense layer, Dense grad, INDArray in, INDArray dOut, INDArray dIn, INDArray ones) {
+		accumulate(grad, in, dOut, ones);
+		return Blas.gemm(dOut, false, layer.weight(), true, dIn, 0.0);
+	}
+
+	private static void accumulate(Dense grad, INDArray in, INDArray dOut, INDArray ones) {
+		Blas.gemm(in, true, dOut, false, grad.weight(), 0.0);
+		Blas.gemm(ones, false, dOut, false, grad.bias(), 0.0);
 	}
 
 	/**
