@@ -124,7 +124,7 @@ if /usr/bin/python3 -c 'import torch, fastapi, uvicorn' 2>/dev/null && PEER_PORT
   PEER_PORT=18090 "$PEER/serve.sh" stop
 fi
 batches=$(curl -s "http://127.0.0.1:$PORT/actuator/metrics/vae.batch.rows?tag=pass:encode" | python3 -c \
-  "import json,sys; m={x['statistic']:x['value'] for x in json.load(sys.stdin)['measurements']}; print(f\"{m['TOTAL']/max(1,m['COUNT']):.1f} rows on average, at most {m['MAX']:.0f}\")")
+  "import json,sys; m={x['statistic']:x['value'] for x in json.load(sys.stdin)['measurements']}; print(f\"{m.get('TOTAL', 0)/max(1, m.get('COUNT', 0)):.1f} rows on average, at most {m.get('MAX', float('nan')):.0f}\")")
 
 soak=""
 if [ "$SOAK" -gt 0 ]; then
@@ -154,6 +154,8 @@ PY
 )
 training=$(java -cp "$CP" dev.vae.training.TrainingBenchmark 3 10000 2>/dev/null | grep "examples/s" | tail -1)
 
+# keep the training comparison bench/training.sh wrote
+kept=$(python3 -c "import re,sys; t=open(sys.argv[1]).read() if __import__('os').path.exists(sys.argv[1]) else ''; m=re.search(r'<!-- training:begin -->.*?<!-- training:end -->', t, re.S); print(m.group(0) if m else '')" "$OUT")
 cat > "$OUT" <<EOF
 # Benchmark results
 
@@ -193,4 +195,5 @@ $jmh
 $training — minibatch steps only, best of 3 epochs (\`TrainingBenchmark\`).
 EOF
 if [ -n "$soak" ]; then printf '\n## Soak (%s s of single-vector /encode, 16 connections)\n\n%s\n' "$SOAK" "$soak" >> "$OUT"; fi
+if [ -n "$kept" ]; then printf '\n%s\n' "$kept" >> "$OUT"; fi
 echo "wrote $OUT" >&2
