@@ -19,28 +19,7 @@ public final class Evaluation {
 	 */
 	public static Summary negElbo(VaeNetwork network, Examples data, long seed) {
 		Architecture architecture = network.architecture();
-		SplittableRandom random = new SplittableRandom(seed);
-		double reconstruction = 0;
-		double kl = 0;
-		for (int from = 0; from < data.count(); from += BATCH) {
-			int to = Math.min(data.count(), from + BATCH);
-			double[][] x = new double[to - from][];
-			for (int i = from; i < to; i++) {
-				x[i - from] = data.row(i);
-			}
-			Encoding q = network.encode(x);
-			double[][] z = new double[x.length][];
-			for (int i = 0; i < x.length; i++) {
-				z[i] = q.reparameterise(i, gaussian(random, architecture.latentSize()));
-				kl += kl(q.mu()[i], q.logvar()[i]);
-			}
-			double[][] eta = network.decodeLogits(z);
-			for (int i = 0; i < x.length; i++) {
-				reconstruction += nll(architecture, x[i], eta[i]);
-			}
-		}
-		int n = data.count();
-		return new Summary((reconstruction + kl) / n, reconstruction / n, kl / n, n);
+		return negElbo(network, architecture.latentSize(), data, seed, (x, eta) -> nll(architecture, x, eta));
 	}
 
 	/**
@@ -48,9 +27,18 @@ public final class Evaluation {
 	 * its decoder head (batch norm on running statistics).
 	 */
 	public static Summary negElbo(LayeredNetwork network, Examples data, long seed) {
-		SplittableRandom random = new SplittableRandom(seed);
 		DecoderHead head = network.architecture().head();
 		int d = network.inputLength();
+		return negElbo(network, network.latentSize(), data, seed, (x, eta) -> head.nll(x, 0, eta, 0, d, null));
+	}
+
+	/**
+	 * The −ELBO of {@code network}'s passes, with the NLL of one input given its decoder
+	 * output.
+	 */
+	private static Summary negElbo(Passes network, int k, Examples data, long seed,
+			java.util.function.ToDoubleBiFunction<double[], double[]> nll) {
+		SplittableRandom random = new SplittableRandom(seed);
 		double reconstruction = 0;
 		double kl = 0;
 		for (int from = 0; from < data.count(); from += BATCH) {
@@ -62,12 +50,12 @@ public final class Evaluation {
 			Encoding q = network.encode(x);
 			double[][] z = new double[x.length][];
 			for (int i = 0; i < x.length; i++) {
-				z[i] = q.reparameterise(i, gaussian(random, network.latentSize()));
+				z[i] = q.reparameterise(i, gaussian(random, k));
 				kl += kl(q.mu()[i], q.logvar()[i]);
 			}
 			double[][] eta = network.decodeLogits(z);
 			for (int i = 0; i < x.length; i++) {
-				reconstruction += head.nll(x[i], 0, eta[i], 0, d, null);
+				reconstruction += nll.applyAsDouble(x[i], eta[i]);
 			}
 		}
 		int n = data.count();
