@@ -11,6 +11,7 @@ little-endian header length, a JSON header, raw little-endian data). Exits 1 on 
 """
 import argparse
 import json
+import os
 import struct
 import sys
 import urllib.error
@@ -18,30 +19,15 @@ import urllib.request
 
 import numpy as np
 import torch
-from torch import nn
-from torch.nn import functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_import_fixtures import ExamplesVAE  # noqa: E402
 
 DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16}
 
 
-class VAE(nn.Module):
-    """pytorch/examples vae/main.py, its sizes (784, 400, 20) as parameters."""
-
-    def __init__(self, d, h, k):
-        super().__init__()
-        self.d = d
-        self.fc1 = nn.Linear(d, h)
-        self.fc21 = nn.Linear(h, k)
-        self.fc22 = nn.Linear(h, k)
-        self.fc3 = nn.Linear(k, h)
-        self.fc4 = nn.Linear(h, d)
-
-    def encode(self, x):
-        h1 = F.relu(self.fc1(x.view(-1, self.d)))
-        return self.fc21(h1), self.fc22(h1)
-
-    def decode(self, z):
-        return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
+# the same class the fixtures are made with
+VAE = ExamplesVAE
 
 
 def read_safetensors(raw):
