@@ -1,6 +1,5 @@
 package dev.vae.model;
 
-import java.util.Arrays;
 import java.util.List;
 
 import org.nd4j.linalg.api.buffer.DataType;
@@ -30,7 +29,7 @@ public final class LayeredStepBenchmark {
 		INDArray eps = Nd4j.randn(DataType.FLOAT, batch, 20);
 		INDArray gradient = mlp.newGradient();
 		System.out.printf("mlp 784-400-20 (VaeNetwork), batch %d: %.1f ms per step%n", batch,
-				median(() -> mlp.lossAndGradient(x, eps, gradient)));
+				dev.vae.model.layer.ConvBenchmark.median(() -> mlp.lossAndGradient(x, eps, gradient)));
 	}
 
 	private static void time(String name, LayeredArchitecture architecture, int batch) {
@@ -42,21 +41,7 @@ public final class LayeredStepBenchmark {
 		INDArray eps = Nd4j.randn(DataType.FLOAT, batch, architecture.latentSize());
 		INDArray gradient = network.newGradient();
 		System.out.printf("%s (%d parameters), batch %d: %.1f ms per step%n", name, architecture.parameterCount(),
-				batch, median(() -> network.lossAndGradient(x, eps, gradient)));
-	}
-
-	private static double median(Runnable step) {
-		for (int i = 0; i < 3; i++) {
-			step.run();
-		}
-		double[] ms = new double[9];
-		for (int i = 0; i < ms.length; i++) {
-			long t = System.nanoTime();
-			step.run();
-			ms[i] = (System.nanoTime() - t) / 1e6;
-		}
-		Arrays.sort(ms);
-		return ms[ms.length / 2];
+				batch, dev.vae.model.layer.ConvBenchmark.median(() -> network.lossAndGradient(x, eps, gradient)));
 	}
 
 }

@@ -123,7 +123,8 @@ public final class ConvBenchmark {
 		System.out.printf("%s, batch %d, forward+backward: im2col+GEMM %.1f ms, custom ops %.1f ms%n", name, n, a, b);
 	}
 
-	private static double median(Runnable step) {
+	/** The median of nine timed runs after three warm-up runs, in milliseconds. */
+	public static double median(Runnable step) {
 		for (int i = 0; i < 3; i++) {
 			step.run();
 		}
