@@ -1,5 +1,6 @@
 package dev.vae.inference;
 
+import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -49,9 +50,10 @@ class BinaryTensorController {
 			@RequestHeader(name = SHAPE_HEADER, required = false) String shapeHeader,
 			@RequestParam(required = false) Integer samples, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) String model) throws IOException {
-		int d = this.inference.model(model).inputLength();
-		double[][] inputs = rows(body, d, Vectors.option(shape, shapeHeader, "shape"), "inputs");
-		return this.inference.encode(new InferenceApi.EncodeRequest(inputs, samples, seed, model));
+		// resolved once: the rows are read for the version that answers
+		ServedModel served = this.inference.model(model);
+		double[][] inputs = rows(body, served.inputLength(), Vectors.option(shape, shapeHeader, "shape"), "inputs");
+		return this.inference.encode(new InferenceApi.EncodeRequest(inputs, samples, seed, served.id()));
 	}
 
 	@PostMapping(path = "/decode", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
@@ -66,9 +68,9 @@ class BinaryTensorController {
 			@RequestHeader(name = SHAPE_HEADER, required = false) String shapeHeader,
 			@RequestParam(required = false) Boolean sample, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) String model) throws IOException {
-		int k = this.inference.model(model).latentSize();
-		double[][] z = rows(body, k, Vectors.option(shape, shapeHeader, "shape"), "z");
-		return this.inference.decode(new InferenceApi.DecodeRequest(z, sample, seed, model));
+		ServedModel served = this.inference.model(model);
+		double[][] z = rows(body, served.latentSize(), Vectors.option(shape, shapeHeader, "shape"), "z");
+		return this.inference.decode(new InferenceApi.DecodeRequest(z, sample, seed, served.id()));
 	}
 
 	/**

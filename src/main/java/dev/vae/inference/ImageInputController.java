@@ -1,5 +1,6 @@
 package dev.vae.inference;
 
+import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.TooLargeException;
 import dev.vae.system.VaeProperties;
@@ -44,7 +45,7 @@ class ImageInputController {
 		this.maxBatch = properties.limits().maxBatch();
 	}
 
-	private double[][] inputs(List<MultipartFile> parts, String model) throws IOException {
+	private double[][] inputs(List<MultipartFile> parts, ServedModel model) throws IOException {
 		if (parts == null || parts.isEmpty()) {
 			throw new InvalidInputException("image", "send one or more parts named 'image'");
 		}
@@ -52,7 +53,7 @@ class ImageInputController {
 			throw new TooLargeException("image", "the request holds " + parts.size() + " images; at most "
 					+ this.maxBatch + " are accepted per request (vae.limits.max-batch)");
 		}
-		java.util.List<Integer> shape = this.inference.model(model).inputShape();
+		List<Integer> shape = model.inputShape();
 		double[][] x = new double[parts.size()][];
 		for (int i = 0; i < x.length; i++) {
 			try (InputStream in = parts.get(i).getInputStream()) {
@@ -62,8 +63,13 @@ class ImageInputController {
 		return x;
 	}
 
-	private double[][] input(InputStream body, String model) {
-		return new double[][] { Images.toInput(body, this.inference.model(model).inputShape(), "body", this.limits) };
+	private double[][] input(InputStream body, ServedModel model) {
+		return new double[][] { Images.toInput(body, model.inputShape(), "body", this.limits) };
+	}
+
+	/** The version that answers, resolved once so that the images are read for it. */
+	private ServedModel served(String model) {
+		return this.inference.model(model);
 	}
 
 	@PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
@@ -72,7 +78,8 @@ class ImageInputController {
 	InferenceApi.EncodeResponse encodeImages(@RequestPart("image") List<MultipartFile> images,
 			@RequestParam(required = false) Integer samples, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) String model) throws IOException {
-		return this.inference.encode(new InferenceApi.EncodeRequest(inputs(images, model), samples, seed, model));
+		ServedModel m = served(model);
+		return this.inference.encode(new InferenceApi.EncodeRequest(inputs(images, m), samples, seed, m.id()));
 	}
 
 	@PostMapping(path = "/encode",
@@ -81,7 +88,8 @@ class ImageInputController {
 	@Operation(tags = "Inference", summary = "Encode one image sent as the body")
 	InferenceApi.EncodeResponse encodeImage(InputStream image, @RequestParam(required = false) Integer samples,
 			@RequestParam(required = false) Long seed, @RequestParam(required = false) String model) {
-		return this.inference.encode(new InferenceApi.EncodeRequest(input(image, model), samples, seed, model));
+		ServedModel m = served(model);
+		return this.inference.encode(new InferenceApi.EncodeRequest(input(image, m), samples, seed, m.id()));
 	}
 
 	@PostMapping(path = "/reconstruct", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
@@ -93,7 +101,8 @@ class ImageInputController {
 			@RequestParam(required = false) Integer columns, @RequestParam(required = false) Integer scale,
 			@RequestParam(required = false) Boolean pairs,
 			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) throws IOException {
-		return reconstruct(inputs(images, model), latent, seed, model, format, columns, scale, pairs, accept);
+		ServedModel m = served(model);
+		return reconstruct(inputs(images, m), latent, seed, m.id(), format, columns, scale, pairs, accept);
 	}
 
 	@PostMapping(path = "/reconstruct",
@@ -105,7 +114,8 @@ class ImageInputController {
 			@RequestParam(required = false) String format, @RequestParam(required = false) Integer columns,
 			@RequestParam(required = false) Integer scale, @RequestParam(required = false) Boolean pairs,
 			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
-		return reconstruct(input(image, model), latent, seed, model, format, columns, scale, pairs, accept);
+		ServedModel m = served(model);
+		return reconstruct(input(image, m), latent, seed, m.id(), format, columns, scale, pairs, accept);
 	}
 
 	private ResponseEntity<?> reconstruct(double[][] x, String latent, Long seed, String model, String format,
@@ -127,7 +137,8 @@ class ImageInputController {
 			@RequestParam(name = "iwae_k", required = false) Integer iwaeK, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) Double sigma, @RequestParam(required = false) String model)
 			throws IOException {
-		return this.loss.loss(new LossApi.LossRequest(inputs(images, model), samples, iwaeK, seed, sigma, null, model));
+		ServedModel m = served(model);
+		return this.loss.loss(new LossApi.LossRequest(inputs(images, m), samples, iwaeK, seed, sigma, null, m.id()));
 	}
 
 	@PostMapping(path = "/loss",
@@ -137,7 +148,8 @@ class ImageInputController {
 	LossApi.LossResponse lossOfImage(InputStream image, @RequestParam(required = false) Integer samples,
 			@RequestParam(name = "iwae_k", required = false) Integer iwaeK, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) Double sigma, @RequestParam(required = false) String model) {
-		return this.loss.loss(new LossApi.LossRequest(input(image, model), samples, iwaeK, seed, sigma, null, model));
+		ServedModel m = served(model);
+		return this.loss.loss(new LossApi.LossRequest(input(image, m), samples, iwaeK, seed, sigma, null, m.id()));
 	}
 
 }

@@ -44,10 +44,10 @@ final class FakeModel implements Passes {
 	 * A served fake of a Bernoulli model of C×H×W inputs (given as height, width,
 	 * channels).
 	 */
-	static ServedModel aFakeModel(List<Integer> hwc, int latent, Behaviour behaviour) {
+	static ServedModel aFakeModel(String id, List<Integer> hwc, int latent, Behaviour behaviour) {
 		Architecture a = Architecture.mirrored(hwc, List.of(4), latent, ActivationKind.TANH, Likelihood.BERNOULLI, 1,
 				1);
-		return new ServedModel("fake", LayeredManifest.of(Manifest.draft("fake", a, null, null)),
+		return new ServedModel(id, LayeredManifest.of(Manifest.draft(id, a, null, null)),
 				new FakeModel(latent, a.inputLength(), behaviour, Duration.ofMillis(200)));
 	}
 

@@ -57,8 +57,8 @@ class ImageAndBinaryControllerTests {
 		@Bean
 		ModelResolver models() {
 			Map<String, ServedModel> models = new ConcurrentHashMap<>();
-			models.put("echo", FakeModel.aFakeModel(List.of(2, 2, 3), 3, FakeModel.Behaviour.ECHO));
-			models.put("broken", FakeModel.aFakeModel(List.of(2, 2, 3), 3, FakeModel.Behaviour.THROW));
+			models.put("echo", FakeModel.aFakeModel("echo", List.of(2, 2, 3), 3, FakeModel.Behaviour.ECHO));
+			models.put("broken", FakeModel.aFakeModel("broken", List.of(2, 2, 3), 3, FakeModel.Behaviour.THROW));
 			return (id) -> models.get((id == null) ? "echo" : id);
 		}
 
