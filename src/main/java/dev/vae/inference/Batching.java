@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
  * distribution (tag {@code pass}).
  */
 @Component
-public class Batching {
+class Batching {
 
 	private final VaeProperties.Batching settings;
 
@@ -36,7 +36,7 @@ public class Batching {
 
 	private final Map<Passes, Passes> batched = new WeakHashMap<>();
 
-	public Batching(VaeProperties properties, MeterRegistry meters) {
+	Batching(VaeProperties properties, MeterRegistry meters) {
 		this.settings = properties.batching();
 		AtomicInteger threads = new AtomicInteger();
 		this.executor = Executors.newFixedThreadPool(Math.max(1, this.settings.threads()), (r) -> {
@@ -70,7 +70,7 @@ public class Batching {
 	 * The passes every entry point uses for {@code model}: micro-batched when enabled,
 	 * always checked for results out of float range.
 	 */
-	public Passes of(ServedModel model) {
+	Passes of(ServedModel model) {
 		Passes network = model.network();
 		if (!this.settings.enabled()) {
 			return Passes.checked(network);

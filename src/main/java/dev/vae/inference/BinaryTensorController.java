@@ -34,8 +34,11 @@ class BinaryTensorController {
 
 	private final InferenceService inference;
 
-	BinaryTensorController(InferenceService inference) {
+	private final Predictor predictor;
+
+	BinaryTensorController(InferenceService inference, Predictor predictor) {
 		this.inference = inference;
+		this.predictor = predictor;
 	}
 
 	@PostMapping(path = "/encode", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
@@ -51,9 +54,10 @@ class BinaryTensorController {
 			@RequestParam(required = false) Integer samples, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) String model) throws IOException {
 		// resolved once: the rows are read for the version that answers
-		ServedModel served = this.inference.model(model);
+		Prediction p = this.predictor.open(model);
+		ServedModel served = p.model();
 		double[][] inputs = rows(body, served.inputLength(), Vectors.option(shape, shapeHeader, "shape"), "inputs");
-		return this.inference.encode(new InferenceApi.EncodeRequest(inputs, samples, seed, served.id()));
+		return this.inference.encode(p, new InferenceApi.EncodeRequest(inputs, samples, seed, served.id()));
 	}
 
 	@PostMapping(path = "/decode", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
@@ -68,9 +72,10 @@ class BinaryTensorController {
 			@RequestHeader(name = SHAPE_HEADER, required = false) String shapeHeader,
 			@RequestParam(required = false) Boolean sample, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) String model) throws IOException {
-		ServedModel served = this.inference.model(model);
+		Prediction p = this.predictor.open(model);
+		ServedModel served = p.model();
 		double[][] z = rows(body, served.latentSize(), Vectors.option(shape, shapeHeader, "shape"), "z");
-		return this.inference.decode(new InferenceApi.DecodeRequest(z, sample, seed, served.id()));
+		return this.inference.decode(p, new InferenceApi.DecodeRequest(z, sample, seed, served.id()));
 	}
 
 	/**

@@ -34,13 +34,16 @@ class ImageInputController {
 
 	private final LossService loss;
 
+	private final Predictor predictor;
+
 	private final VaeProperties.Intake limits;
 
 	private final int maxBatch;
 
-	ImageInputController(InferenceService inference, LossService loss, VaeProperties properties) {
+	ImageInputController(InferenceService inference, LossService loss, Predictor predictor, VaeProperties properties) {
 		this.inference = inference;
 		this.loss = loss;
+		this.predictor = predictor;
 		this.limits = properties.intake();
 		this.maxBatch = properties.limits().maxBatch();
 	}
@@ -67,19 +70,16 @@ class ImageInputController {
 		return new double[][] { Images.toInput(body, model.inputShape(), "body", this.limits) };
 	}
 
-	/** The version that answers, resolved once so that the images are read for it. */
-	private ServedModel served(String model) {
-		return this.inference.model(model);
-	}
-
 	@PostMapping(path = "/encode", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
 	@Operation(tags = "Inference", summary = "Encode images",
 			description = "Multipart parts named 'image' (PNG, JPEG, GIF, BMP).")
 	InferenceApi.EncodeResponse encodeImages(@RequestPart("image") List<MultipartFile> images,
 			@RequestParam(required = false) Integer samples, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) String model) throws IOException {
-		ServedModel m = served(model);
-		return this.inference.encode(new InferenceApi.EncodeRequest(inputs(images, m), samples, seed, m.id()));
+		// resolved once, so that the images are read for the version that answers
+		Prediction p = this.predictor.open(model);
+		return this.inference.encode(p,
+				new InferenceApi.EncodeRequest(inputs(images, p.model()), samples, seed, p.model().id()));
 	}
 
 	@PostMapping(path = "/encode",
@@ -88,8 +88,9 @@ class ImageInputController {
 	@Operation(tags = "Inference", summary = "Encode one image sent as the body")
 	InferenceApi.EncodeResponse encodeImage(InputStream image, @RequestParam(required = false) Integer samples,
 			@RequestParam(required = false) Long seed, @RequestParam(required = false) String model) {
-		ServedModel m = served(model);
-		return this.inference.encode(new InferenceApi.EncodeRequest(input(image, m), samples, seed, m.id()));
+		Prediction p = this.predictor.open(model);
+		return this.inference.encode(p,
+				new InferenceApi.EncodeRequest(input(image, p.model()), samples, seed, p.model().id()));
 	}
 
 	@PostMapping(path = "/reconstruct", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
@@ -101,8 +102,8 @@ class ImageInputController {
 			@RequestParam(required = false) Integer columns, @RequestParam(required = false) Integer scale,
 			@RequestParam(required = false) Boolean pairs,
 			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) throws IOException {
-		ServedModel m = served(model);
-		return reconstruct(inputs(images, m), latent, seed, m.id(), format, columns, scale, pairs, accept);
+		Prediction p = this.predictor.open(model);
+		return reconstruct(p, inputs(images, p.model()), latent, seed, format, columns, scale, pairs, accept);
 	}
 
 	@PostMapping(path = "/reconstruct",
@@ -114,19 +115,19 @@ class ImageInputController {
 			@RequestParam(required = false) String format, @RequestParam(required = false) Integer columns,
 			@RequestParam(required = false) Integer scale, @RequestParam(required = false) Boolean pairs,
 			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
-		ServedModel m = served(model);
-		return reconstruct(input(image, m), latent, seed, m.id(), format, columns, scale, pairs, accept);
+		Prediction p = this.predictor.open(model);
+		return reconstruct(p, input(image, p.model()), latent, seed, format, columns, scale, pairs, accept);
 	}
 
-	private ResponseEntity<?> reconstruct(double[][] x, String latent, Long seed, String model, String format,
+	private ResponseEntity<?> reconstruct(Prediction p, double[][] x, String latent, Long seed, String format,
 			Integer columns, Integer scale, Boolean pairs, String accept) {
-		InferenceApi.ReconstructRequest request = new InferenceApi.ReconstructRequest(x, latent, seed, model);
-		InferenceApi.ReconstructResponse response = this.inference.reconstruct(request);
+		InferenceApi.ReconstructRequest request = new InferenceApi.ReconstructRequest(x, latent, seed, p.model().id());
+		InferenceApi.ReconstructResponse response = this.inference.reconstruct(p, request);
 		if (!Images.wantsPng(format, accept)) {
 			return ResponseEntity.ok(response);
 		}
 		List<double[]> tiles = InferenceController.reconstructionTiles(x, response, pairs);
-		return InferenceController.png(tiles, this.inference.model(response.model()), columns, scale, 8);
+		return InferenceController.png(tiles, p.model(), columns, scale, 8);
 	}
 
 	@PostMapping(path = "/loss", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
@@ -137,8 +138,9 @@ class ImageInputController {
 			@RequestParam(name = "iwae_k", required = false) Integer iwaeK, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) Double sigma, @RequestParam(required = false) String model)
 			throws IOException {
-		ServedModel m = served(model);
-		return this.loss.loss(new LossApi.LossRequest(inputs(images, m), samples, iwaeK, seed, sigma, null, m.id()));
+		Prediction p = this.predictor.open(model);
+		return this.loss.loss(p,
+				new LossApi.LossRequest(inputs(images, p.model()), samples, iwaeK, seed, sigma, null, p.model().id()));
 	}
 
 	@PostMapping(path = "/loss",
@@ -148,8 +150,9 @@ class ImageInputController {
 	LossApi.LossResponse lossOfImage(InputStream image, @RequestParam(required = false) Integer samples,
 			@RequestParam(name = "iwae_k", required = false) Integer iwaeK, @RequestParam(required = false) Long seed,
 			@RequestParam(required = false) Double sigma, @RequestParam(required = false) String model) {
-		ServedModel m = served(model);
-		return this.loss.loss(new LossApi.LossRequest(input(image, m), samples, iwaeK, seed, sigma, null, m.id()));
+		Prediction p = this.predictor.open(model);
+		return this.loss.loss(p,
+				new LossApi.LossRequest(input(image, p.model()), samples, iwaeK, seed, sigma, null, p.model().id()));
 	}
 
 }

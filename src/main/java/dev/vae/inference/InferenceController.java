@@ -32,8 +32,11 @@ class InferenceController {
 
 	private final InferenceService inference;
 
-	InferenceController(InferenceService inference) {
+	private final Predictor predictor;
+
+	InferenceController(InferenceService inference, Predictor predictor) {
 		this.inference = inference;
+		this.predictor = predictor;
 	}
 
 	@PostMapping(path = "/encode", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -45,9 +48,10 @@ class InferenceController {
 			@Parameter(description = "as the body's samples") @RequestParam(required = false) Integer samples,
 			@Parameter(description = "as the body's seed") @RequestParam(required = false) Long seed,
 			@Parameter(description = "as the body's model") @RequestParam(required = false) String model) {
-		return this.inference.encode(
+		String id = Vectors.option(request.model(), model, "model");
+		return this.inference.encode(this.predictor.open(id),
 				new InferenceApi.EncodeRequest(request.inputs(), Vectors.option(request.samples(), samples, "samples"),
-						Vectors.option(request.seed(), seed, "seed"), Vectors.option(request.model(), model, "model")));
+						Vectors.option(request.seed(), seed, "seed"), id));
 	}
 
 	@PostMapping(path = "/decode", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -64,13 +68,14 @@ class InferenceController {
 			@COLUMNS @RequestParam(required = false) Integer columns,
 			@SCALE @RequestParam(required = false) Integer scale,
 			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
-		InferenceApi.DecodeResponse response = this.inference.decode(request);
+		Prediction prediction = this.predictor.open(request.model());
+		InferenceApi.DecodeResponse response = this.inference.decode(prediction, request);
 		if (!Images.wantsPng(format, accept)) {
 			return ResponseEntity.ok(response);
 		}
 		boolean drawn = Boolean.TRUE.equals(request.sample());
 		List<double[]> tiles = response.results().stream().map((r) -> drawn ? r.sample() : r.mean()).toList();
-		return png(tiles, this.inference.model(response.model()), columns, scale, 8);
+		return png(tiles, prediction.model(), columns, scale, 8);
 	}
 
 	@PostMapping(path = "/reconstruct", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -96,12 +101,13 @@ class InferenceController {
 		InferenceApi.ReconstructRequest request = new InferenceApi.ReconstructRequest(body.inputs(),
 				Vectors.option(body.latent(), latent, "latent"), Vectors.option(body.seed(), seed, "seed"),
 				Vectors.option(body.model(), model, "model"));
-		InferenceApi.ReconstructResponse response = this.inference.reconstruct(request);
+		Prediction prediction = this.predictor.open(request.model());
+		InferenceApi.ReconstructResponse response = this.inference.reconstruct(prediction, request);
 		if (!Images.wantsPng(format, accept)) {
 			return ResponseEntity.ok(response);
 		}
 		List<double[]> tiles = reconstructionTiles(request.inputs(), response, pairs);
-		return png(tiles, this.inference.model(response.model()), columns, scale, 8);
+		return png(tiles, prediction.model(), columns, scale, 8);
 	}
 
 	@PostMapping(path = "/sample", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -118,13 +124,14 @@ class InferenceController {
 			@COLUMNS @RequestParam(required = false) Integer columns,
 			@SCALE @RequestParam(required = false) Integer scale,
 			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
-		InferenceApi.SampleResponse response = this.inference.sample(request);
+		Prediction prediction = this.predictor.open(request.model());
+		InferenceApi.SampleResponse response = this.inference.sample(prediction, request);
 		if (!Images.wantsPng(format, accept)) {
 			return ResponseEntity.ok(response);
 		}
 		boolean drawn = Boolean.TRUE.equals(request.sampleOutputs());
 		List<double[]> tiles = response.results().stream().map((r) -> drawn ? r.sample() : r.mean()).toList();
-		return png(tiles, this.inference.model(response.model()), columns, scale, 8);
+		return png(tiles, prediction.model(), columns, scale, 8);
 	}
 
 	/** Each reconstruction, preceded by its original unless {@code pairs} is false. */

@@ -2,10 +2,8 @@ package dev.vae.inference;
 
 import dev.vae.model.Encoding;
 import dev.vae.model.Evaluation;
-import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
-import dev.vae.system.RequestLog;
 import dev.vae.system.VaeProperties;
 
 import java.util.ArrayList;
@@ -15,34 +13,31 @@ import java.util.SplittableRandom;
 import org.springframework.stereotype.Service;
 
 /**
- * The inference operations: request records in, response records out. Each call takes the
- * active model once and uses it throughout; every random draw comes from a generator
- * seeded by the request (or by a fresh seed that the response reports), so any answer can
- * be reproduced.
+ * The inference operations: a request's {@link Prediction} and its record in, the
+ * response record out. The prediction holds the one model that answers; every random draw
+ * comes from a generator seeded by the request (or by a fresh seed that the response
+ * reports), so any answer can be reproduced.
  */
 @Service
 class InferenceService {
 
-	private final ModelResolver models;
-
-	private final Batching batching;
-
 	private final VaeProperties.Limits limits;
 
-	InferenceService(ModelResolver models, Batching batching, VaeProperties properties) {
-		this.models = models;
-		this.batching = batching;
+	InferenceService(VaeProperties properties) {
 		this.limits = properties.limits();
 	}
 
-	InferenceApi.EncodeResponse encode(InferenceApi.EncodeRequest request) {
-		ServedModel model = this.models.resolve(request.model());
-		RequestLog.model(model.id());
+	/**
+	 * Encodes the request's inputs with the prediction's model (the request's model field
+	 * is not read).
+	 */
+	InferenceApi.EncodeResponse encode(Prediction prediction, InferenceApi.EncodeRequest request) {
+		ServedModel model = prediction.model();
 		checkInputs(model, request.inputs());
 		int samples = Vectors.count(request.samples(), "samples", 0, this.limits.maxSamples(),
 				"vae.limits.max-samples");
 		Long seed = (samples > 0) ? Vectors.seedOrFresh(request.seed()) : null;
-		Encoding q = this.batching.of(model).encode(request.inputs());
+		Encoding q = prediction.encode(request.inputs());
 		double[][] sigma = q.sigma();
 		SplittableRandom random = (seed != null) ? new SplittableRandom(seed) : null;
 		List<InferenceApi.Encoded> results = new ArrayList<>();
@@ -59,13 +54,12 @@ class InferenceService {
 		return new InferenceApi.EncodeResponse(model.id(), model.latentSize(), seed, results);
 	}
 
-	InferenceApi.DecodeResponse decode(InferenceApi.DecodeRequest request) {
-		ServedModel model = this.models.resolve(request.model());
-		RequestLog.model(model.id());
+	InferenceApi.DecodeResponse decode(Prediction prediction, InferenceApi.DecodeRequest request) {
+		ServedModel model = prediction.model();
 		checkLatents(model, request.z(), "z");
 		boolean sample = Boolean.TRUE.equals(request.sample());
 		Long seed = sample ? Vectors.seedOrFresh(request.seed()) : null;
-		double[][] eta = this.batching.of(model).decodeLogits(request.z());
+		double[][] eta = prediction.decodeLogits(request.z());
 		SplittableRandom random = sample ? new SplittableRandom(seed) : null;
 		List<InferenceApi.Decoded> results = new ArrayList<>();
 		for (double[] row : eta) {
@@ -74,9 +68,8 @@ class InferenceService {
 		return new InferenceApi.DecodeResponse(model.id(), model.likelihood(), seed, results);
 	}
 
-	InferenceApi.ReconstructResponse reconstruct(InferenceApi.ReconstructRequest request) {
-		ServedModel model = this.models.resolve(request.model());
-		RequestLog.model(model.id());
+	InferenceApi.ReconstructResponse reconstruct(Prediction prediction, InferenceApi.ReconstructRequest request) {
+		ServedModel model = prediction.model();
 		checkInputs(model, request.inputs());
 		boolean sampled = "sample".equals(request.latent());
 		if (request.latent() != null && !sampled && !"mean".equals(request.latent())) {
@@ -84,7 +77,7 @@ class InferenceService {
 					"latent must be 'mean' (z = μ) or 'sample' (z ~ q(z|x)), was '" + request.latent() + "'");
 		}
 		Long seed = sampled ? Vectors.seedOrFresh(request.seed()) : null;
-		Encoding q = this.batching.of(model).encode(request.inputs());
+		Encoding q = prediction.encode(request.inputs());
 		double[][] z = q.mu();
 		if (sampled) {
 			SplittableRandom random = new SplittableRandom(seed);
@@ -92,7 +85,7 @@ class InferenceService {
 				z[i] = q.reparameterise(i, Evaluation.gaussian(random, model.latentSize()));
 			}
 		}
-		double[][] eta = this.batching.of(model).decodeLogits(z);
+		double[][] eta = prediction.decodeLogits(z);
 		List<InferenceApi.Reconstructed> results = new ArrayList<>();
 		for (int i = 0; i < z.length; i++) {
 			results.add(new InferenceApi.Reconstructed(z[i], model.mean(eta[i])));
@@ -100,9 +93,8 @@ class InferenceService {
 		return new InferenceApi.ReconstructResponse(model.id(), sampled ? "sample" : "mean", seed, results);
 	}
 
-	InferenceApi.SampleResponse sample(InferenceApi.SampleRequest request) {
-		ServedModel model = this.models.resolve(request.model());
-		RequestLog.model(model.id());
+	InferenceApi.SampleResponse sample(Prediction prediction, InferenceApi.SampleRequest request) {
+		ServedModel model = prediction.model();
 		int n = Vectors.count(request.n(), "n", 1, this.limits.maxSampleCount(), "vae.limits.max-sample-count");
 		double temperature = (request.temperature() == null) ? 1.0 : request.temperature();
 		if (!(temperature > 0) || temperature > this.limits.maxTemperature()) {
@@ -119,7 +111,7 @@ class InferenceService {
 				z[i][j] *= temperature;
 			}
 		}
-		double[][] eta = this.batching.of(model).decodeLogits(z);
+		double[][] eta = prediction.decodeLogits(z);
 		boolean drawOutputs = Boolean.TRUE.equals(request.sampleOutputs());
 		List<InferenceApi.Sampled> results = new ArrayList<>();
 		for (int i = 0; i < n; i++) {
@@ -127,11 +119,6 @@ class InferenceService {
 					drawOutputs ? model.draw(eta[i], random) : null));
 		}
 		return new InferenceApi.SampleResponse(model.id(), seed, temperature, results);
-	}
-
-	/** The model a request addressed (the active one for null). */
-	ServedModel model(String model) {
-		return this.models.resolve(model);
 	}
 
 	private void checkInputs(ServedModel model, double[][] inputs) {

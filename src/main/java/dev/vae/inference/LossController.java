@@ -17,8 +17,11 @@ class LossController {
 
 	private final LossService loss;
 
-	LossController(LossService loss) {
+	private final Predictor predictor;
+
+	LossController(LossService loss, Predictor predictor) {
 		this.loss = loss;
+		this.predictor = predictor;
 	}
 
 	@PostMapping(path = "/loss", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -35,10 +38,11 @@ class LossController {
 			@Parameter(description = "as the body's seed") @RequestParam(required = false) Long seed,
 			@Parameter(description = "as the body's sigma") @RequestParam(required = false) Double sigma,
 			@Parameter(description = "as the body's model") @RequestParam(required = false) String model) {
-		return this.loss.loss(new LossApi.LossRequest(request.inputs(),
-				Vectors.option(request.samples(), samples, "samples"), Vectors.option(request.iwaeK(), iwaeK, "iwae_k"),
-				Vectors.option(request.seed(), seed, "seed"), Vectors.option(request.sigma(), sigma, "sigma"),
-				request.terms(), Vectors.option(request.model(), model, "model")));
+		String id = Vectors.option(request.model(), model, "model");
+		return this.loss.loss(this.predictor.open(id),
+				new LossApi.LossRequest(request.inputs(), Vectors.option(request.samples(), samples, "samples"),
+						Vectors.option(request.iwaeK(), iwaeK, "iwae_k"), Vectors.option(request.seed(), seed, "seed"),
+						Vectors.option(request.sigma(), sigma, "sigma"), request.terms(), id));
 	}
 
 }

@@ -4,10 +4,8 @@ import dev.vae.model.Likelihood;
 import dev.vae.model.HeadLossAnalysis;
 import dev.vae.model.LossAnalysis;
 import dev.vae.model.Reconstruction;
-import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
-import dev.vae.system.RequestLog;
 import dev.vae.system.TooLargeException;
 import dev.vae.system.VaeProperties;
 
@@ -26,23 +24,20 @@ class LossService {
 
 	private static final double LN2 = Math.log(2);
 
-	private final ModelResolver models;
-
-	private final Batching batching;
-
 	private final VaeProperties.Limits limits;
 
-	LossService(ModelResolver models, Batching batching, VaeProperties properties) {
-		this.models = models;
-		this.batching = batching;
+	LossService(VaeProperties properties) {
 		this.limits = properties.limits();
 	}
 
-	LossApi.LossResponse loss(LossApi.LossRequest request) {
-		ServedModel model = this.models.resolve(request.model());
-		RequestLog.model(model.id());
+	/**
+	 * The breakdown of the request's inputs under the prediction's model (the request's
+	 * model field is not read).
+	 */
+	LossApi.LossResponse loss(Prediction prediction, LossApi.LossRequest request) {
+		ServedModel model = prediction.model();
 		if (model.classicLikelihood().isEmpty()) {
-			return headLoss(model, request);
+			return headLoss(prediction, request);
 		}
 		Decoder a = Decoder.of(model);
 		String terms = (request.terms() == null) ? "all" : request.terms();
@@ -63,7 +58,7 @@ class LossService {
 		// only Gaussian terms are asked for
 		Likelihood weights = unitTerms ? a.likelihood() : Likelihood.GAUSSIAN;
 		double weightSigma = (unitTerms && a.likelihood() == Likelihood.GAUSSIAN) ? a.gaussianSigma() : sigma;
-		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(this.batching.of(model), a.latentSize(),
+		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(prediction.passes(), a.latentSize(),
 				request.inputs(), new LossAnalysis.Options(sigma, samples, iwaeK, seed, unitTerms), weights,
 				weightSigma);
 
@@ -81,7 +76,8 @@ class LossService {
 	 * tanh or identity means): the model's own NLL, SSE, MSE and a fixed-σ Gaussian NLL
 	 * side by side, with the same estimators.
 	 */
-	private LossApi.LossResponse headLoss(ServedModel model, LossApi.LossRequest request) {
+	private LossApi.LossResponse headLoss(Prediction prediction, LossApi.LossRequest request) {
+		ServedModel model = prediction.model();
 		if (request.terms() != null && !request.terms().equals("all") && !request.terms().equals("gaussian")) {
 			throw new InvalidInputException("terms",
 					"terms must be 'all' or 'gaussian', was '" + request.terms() + "'");
@@ -94,7 +90,7 @@ class LossService {
 		int iwaeK = Vectors.count(request.iwaeK(), "iwae_k", 0, this.limits.maxIwaeK(), "vae.limits.max-iwae-k");
 		checkDecodes(request.inputs().length, samples, iwaeK);
 		long seed = Vectors.seedOrFresh(request.seed());
-		List<HeadLossAnalysis.InputLoss> analysed = HeadLossAnalysis.analyse(this.batching.of(model), model.head(),
+		List<HeadLossAnalysis.InputLoss> analysed = HeadLossAnalysis.analyse(prediction.passes(), model.head(),
 				model.latentSize(), request.inputs(), sigma, samples, iwaeK, seed);
 		HeadLossLayout layout = new HeadLossLayout(model.head().wireName(), model.beta(), model.inputLength(), sigma);
 		List<LossApi.InputLoss> results = analysed.stream().map(layout::input).toList();

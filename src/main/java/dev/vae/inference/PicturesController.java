@@ -1,6 +1,5 @@
 package dev.vae.inference;
 
-import dev.vae.registry.ModelResolver;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.ConflictException;
 import dev.vae.system.InvalidInputException;
@@ -33,11 +32,11 @@ class PicturesController {
 
 	private final InferenceService inference;
 
-	private final ModelResolver models;
+	private final Predictor predictor;
 
-	PicturesController(InferenceService inference, ModelResolver models) {
+	PicturesController(InferenceService inference, Predictor predictor) {
 		this.inference = inference;
-		this.models = models;
+		this.predictor = predictor;
 	}
 
 	record TraverseRequest(@Schema(description = "an input whose μ is the centre; omit for z = 0") double[] input,
@@ -74,9 +73,10 @@ class PicturesController {
 							schema = @Schema(implementation = Traversal.class)) })
 	ResponseEntity<?> traverse(@RequestBody TraverseRequest request, @RequestParam(required = false) String format,
 			@RequestParam(required = false) Integer scale) {
-		ServedModel model = this.models.resolve(request.model());
+		Prediction prediction = this.predictor.open(request.model());
+		ServedModel model = prediction.model();
 		int k = model.latentSize();
-		double[] centre = centre(request, model);
+		double[] centre = centre(request, prediction);
 		List<Integer> dims = (request.dims() != null) ? request.dims()
 				: java.util.stream.IntStream.range(0, Math.min(8, k)).boxed().toList();
 		if (dims.isEmpty() || dims.size() > 64) {
@@ -106,7 +106,7 @@ class PicturesController {
 				z[r * steps + s][dims.get(r)] += values[s];
 			}
 		}
-		List<double[]> tiles = decode(z, model.id());
+		List<double[]> tiles = decode(z, prediction);
 		if (wantsJson(format)) {
 			List<List<double[]>> rows = new ArrayList<>();
 			for (int r = 0; r < dims.size(); r++) {
@@ -140,7 +140,8 @@ class PicturesController {
 	ResponseEntity<?> interpolate(@RequestBody InterpolateRequest request,
 			@RequestParam(required = false) String format, @RequestParam(required = false) Integer scale,
 			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
-		ServedModel model = this.models.resolve(request.model());
+		Prediction prediction = this.predictor.open(request.model());
+		ServedModel model = prediction.model();
 		double[][] ends;
 		if ((request.inputs() == null) == (request.z() == null)) {
 			throw new InvalidInputException("inputs", "send either two 'inputs' or two 'z'");
@@ -149,7 +150,8 @@ class PicturesController {
 			if (request.inputs().length != 2) {
 				throw new InvalidInputException("inputs", "inputs must hold exactly two vectors");
 			}
-			ends = this.inference.encode(new InferenceApi.EncodeRequest(request.inputs(), null, null, model.id()))
+			ends = this.inference
+				.encode(prediction, new InferenceApi.EncodeRequest(request.inputs(), null, null, model.id()))
 				.results()
 				.stream()
 				.map(InferenceApi.Encoded::mu)
@@ -175,7 +177,7 @@ class PicturesController {
 			double t = (double) s / (steps - 1);
 			path[s] = method.equals("linear") ? lerp(ends[0], ends[1], t) : slerp(ends[0], ends[1], t);
 		}
-		List<double[]> means = decode(path, model.id());
+		List<double[]> means = decode(path, prediction);
 		if (Images.wantsPng(format, accept)) {
 			return InferenceController.png(means, model, steps, scale, steps);
 		}
@@ -191,7 +193,8 @@ class PicturesController {
 	ResponseEntity<byte[]> manifold(@RequestParam(required = false) Integer n,
 			@RequestParam(required = false) Double range, @RequestParam(required = false) String model,
 			@RequestParam(required = false) Integer scale) {
-		ServedModel served = this.models.resolve(model);
+		Prediction prediction = this.predictor.open(model);
+		ServedModel served = prediction.model();
 		int k = served.latentSize();
 		if (k != 2) {
 			throw new ConflictException(
@@ -209,17 +212,19 @@ class PicturesController {
 				z[row * size + col] = new double[] { -r + col * step, r - row * step };
 			}
 		}
-		return InferenceController.png(decode(z, served.id()), served, size, scale, size);
+		return InferenceController.png(decode(z, prediction), served, size, scale, size);
 	}
 
-	private double[] centre(TraverseRequest request, ServedModel model) {
+	private double[] centre(TraverseRequest request, Prediction prediction) {
+		ServedModel model = prediction.model();
 		int k = model.latentSize();
 		if (request.input() != null && request.z() != null) {
 			throw new InvalidInputException("input", "send either 'input' or 'z', not both");
 		}
 		if (request.input() != null) {
 			return this.inference
-				.encode(new InferenceApi.EncodeRequest(new double[][] { request.input() }, null, null, model.id()))
+				.encode(prediction,
+						new InferenceApi.EncodeRequest(new double[][] { request.input() }, null, null, model.id()))
 				.results()
 				.get(0)
 				.mu();
@@ -231,13 +236,12 @@ class PicturesController {
 		return new double[k];
 	}
 
-	private List<double[]> decode(double[][] z, String model) {
+	/** The decoder means of z, in chunks of at most 256 rows, all by the one model. */
+	private static List<double[]> decode(double[][] z, Prediction prediction) {
 		List<double[]> means = new ArrayList<>();
 		for (int from = 0; from < z.length; from += 256) {
 			double[][] chunk = java.util.Arrays.copyOfRange(z, from, Math.min(z.length, from + 256));
-			this.inference.decode(new InferenceApi.DecodeRequest(chunk, false, null, model))
-				.results()
-				.forEach((r) -> means.add(r.mean()));
+			means.addAll(List.of(prediction.means(prediction.decodeLogits(chunk))));
 		}
 		return means;
 	}

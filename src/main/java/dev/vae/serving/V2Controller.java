@@ -2,7 +2,8 @@ package dev.vae.serving;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.vae.inference.Batching;
+import dev.vae.inference.Prediction;
+import dev.vae.inference.Predictor;
 
 import dev.vae.model.Encoding;
 import dev.vae.model.Evaluation;
@@ -57,11 +58,11 @@ class V2Controller {
 
 	private final ObjectMapper json;
 
-	private final Batching batching;
+	private final Predictor predictor;
 
 	V2Controller(ModelRegistry registry, ActiveModel activeModel, VaeProperties properties, ObjectMapper json,
-			Batching batching) {
-		this.batching = batching;
+			Predictor predictor) {
+		this.predictor = predictor;
 		this.registry = registry;
 		this.activeModel = activeModel;
 		this.maxBatch = properties.limits().maxBatch();
@@ -146,9 +147,9 @@ class V2Controller {
 
 	private V2Api.InferenceResponse respond(String name, ServedModel model, V2Api.InferenceRequest request,
 			double[][] x) {
-		dev.vae.system.RequestLog.model(model.id());
+		Prediction prediction = this.predictor.of(model);
 		List<String> wanted = wanted(request);
-		Encoding q = this.batching.of(model).encode(x);
+		Encoding q = prediction.encode(x);
 		Map<String, double[][]> values = new LinkedHashMap<>();
 		values.put("mu", q.mu());
 		values.put("logvar", q.logvar());
@@ -167,7 +168,7 @@ class V2Controller {
 				throw bad("output 'bce' is defined for decoders with x̂ = sigmoid(η); this model's is "
 						+ model.likelihood());
 			}
-			double[][] eta = this.batching.of(model).decodeLogits(q.mu());
+			double[][] eta = prediction.decodeLogits(q.mu());
 			double[][] mean = new double[x.length][];
 			double[][] bce = new double[x.length][1];
 			for (int i = 0; i < x.length; i++) {

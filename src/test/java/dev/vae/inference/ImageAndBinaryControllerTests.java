@@ -37,8 +37,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
  * can predict, and a model that fails.
  */
 @WebMvcTest({ ImageInputController.class, BinaryTensorController.class })
-@Import({ InferenceService.class, LossService.class, Batching.class, ImageAndBinaryControllerTests.Fakes.class,
-		dev.vae.system.SecurityConfiguration.class })
+@Import({ InferenceService.class, LossService.class, Batching.class, Predictor.class,
+		ImageAndBinaryControllerTests.Fakes.class, dev.vae.system.SecurityConfiguration.class })
 @TestPropertySource(properties = { "vae.batching.enabled=false", "spring.mvc.problemdetails.enabled=true" })
 class ImageAndBinaryControllerTests {
 

@@ -36,7 +36,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
  * bad input.
  */
 @WebMvcTest(InferenceController.class)
-@Import({ InferenceService.class, Batching.class, InferenceControllerTests.TinyModel.class,
+@Import({ InferenceService.class, Batching.class, Predictor.class, InferenceControllerTests.TinyModel.class,
 		dev.vae.system.SecurityConfiguration.class })
 @TestPropertySource(properties = { "vae.limits.max-batch=3", "vae.limits.max-samples=5",
 		"spring.jackson.deserialization.fail-on-unknown-properties=true",

@@ -27,7 +27,16 @@ class LossServiceTests {
 	// z·(1.2, −0.7) + (0.05, 0.3)
 	private static final double[] PARAMS = { 0.3, -0.5, 0.1, -0.4, 0.2, -1.0, 1.2, -0.7, 0.05, 0.3 };
 
-	private static LossService aService(Likelihood likelihood, double beta) {
+	/** The service bound to one model, as the loss endpoints call it. */
+	private record Loss(LossService service, Prediction prediction) {
+
+		LossApi.LossResponse loss(LossApi.LossRequest request) {
+			return this.service.loss(this.prediction, request);
+		}
+
+	}
+
+	private static Loss aService(Likelihood likelihood, double beta) {
 		Architecture a = new Architecture(List.of(2), List.of(), List.of(), 1, ActivationKind.TANH, likelihood, 0.5,
 				beta);
 		VaeNetwork network = VaeNetwork.of(a, PARAMS);
@@ -36,8 +45,9 @@ class LossServiceTests {
 						org.springframework.util.unit.DataSize.ofMegabytes(1)),
 				1, null, null, new VaeProperties.Batching(false, 32, java.time.Duration.ZERO, 1), null, null);
 		ServedModel served = ServedModel.of("tiny", Manifest.draft("tiny", a, null, null), network);
-		return new LossService((id) -> served,
-				new Batching(properties, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()), properties);
+		Predictor predictor = new Predictor((id) -> served,
+				new Batching(properties, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+		return new Loss(new LossService(properties), predictor.open(null));
 	}
 
 	private static LossApi.LossRequest aRequest(double[][] x, Integer samples, Integer k, Double sigma, String terms) {
@@ -68,7 +78,7 @@ class LossServiceTests {
 
 	@Test
 	void bitsPerDimUseTheBestEstimateAsked() {
-		LossService service = aService(Likelihood.BERNOULLI, 1.0);
+		Loss service = aService(Likelihood.BERNOULLI, 1.0);
 		double[][] x = { { 0.2, 0.9 } };
 		LossApi.InputLoss mean = service.loss(aRequest(x, null, null, null, null)).results().get(0);
 		assertThat(mean.bitsPerDim().basis()).isEqualTo("mean");
@@ -84,7 +94,7 @@ class LossServiceTests {
 
 	@Test
 	void inputsOutsideTheUnitIntervalNeedGaussianTermsOnly() {
-		LossService service = aService(Likelihood.BERNOULLI, 1.0);
+		Loss service = aService(Likelihood.BERNOULLI, 1.0);
 		double[][] x = { { -0.5, 2.0 } };
 		assertThatThrownBy(() -> service.loss(aRequest(x, null, null, null, null)))
 			.isInstanceOf(InvalidInputException.class)
@@ -102,7 +112,7 @@ class LossServiceTests {
 
 	@Test
 	void limitsAreCheckedBeforeAnyWork() {
-		LossService service = aService(Likelihood.BERNOULLI, 1.0);
+		Loss service = aService(Likelihood.BERNOULLI, 1.0);
 		double[][] x = { { 0.2, 0.9 }, { 0.1, 0.1 }, { 0.5, 0.5 } };
 		assertThatThrownBy(() -> service.loss(aRequest(x, 100, 50, null, null))).isInstanceOf(TooLargeException.class)
 			.hasMessageContaining("450 latent vectors");
@@ -117,7 +127,7 @@ class LossServiceTests {
 
 	@Test
 	void theSameSeedGivesTheSameEstimates() {
-		LossService service = aService(Likelihood.CONTINUOUS_BERNOULLI, 1.0);
+		Loss service = aService(Likelihood.CONTINUOUS_BERNOULLI, 1.0);
 		double[][] x = { { 0.2, 0.9 } };
 		assertThat(service.loss(aRequest(x, 10, 10, null, null))).usingRecursiveComparison()
 			.isEqualTo(service.loss(aRequest(x, 10, 10, null, null)));
