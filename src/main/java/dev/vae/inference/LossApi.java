@@ -1,5 +1,8 @@
 package dev.vae.inference;
 
+import dev.vae.model.ElboReport;
+import dev.vae.model.LossAnalysis;
+
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -14,6 +17,40 @@ import java.util.List;
 final class LossApi {
 
 	private LossApi() {
+	}
+
+	/** The wire form of one input's report: the same numbers, named and documented. */
+	static InputLoss inputLoss(ElboReport.Input r) {
+		ElboReport.AtMean m = r.atMean();
+		ElboReport.Gaussian g = m.gaussian();
+		ElboReport.Elbos e = m.elbo();
+		AtMean atMean = new AtMean(m.bce(), m.sse(), m.mse(),
+				new GaussianNll(g.value(), g.sigma(), g.sseOverTwoSigmaSquared(), g.constant()),
+				(m.continuousBernoulliNll() != null)
+						? new ContinuousBernoulliNll(m.continuousBernoulliNll(), m.logNormaliser()) : null,
+				new Elbo(e.bernoulli(), e.gaussian(), e.continuousBernoulli(), e.model()), m.modelNll());
+		MonteCarlo mc = null;
+		if (r.monteCarlo() != null) {
+			ElboReport.MonteCarlo c = r.monteCarlo();
+			ElboReport.ElboEstimates ce = c.elbo();
+			mc = new MonteCarlo(c.samples(), estimate(c.bce()), estimate(c.sse()), estimate(c.mse()),
+					estimate(c.gaussianNll()), estimate(c.continuousBernoulliNll()), estimate(c.kl()),
+					new ElboEstimates(estimate(ce.bernoulli()), estimate(ce.gaussian()),
+							estimate(ce.continuousBernoulli()), estimate(ce.model())));
+		}
+		Iwae iwae = (r.iwae() != null)
+				? new Iwae(r.iwae().k(), r.iwae().likelihood(), r.iwae().logLikelihood(), r.iwae().elbo()) : null;
+		return new InputLoss(new Kl(r.kl(), r.klPerDimension()), atMean, mc, iwae,
+				new BitsPerDim(r.bitsPerDim().value(), r.bitsPerDim().basis()));
+	}
+
+	static Summary summary(ElboReport.Summary s) {
+		return new Summary(s.count(), s.kl(), s.bce(), s.mse(), s.gaussianNll(), s.continuousBernoulliNll(), s.elbo(),
+				s.iwaeLogLikelihood(), s.bitsPerDim());
+	}
+
+	private static Estimate estimate(LossAnalysis.Estimate e) {
+		return (e == null) ? null : new Estimate(e.mean(), e.standardError());
 	}
 
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -3,15 +3,13 @@ package dev.vae.inference;
 import dev.vae.model.Likelihood;
 import dev.vae.model.HeadLossAnalysis;
 import dev.vae.model.LossAnalysis;
-import dev.vae.model.Reconstruction;
+import dev.vae.model.ElboReport;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.TooLargeException;
 import dev.vae.system.VaeProperties;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.ToDoubleFunction;
 
 import org.springframework.stereotype.Service;
 
@@ -21,8 +19,6 @@ import org.springframework.stereotype.Service;
  */
 @Service
 class LossService {
-
-	private static final double LN2 = Math.log(2);
 
 	private final VaeProperties.Limits limits;
 
@@ -39,7 +35,8 @@ class LossService {
 		if (model.classicLikelihood().isEmpty()) {
 			return headLoss(prediction, request);
 		}
-		Decoder a = Decoder.of(model);
+		ElboReport.Decoder a = new ElboReport.Decoder(model.classicLikelihood().orElseThrow(), model.gaussianSigma(),
+				model.beta(), model.inputLength());
 		String terms = (request.terms() == null) ? "all" : request.terms();
 		if (!terms.equals("all") && !terms.equals("gaussian")) {
 			throw new InvalidInputException("terms", "terms must be 'all' or 'gaussian', was '" + terms + "'");
@@ -58,17 +55,20 @@ class LossService {
 		// only Gaussian terms are asked for
 		Likelihood weights = unitTerms ? a.likelihood() : Likelihood.GAUSSIAN;
 		double weightSigma = (unitTerms && a.likelihood() == Likelihood.GAUSSIAN) ? a.gaussianSigma() : sigma;
-		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(prediction.passes(), a.latentSize(),
+		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(prediction.passes(), model.latentSize(),
 				request.inputs(), new LossAnalysis.Options(sigma, samples, iwaeK, seed, unitTerms), weights,
 				weightSigma);
 
-		Layout layout = new Layout(a, sigma, unitTerms, weights.wireName());
-		List<LossApi.InputLoss> results = new ArrayList<>();
-		for (LossAnalysis.InputLoss input : analysed) {
-			results.add(layout.input(input));
-		}
-		return new LossApi.LossResponse(model.id(), a.likelihood().wireName(), a.beta(), seed, sigma, a.inputLength(),
-				results, summary(results));
+		List<ElboReport.Input> reports = analysed.stream()
+			.map((in) -> ElboReport.classic(in, a, sigma, unitTerms, weights.wireName()))
+			.toList();
+		return response(model, a.likelihood().wireName(), seed, sigma, reports);
+	}
+
+	private static LossApi.LossResponse response(ServedModel model, String likelihood, long seed, double sigma,
+			List<ElboReport.Input> reports) {
+		return new LossApi.LossResponse(model.id(), likelihood, model.beta(), seed, sigma, model.inputLength(),
+				reports.stream().map(LossApi::inputLoss).toList(), LossApi.summary(ElboReport.summary(reports)));
 	}
 
 	/**
@@ -92,10 +92,10 @@ class LossService {
 		long seed = Vectors.seedOrFresh(request.seed());
 		List<HeadLossAnalysis.InputLoss> analysed = HeadLossAnalysis.analyse(prediction.passes(), model.head(),
 				model.latentSize(), request.inputs(), sigma, samples, iwaeK, seed);
-		HeadLossLayout layout = new HeadLossLayout(model.head().wireName(), model.beta(), model.inputLength(), sigma);
-		List<LossApi.InputLoss> results = analysed.stream().map(layout::input).toList();
-		return new LossApi.LossResponse(model.id(), model.likelihood(), model.beta(), seed, sigma, model.inputLength(),
-				results, summary(results));
+		List<ElboReport.Input> reports = analysed.stream()
+			.map((in) -> ElboReport.head(in, model.head().wireName(), model.beta(), model.inputLength(), sigma))
+			.toList();
+		return response(model, model.likelihood(), seed, sigma, reports);
 	}
 
 	private void checkDecodes(int inputs, int samples, int iwaeK) {
@@ -114,134 +114,11 @@ class LossService {
 		return sigma;
 	}
 
-	private static double sigma(Double requested, Decoder a) {
+	private static double sigma(Double requested, ElboReport.Decoder a) {
 		if (requested == null) {
 			return (a.likelihood() == Likelihood.GAUSSIAN) ? a.gaussianSigma() : 1.0;
 		}
 		return positive(requested);
-	}
-
-	private static LossApi.Summary summary(List<LossApi.InputLoss> results) {
-		boolean unit = results.get(0).atMean().bce() != null;
-		boolean cb = results.get(0).atMean().continuousBernoulliNll() != null;
-		boolean iwae = results.get(0).iwae() != null;
-		boolean model = results.get(0).atMean().elbo().model() != null;
-		return new LossApi.Summary(results.size(), mean(results, (r) -> r.kl().total()),
-				unit ? mean(results, (r) -> r.atMean().bce()) : null, mean(results, (r) -> r.atMean().mse()),
-				mean(results, (r) -> r.atMean().gaussianNll().value()),
-				cb ? mean(results, (r) -> r.atMean().continuousBernoulliNll().value()) : null,
-				model ? mean(results, (r) -> r.atMean().elbo().model()) : null,
-				iwae ? mean(results, (r) -> r.iwae().logLikelihood()) : null,
-				mean(results, (r) -> r.bitsPerDim().value()));
-	}
-
-	private static double mean(List<LossApi.InputLoss> results, ToDoubleFunction<LossApi.InputLoss> value) {
-		return results.stream().mapToDouble(value).average().orElse(Double.NaN);
-	}
-
-	/**
-	 * Turns one analysed input into its response, adding the ELBOs and bits per
-	 * dimension.
-	 */
-	/**
-	 * What the side-by-side breakdown needs of a model: a decoder whose mean is x̂ = σ(η)
-	 * under one of the three classic likelihoods.
-	 */
-	private record Decoder(Likelihood likelihood, double gaussianSigma, double beta, int inputLength, int latentSize) {
-
-		static Decoder of(ServedModel model) {
-			return new Decoder(model.classicLikelihood().orElseThrow(), model.gaussianSigma(), model.beta(),
-					model.inputLength(), model.latentSize());
-		}
-
-	}
-
-	private record Layout(Decoder a, double sigma, boolean unitTerms, String weightLikelihood) {
-
-		LossApi.InputLoss input(LossAnalysis.InputLoss in) {
-			double beta = this.a.beta();
-			LossAnalysis.Terms t = in.atMean();
-			double d = this.a.inputLength();
-			double constant = d * (Math.log(this.sigma) + Reconstruction.HALF_LOG_TWO_PI);
-			LossApi.GaussianNll gaussian = new LossApi.GaussianNll(t.gaussianNll(), this.sigma,
-					t.sse() / (2 * this.sigma * this.sigma), constant);
-			LossApi.ContinuousBernoulliNll cb = this.unitTerms
-					? new LossApi.ContinuousBernoulliNll(t.continuousBernoulliNll(), t.logNormaliser()) : null;
-			Double modelNll = modelNll(t.bce(), t.continuousBernoulliNll(), t.sse());
-			LossApi.Elbo elbo = new LossApi.Elbo(this.unitTerms ? -(t.bce() + beta * in.kl()) : null,
-					-(t.gaussianNll() + beta * in.kl()),
-					this.unitTerms ? -(t.continuousBernoulliNll() + beta * in.kl()) : null,
-					(modelNll != null) ? -(modelNll + beta * in.kl()) : null);
-			LossApi.AtMean atMean = new LossApi.AtMean(this.unitTerms ? t.bce() : null, t.sse(), t.mse(), gaussian, cb,
-					elbo, modelNll);
-			LossApi.MonteCarlo mc = (in.monteCarlo() != null) ? monteCarlo(in.monteCarlo(), in.kl()) : null;
-			LossApi.Iwae iwae = (in.iwae() != null) ? new LossApi.Iwae(in.iwae().k(), this.weightLikelihood,
-					in.iwae().logLikelihood(), in.iwae().elbo()) : null;
-			return new LossApi.InputLoss(new LossApi.Kl(in.kl(), in.klPerDimension()), atMean, mc, iwae,
-					bitsPerDim(in, modelNll, mc));
-		}
-
-		/**
-		 * The NLL under the model's own likelihood (its own σ when Gaussian), or null
-		 * when not computed.
-		 */
-		private Double modelNll(double bce, double cbNll, double sse) {
-			return switch (this.a.likelihood()) {
-				case BERNOULLI -> this.unitTerms ? bce : null;
-				case CONTINUOUS_BERNOULLI -> this.unitTerms ? cbNll : null;
-				case GAUSSIAN -> gaussianNll(sse, this.a.gaussianSigma());
-			};
-		}
-
-		private double gaussianNll(double sse, double s) {
-			return sse / (2 * s * s) + this.a.inputLength() * (Math.log(s) + Reconstruction.HALF_LOG_TWO_PI);
-		}
-
-		private LossApi.MonteCarlo monteCarlo(LossAnalysis.MonteCarlo mc, double kl) {
-			double beta = this.a.beta();
-			LossApi.Estimate bce = estimate(mc.bce());
-			LossApi.Estimate gaussian = estimate(mc.gaussianNll());
-			LossApi.Estimate cb = estimate(mc.continuousBernoulliNll());
-			// the Gaussian NLL under the model's σ is affine in SSE: its mean and
-			// standard error scale with 1/(2σ²)
-			double s = this.a.gaussianSigma();
-			LossApi.Estimate modelGaussian = new LossApi.Estimate(gaussianNll(mc.sse().mean(), s),
-					(mc.sse().standardError() == null) ? null : mc.sse().standardError() / (2 * s * s));
-			LossApi.Estimate model = switch (this.a.likelihood()) {
-				case BERNOULLI -> bce;
-				case CONTINUOUS_BERNOULLI -> cb;
-				case GAUSSIAN -> modelGaussian;
-			};
-			LossApi.ElboEstimates elbo = new LossApi.ElboEstimates(negate(bce, beta * kl), negate(gaussian, beta * kl),
-					negate(cb, beta * kl), negate(model, beta * kl));
-			return new LossApi.MonteCarlo(mc.samples(), bce, estimate(mc.sse()), estimate(mc.mse()), gaussian, cb,
-					estimate(mc.kl()), elbo);
-		}
-
-		private LossApi.BitsPerDim bitsPerDim(LossAnalysis.InputLoss in, Double modelNll, LossApi.MonteCarlo mc) {
-			double dLn2 = this.a.inputLength() * LN2;
-			if (in.iwae() != null) {
-				return new LossApi.BitsPerDim(-in.iwae().logLikelihood() / dLn2, "iwae");
-			}
-			// with only Gaussian terms asked for, the Gaussian NLL at the request's σ
-			// stands in for the model's
-			if (mc != null) {
-				LossApi.Estimate nll = (modelNll != null) ? mc.elbo().model() : mc.elbo().gaussian();
-				double betaKl = this.a.beta() * in.kl();
-				return new LossApi.BitsPerDim((-nll.mean() - betaKl + in.kl()) / dLn2, "monte-carlo");
-			}
-			double nll = (modelNll != null) ? modelNll : in.atMean().gaussianNll();
-			return new LossApi.BitsPerDim((nll + in.kl()) / dLn2, "mean");
-		}
-
-		private static LossApi.Estimate estimate(LossAnalysis.Estimate e) {
-			return (e == null) ? null : new LossApi.Estimate(e.mean(), e.standardError());
-		}
-
-		private static LossApi.Estimate negate(LossApi.Estimate nll, double plus) {
-			return (nll == null) ? null : new LossApi.Estimate(-(nll.mean() + plus), nll.standardError());
-		}
-
 	}
 
 }
