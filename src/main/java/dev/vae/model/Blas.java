@@ -42,6 +42,22 @@ final class Blas {
 		return c;
 	}
 
+	/**
+	 * C ← A·W + β·C for float32 rows in native memory: A is [m, k] at {@code a}, C is [m,
+	 * n] at {@code c}, W a dense row-major [k, n] array (a layer's weight view).
+	 */
+	static void sgemm(int m, FloatPointer a, INDArray w, FloatPointer c, float beta) {
+		int k = rows(w);
+		int n = columns(w);
+		openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+				openblas_nolapack.CblasNoTrans, m, n, k, 1.0f, a, k, floats(w), n, beta, c, n);
+	}
+
+	/** A float32 array's elements as a direct buffer over its native memory (no copy). */
+	static java.nio.FloatBuffer buffer(INDArray a) {
+		return floats(a).capacity(a.length()).limit(a.length()).asBuffer();
+	}
+
 	private static int rows(INDArray a) {
 		return (int) a.size(0);
 	}

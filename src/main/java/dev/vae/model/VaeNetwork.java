@@ -127,6 +127,11 @@ public final class VaeNetwork implements Passes {
 	/** q(z|x) for a batch of inputs. */
 	@Override
 	public Encoding encode(double[][] inputs) {
+		if (this.params.dataType() == DataType.FLOAT) {
+			double[][][] heads = LeanForward.run(inputs, this.encoder, this.architecture.activation(), this.mu,
+					this.logvar);
+			return new Encoding(heads[0], heads[1]);
+		}
 		try (Scope scope = new Scope()) {
 			INDArray a = scope.add(matrix(inputs));
 			for (Dense layer : this.encoder) {
@@ -139,6 +144,9 @@ public final class VaeNetwork implements Passes {
 	/** The decoder's logits η for a batch of latent vectors; the decoder mean is σ(η). */
 	@Override
 	public double[][] decodeLogits(double[][] z) {
+		if (this.params.dataType() == DataType.FLOAT) {
+			return LeanForward.run(z, this.decoder, this.architecture.activation(), this.output)[0];
+		}
 		try (Scope scope = new Scope()) {
 			INDArray a = scope.add(matrix(z));
 			for (Dense layer : this.decoder) {
