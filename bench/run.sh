@@ -54,7 +54,7 @@ open(f"{work}/v2-1.len", "w").write(str(len(header)))
 PY
 started=$(date +%s.%N)
 java $JAVA_OPTS -jar target/vae-service.jar --server.port="$PORT" --server.address=127.0.0.1 \
-  --vae.storage.dir="$WORK/storage" --logging.level.root=WARN > "$WORK/service.log" 2>&1 &
+  --vae.storage.dir="$WORK/storage" > "$WORK/service.log" 2>&1 &
 SERVICE_PID=$!
 until curl -fs -o /dev/null -H 'Content-Type: application/json' -d @"$WORK/encode-1.json" "http://127.0.0.1:$PORT/encode"; do
   kill -0 "$SERVICE_PID" 2>/dev/null || { cat "$WORK/service.log"; exit 1; }

@@ -17,9 +17,9 @@ import java.util.List;
  * values a test can predict (μ = the first K inputs, log σ² = 0; η = z repeated to the
  * input length), sleeps first, or throws — in the spirit of djl-serving's EchoTranslator.
  */
-final class FakeModel implements Passes {
+public final class FakeModel implements Passes {
 
-	enum Behaviour {
+	public enum Behaviour {
 
 		ECHO, SLEEP, THROW
 
@@ -44,7 +44,7 @@ final class FakeModel implements Passes {
 	 * A served fake of a Bernoulli model of C×H×W inputs (given as height, width,
 	 * channels).
 	 */
-	static ServedModel aFakeModel(String id, List<Integer> hwc, int latent, Behaviour behaviour) {
+	public static ServedModel aFakeModel(String id, List<Integer> hwc, int latent, Behaviour behaviour) {
 		Architecture a = Architecture.mirrored(hwc, List.of(4), latent, ActivationKind.TANH, Likelihood.BERNOULLI, 1,
 				1);
 		return new ServedModel(id, LayeredManifest.of(Manifest.draft(id, a, null, null)),
