@@ -13,12 +13,14 @@ import java.util.function.UnaryOperator;
 
 /**
  * Gathers the rows of concurrent callers into one batched pass, the way Triton,
- * TorchServe and DJL Serving batch dynamically. One drain runs at a time per batcher (on
- * a shared executor, so an idle batcher holds no thread): it takes every waiting request
- * up to {@code maxBatch} rows, optionally waits up to {@code maxWait} for more, runs the
- * pass once, and hands each caller its own rows. Requests that arrive while a pass runs
- * form the next batch, so under load batches grow by themselves and at low load nothing
- * waits.
+ * TorchServe and DJL Serving batch dynamically. One drain runs at a time per batcher: the
+ * caller that finds none running leads on its own thread until its rows are answered, and
+ * whatever still waits then drains on a shared executor (so an idle batcher holds no
+ * thread and a leader never serves others indefinitely). A drain takes every waiting
+ * request up to {@code maxBatch} rows, optionally waits up to {@code maxWait} for more,
+ * runs the pass once, and hands each caller its own rows. Requests that arrive while a
+ * pass runs form the next batch, so under load batches grow by themselves and at low load
+ * nothing waits.
  */
 final class MicroBatcher {
 
@@ -68,7 +70,15 @@ final class MicroBatcher {
 	double[][] apply(double[][] rows) {
 		Pending pending = new Pending(rows, new CompletableFuture<>(), System.nanoTime());
 		this.queue.add(pending);
-		schedule();
+		if (this.draining.compareAndSet(false, true)) {
+			// no pass running: this caller leads, running batches on its own thread until
+			// its rows are answered (no hand-off to the executor and back), then leaves
+			// whatever still waits to a drain on the executor
+			lead(pending);
+		}
+		else {
+			schedule();
+		}
 		try {
 			return pending.result().join();
 		}
@@ -83,6 +93,19 @@ final class MicroBatcher {
 	private void schedule() {
 		if (!this.queue.isEmpty() && this.draining.compareAndSet(false, true)) {
 			this.executor.execute(this::drain);
+		}
+	}
+
+	private void lead(Pending own) {
+		try {
+			List<Pending> batch;
+			while (!own.result().isDone() && !(batch = take()).isEmpty()) {
+				run(batch);
+			}
+		}
+		finally {
+			this.draining.set(false);
+			schedule();
 		}
 	}
 

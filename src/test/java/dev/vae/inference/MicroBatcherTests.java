@@ -103,6 +103,39 @@ class MicroBatcherTests {
 	}
 
 	@Test
+	void aLoneCallerRunsItsPassOnItsOwnThreadAndCallersArrivingDuringAPassAreServedAfterIt() throws Exception {
+		List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+		CountDownLatch passing = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		MicroBatcher batcher = new MicroBatcher((x) -> {
+			threads.add(Thread.currentThread().getName());
+			if (x[0][0] == 1) {
+				passing.countDown();
+				try {
+					release.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+			return x;
+		}, this.callers, 32, 0, (rows) -> {
+		});
+		assertThat(batcher.apply(new double[][] { { 0 } })).isDeepEqualTo(new double[][] { { 0 } });
+		assertThat(threads).containsExactly(Thread.currentThread().getName());
+		// a leader blocked in its pass: callers arriving meanwhile are served after it,
+		// by
+		// a drain on the executor, and the leader returns as soon as its own rows are
+		// done
+		Future<double[][]> leader = this.callers.submit(() -> batcher.apply(new double[][] { { 1 } }));
+		passing.await();
+		Future<double[][]> follower = this.callers.submit(() -> batcher.apply(new double[][] { { 2 } }));
+		release.countDown();
+		assertThat(leader.get()).isDeepEqualTo(new double[][] { { 1 } });
+		assertThat(follower.get()).isDeepEqualTo(new double[][] { { 2 } });
+	}
+
+	@Test
 	void aFailingPassFailsOnlyItsCallersWithTheirError() {
 		MicroBatcher failing = new MicroBatcher((x) -> {
 			throw new IllegalArgumentException("bad rows");
