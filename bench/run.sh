@@ -63,36 +63,50 @@ done
 startup=$(python3 -c "import time; print(f'{time.time() - $started:.1f}')")
 rss_start=$(rss_mib "$SERVICE_PID")
 
-run_wrk() { # name path body [content-type] [port] -> a table row
-  local type=${4:-application/json} port=${5:-$PORT} file="$WORK/$3"
+# CPU seconds (user + system) the server process has used: with the load generator on the same two cores,
+# requests/s swing with whatever else runs, while server CPU per request barely moves
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+run_wrk() { # name path body [content-type] [port] [pid] -> a table row
+  local type=${4:-application/json} port=${5:-$PORT} pid=${6:-$SERVICE_PID} file="$WORK/$3"
   [ -f "$file" ] || file="$WORK/$3.json"
   BODY="$file" CONTENT_TYPE="$type" EXTRA_HEADER="${EXTRA_HEADER:-}" wrk -t2 -c16 -d3s -s bench/post.lua "http://127.0.0.1:$port$2" > /dev/null
+  local before; before=$(cpu_ticks "$pid")
   BODY="$file" CONTENT_TYPE="$type" EXTRA_HEADER="${EXTRA_HEADER:-}" wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/post.lua "http://127.0.0.1:$port$2" > "$WORK/wrk.txt"
-  python3 - "$1" "$WORK/wrk.txt" <<'PY'
-import re, sys
+  echo "$(( $(cpu_ticks "$pid") - before ))" > "$WORK/cpu.txt"
+  python3 - "$1" "$WORK/wrk.txt" "$WORK/cpu.txt" <<'PY'
+import os, re, sys
 name, text = sys.argv[1], open(sys.argv[2]).read()
+ticks = int(open(sys.argv[3]).read())
 def lat(p):
     m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
     v, u = float(m.group(1)), m.group(2)
     return v / 1000 if u == "us" else v * 1000 if u == "s" else v
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+requests = int(re.search(r"(\d+) requests in", text).group(1))
+cpu = ticks / os.sysconf("SC_CLK_TCK") * 1e6 / max(1, requests)
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(90):.2f} | {lat(99):.2f} | {errors.group(1) if errors else 0} |")
+print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(90):.2f} | {lat(99):.2f} | {cpu:,.0f} | {errors.group(1) if errors else 0} |")
 PY
 }
 
 get_wrk() { # name path -> a table row for a GET
   wrk -t2 -c16 -d3s "http://127.0.0.1:$PORT$2" > /dev/null
+  local before; before=$(cpu_ticks "$SERVICE_PID")
   wrk -t2 -c16 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT$2" > "$WORK/wrk.txt"
-  python3 - "$1" "$WORK/wrk.txt" <<'PY'
-import re, sys
+  echo "$(( $(cpu_ticks "$SERVICE_PID") - before ))" > "$WORK/cpu.txt"
+  python3 - "$1" "$WORK/wrk.txt" "$WORK/cpu.txt" <<'PY'
+import os, re, sys
 name, text = sys.argv[1], open(sys.argv[2]).read()
+ticks = int(open(sys.argv[3]).read())
 def lat(p):
     m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
     v, u = float(m.group(1)), m.group(2)
     return v / 1000 if u == "us" else v * 1000 if u == "s" else v
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(90):.2f} | {lat(99):.2f} | 0 |")
+requests = int(re.search(r"(\d+) requests in", text).group(1))
+cpu = ticks / os.sysconf("SC_CLK_TCK") * 1e6 / max(1, requests)
+print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(90):.2f} | {lat(99):.2f} | {cpu:,.0f} | 0 |")
 PY
 }
 
@@ -118,8 +132,9 @@ rss_after=$(rss_mib "$SERVICE_PID")
 peer_rows="(the peer did not start: install python3-torch python3-fastapi uvicorn libopenblas0-pthread)"
 if /usr/bin/python3 -c 'import torch, fastapi, uvicorn' 2>/dev/null && PEER_PORT=18090 "$PEER/serve.sh" start >&2; then
   peer_rows=$(
-    run_wrk "peer /encode, 1 vector" /encode encode-1 application/json 18090
-    run_wrk "peer /loss, L = 1" /loss loss-L1 application/json 18090
+    peer_pid=$(cat /tmp/vae-peer-18090.pid)
+    run_wrk "peer /encode, 1 vector" /encode encode-1 application/json 18090 "$peer_pid"
+    run_wrk "peer /loss, L = 1" /loss loss-L1 application/json 18090 "$peer_pid"
   )
   PEER_PORT=18090 "$PEER/serve.sh" stop
 fi
@@ -166,14 +181,18 @@ Load generator (wrk) on the same machine.
 
 ## HTTP (wrk -t2 -c16, ${DURATION} s after a 3 s warm-up; random 4-decimal inputs from \`body.py\`)
 
-| request | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |
-| --- | --- | --- | --- | --- | --- |
+Server CPU µs/request is the server process's user + system CPU time over the run divided by the requests
+answered: on two cores shared with the load generator (and whatever else runs) requests/s swing from run to run,
+CPU per request much less.
+
+| request | requests/s | p50 ms | p90 ms | p99 ms | server CPU µs/request | non-2xx |
+| --- | --- | --- | --- | --- | --- | --- |
 $rows
 
 The peer, \`../shared/peer\` (FastAPI + PyTorch, the same 784-400-20 VAE, 1 BLAS thread), same bodies, same run:
 
-| request | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |
-| --- | --- | --- | --- | --- | --- |
+| request | requests/s | p50 ms | p90 ms | p99 ms | server CPU µs/request | non-2xx |
+| --- | --- | --- | --- | --- | --- | --- |
 $peer_rows
 
 Micro-batching during the load above: $batches (\`vae.batch.rows\`, encode).
