@@ -17,6 +17,12 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class JsonConfiguration {
 
+	/** Input vectors parsed by {@link DoubleArrayDeserializer}'s exact fast path. */
+	@Bean
+	Jackson2ObjectMapperBuilderCustomizer fastVectors() {
+		return (builder) -> builder.deserializerByType(double[].class, new DoubleArrayDeserializer());
+	}
+
 	@Bean
 	Jackson2ObjectMapperBuilderCustomizer strictScalars() {
 		return (builder) -> builder.postConfigurer((mapper) -> {
