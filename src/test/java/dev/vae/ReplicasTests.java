@@ -292,7 +292,7 @@ class ReplicasTests {
 		try {
 			String dataset = shapes(this.httpB, 3000);
 			JsonNode job = c.http().post("/jobs", longSpec(dataset)).body();
-			assertThat(job.get("replica").asText()).isEqualTo("replica-c");
+			assertThat(job.path("replica").asText()).as(job.toString()).isEqualTo("replica-c");
 			id = job.get("id").asText();
 			await(() -> this.httpB.get("/jobs/" + id).body().at("/progress/step").asLong() > 0, 60);
 		}
@@ -307,6 +307,24 @@ class ReplicasTests {
 		assertThat(seconds).isGreaterThan(1.0).isLessThan(20.0);
 		assertThat(queryLong("SELECT COUNT(*) FROM models WHERE job_id = ?", id)).isZero();
 		assertThat(queryLong("SELECT claims FROM jobs WHERE id = ?", id)).isEqualTo(1);
+	}
+
+	@Test
+	@Order(7)
+	void aDamagedCachedCopyIsFetchedAgainFromTheBucket() throws Exception {
+		byte[] checkpoint = this.httpA.bytes("/models/default/checkpoint");
+		JsonNode uploaded = this.httpA.postBytes("/models", checkpoint, "application/octet-stream").body();
+		String model = uploaded.get("id").asText();
+		assertThat(uploaded.get("sha256").asText()).hasSize(64);
+		Path cached = this.dir.resolve("a/cache/models/" + model + ".vae");
+		byte[] flipped = Files.readAllBytes(cached);
+		flipped[flipped.length / 2] ^= 0x10;
+		Files.write(cached, flipped);
+		// A checks its copy before loading, drops it and downloads the object again
+		HttpFixture.Answer encoded = this.httpA.post("/encode",
+				Map.of("inputs", new double[][] { this.x }, "model", model));
+		assertThat(encoded.status()).isEqualTo(200);
+		assertThat(Files.readAllBytes(cached)).isEqualTo(checkpoint);
 	}
 
 	private static Map<String, Object> spec(String dataset, int epochs, int seed) {

@@ -19,10 +19,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param prefix a key prefix, so that several deployments can share a bucket
  */
 @ConfigurationProperties("vae.storage.s3")
-public record S3Settings(@DefaultValue("") String bucket, URI endpoint, @DefaultValue("us-east-1") String region,
+record S3Settings(@DefaultValue("") String bucket, URI endpoint, @DefaultValue("us-east-1") String region,
 		@DefaultValue("false") boolean pathStyle, @DefaultValue("") String prefix) {
 
-	public boolean enabled() {
+	boolean enabled() {
 		return this.bucket != null && !this.bucket.isBlank();
 	}
 

@@ -49,6 +49,12 @@ final class JobQueue {
 
 	private final AtomicInteger busy = new AtomicInteger();
 
+	/**
+	 * Held while a round looks for queued jobs: its slot is only borrowed then, and a
+	 * submission must not take that for a busy replica.
+	 */
+	private final Object claiming = new Object();
+
 	private final Map<String, Seen> seen = new ConcurrentHashMap<>();
 
 	private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((r) -> {
@@ -90,8 +96,17 @@ final class JobQueue {
 		return Instant.now().plus(this.settings.lease());
 	}
 
-	/** Takes a training slot here if one is free; the caller must {@link #release} it. */
-	boolean reserve() {
+	/**
+	 * Takes a training slot for a job being submitted here, if one is free (after any
+	 * claim round in progress has settled); the caller must {@link #release} it.
+	 */
+	boolean reserveForSubmission() {
+		synchronized (this.claiming) {
+			return reserve();
+		}
+	}
+
+	private boolean reserve() {
 		if (!this.settings.claim()) {
 			return false;
 		}
@@ -155,6 +170,12 @@ final class JobQueue {
 
 	/** Claims queued jobs while this replica has free slots. */
 	void claim() {
+		synchronized (this.claiming) {
+			claimWhileFree();
+		}
+	}
+
+	private void claimWhileFree() {
 		while (reserve()) {
 			Optional<JobRepository.JobRow> job;
 			try {

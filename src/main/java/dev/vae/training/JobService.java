@@ -145,7 +145,7 @@ public class JobService implements DatasetUsage {
 		String id = "j-" + UUID.randomUUID().toString().substring(0, 12);
 		// a free slot here takes the job in the insert's own transaction; otherwise it
 		// waits in the queue for whichever replica is free first
-		boolean here = this.queue.reserve();
+		boolean here = this.queue.reserveForSubmission();
 		if (!here && this.repository.count(JobStatus.QUEUED) >= this.settings.queueLength()) {
 			throw new QueueFullException(
 					"the training queue is full (" + this.settings.queueLength() + " waiting; vae.jobs.queue-length)",
