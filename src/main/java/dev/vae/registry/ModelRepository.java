@@ -50,9 +50,34 @@ class ModelRepository {
 			.update();
 	}
 
+	/**
+	 * Writes a row whether or not one with its id exists; replicas starting at the same
+	 * time may all write the default model's row.
+	 */
 	void replace(ModelRow row) {
-		this.jdbc.sql("DELETE FROM models WHERE id = :id").param("id", row.id()).update();
-		insert(row);
+		if (update(row) == 0) {
+			try {
+				insert(row);
+			}
+			catch (org.springframework.dao.DuplicateKeyException ex) {
+				update(row);
+			}
+		}
+	}
+
+	private int update(ModelRow row) {
+		return this.jdbc
+			.sql("UPDATE models SET name = :name, source = :source, job_id = :jobId, manifest = :manifest, "
+					+ "size_bytes = :size, created_at = :created, sha256 = :sha256 WHERE id = :id")
+			.param("id", row.id())
+			.param("name", row.name())
+			.param("source", row.source())
+			.param("jobId", row.jobId())
+			.param("manifest", row.manifest())
+			.param("size", row.sizeBytes())
+			.param("created", OffsetDateTime.ofInstant(row.createdAt(), ZoneOffset.UTC))
+			.param("sha256", row.sha256())
+			.update();
 	}
 
 	Optional<ModelRow> find(String id) {
