@@ -124,7 +124,12 @@ final class JobQueue {
 	void release() {
 		this.busy.decrementAndGet();
 		// a slot is free: look for queued work now rather than at the next tick
-		this.scheduler.execute(this::claimQuietly);
+		try {
+			this.scheduler.execute(this::claimQuietly);
+		}
+		catch (java.util.concurrent.RejectedExecutionException stopping) {
+			// the service is stopping: no more claims
+		}
 	}
 
 	String replica() {
