@@ -317,28 +317,34 @@ public class ModelRegistry implements ModelResolver {
 	public ModelRow importModel(InputStream in, long maxBytes, JsonNode manifest) throws IOException {
 		checkCapacity();
 		String id = newId();
+		// the converted checkpoint is written beside the registry's files, then handed to
+		// the store
 		Path target = AtomicFiles.temp(this.dir.resolve(id + ".vae"));
-		Path temp = AtomicFiles.receive(in, target, maxBytes, "file",
-				"the file is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
 		try {
-			Imported imported;
+			Path temp = AtomicFiles.receive(in, target, maxBytes, "file",
+					"the file is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
 			try {
-				imported = ModelImport.read(temp, manifest, this.properties.model().maxParameters());
+				Imported imported;
+				try {
+					imported = ModelImport.read(temp, manifest, this.properties.model().maxParameters());
+				}
+				catch (IllegalArgumentException ex) {
+					throw new InvalidInputException("manifest", ex.getMessage());
+				}
+				Files.deleteIfExists(temp);
+				LayeredManifest written = LayeredCheckpoint.write(target, imported.manifest(), imported.network());
+				long size = Files.size(target);
+				String sha256 = this.store.put(key(id), target);
+				ModelRow row = new ModelRow(id, written.name(), "import", null, LayeredCheckpoint.toJson(written), size,
+						Instant.now(), sha256);
+				insertOrDeleteObject(row);
+				return row;
 			}
-			catch (IllegalArgumentException ex) {
-				throw new InvalidInputException("manifest", ex.getMessage());
+			finally {
+				Files.deleteIfExists(temp);
 			}
-			Files.deleteIfExists(temp);
-			LayeredManifest written = LayeredCheckpoint.write(target, imported.manifest(), imported.network());
-			long size = Files.size(target);
-			String sha256 = this.store.put(key(id), target);
-			ModelRow row = new ModelRow(id, written.name(), "import", null, LayeredCheckpoint.toJson(written), size,
-					Instant.now(), sha256);
-			insertOrDeleteObject(row);
-			return row;
 		}
 		finally {
-			Files.deleteIfExists(temp);
 			Files.deleteIfExists(target);
 		}
 	}
