@@ -35,6 +35,9 @@ class JobQueueTests {
 	@Autowired
 	JdbcClient jdbc;
 
+	@Autowired
+	JobRepository repository;
+
 	@DynamicPropertySource
 	static void storage(DynamicPropertyRegistry registry) {
 		registry.add("vae.storage.dir", TestStorage::newDirectory);
@@ -78,6 +81,31 @@ class JobQueueTests {
 			.update();
 		JsonNode failed = waitFor(http, "j-orphan", "FAILED");
 		assertThat(failed.get("error").asText()).startsWith("lease expired: replica 'replica-gone'");
+	}
+
+	@Test
+	void aRestartFailsOnlyTheJobsOfItsOwnReplica() throws Exception {
+		HttpFixture http = new HttpFixture(this.port);
+		String dataset = dataset(http, 10);
+		OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+		for (String[] job : new String[][] { { "j-mine", "replica-h2" }, { "j-theirs", "replica-other" } }) {
+			this.jdbc
+				.sql("INSERT INTO jobs (id, status, spec, dataset_id, created_at, started_at, epoch, "
+						+ "total_epochs, step, total_steps, owner, lease_until, claims) VALUES (:id, 'RUNNING', :spec, "
+						+ ":dataset, :t, :t, 0, 1, 0, 0, :owner, :lease, 1)")
+				.param("id", job[0])
+				.param("spec", "{\"dataset\":\"" + dataset + "\"}")
+				.param("dataset", dataset)
+				.param("t", now)
+				.param("owner", job[1])
+				.param("lease", now.plusMinutes(10))
+				.update();
+		}
+		// what a restart of replica-h2 does before it takes new work
+		assertThat(this.repository.failRunningOf("replica-h2", JobService.INTERRUPTED)).isEqualTo(1);
+		assertThat(http.get("/jobs/j-mine").body().get("error").asText()).isEqualTo("interrupted by restart");
+		assertThat(http.get("/jobs/j-theirs").body().get("status").asText()).isEqualTo("RUNNING");
+		this.jdbc.sql("UPDATE jobs SET status = 'FAILED' WHERE id = 'j-theirs'").update();
 	}
 
 	@Test
