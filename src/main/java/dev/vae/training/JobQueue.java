@@ -209,7 +209,15 @@ final class JobQueue {
 			if (running.contains(id)) {
 				continue;
 			}
-			JobView view = this.views.apply(id);
+			JobView view;
+			try {
+				view = this.views.apply(id);
+			}
+			catch (RuntimeException ex) {
+				// one job that cannot be read must not stop the round's other work
+				log.debug("Cannot follow job {}: {}", id, ex.getMessage());
+				continue;
+			}
 			Seen before = this.seen.get(id);
 			List<Trainer.EpochMetrics> epochs = view.epochs();
 			if (before != null) {
