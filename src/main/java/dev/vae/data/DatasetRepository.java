@@ -22,8 +22,8 @@ class DatasetRepository {
 	void insert(DatasetRow row) {
 		this.jdbc
 			.sql("INSERT INTO datasets (id, name, description, source, example_count, height, width, channels, "
-					+ "has_labels, size_bytes, created_at) VALUES (:id, :name, :description, :source, :count, :height, "
-					+ ":width, :channels, :labels, :size, :created)")
+					+ "has_labels, size_bytes, created_at, sha256, labels_sha256) VALUES (:id, :name, :description, "
+					+ ":source, :count, :height, :width, :channels, :labels, :size, :created, :sha256, :labelsSha256)")
 			.param("id", row.id())
 			.param("name", row.name())
 			.param("description", row.description())
@@ -35,6 +35,8 @@ class DatasetRepository {
 			.param("labels", row.hasLabels())
 			.param("size", row.sizeBytes())
 			.param("created", OffsetDateTime.ofInstant(row.createdAt(), ZoneOffset.UTC))
+			.param("sha256", row.sha256())
+			.param("labelsSha256", row.labelsSha256())
 			.update();
 	}
 
@@ -58,7 +60,8 @@ class DatasetRepository {
 		return new DatasetRow(rs.getString("id"), rs.getString("name"), rs.getString("description"),
 				rs.getString("source"), rs.getInt("example_count"), rs.getInt("height"), rs.getInt("width"),
 				rs.getInt("channels"), rs.getBoolean("has_labels"), rs.getLong("size_bytes"),
-				rs.getObject("created_at", OffsetDateTime.class).toInstant());
+				rs.getObject("created_at", OffsetDateTime.class).toInstant(), rs.getString("sha256"),
+				rs.getString("labels_sha256"));
 	}
 
 }

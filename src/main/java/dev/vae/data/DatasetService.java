@@ -1,6 +1,7 @@
 package dev.vae.data;
 
 import dev.vae.model.Examples;
+import dev.vae.storage.ObjectStore;
 import dev.vae.system.ConflictException;
 import dev.vae.system.NotFoundException;
 import dev.vae.system.VaeProperties;
@@ -20,9 +21,11 @@ import org.springframework.context.annotation.Lazy;
 import org.springframework.stereotype.Service;
 
 /**
- * Stored datasets: values as little-endian float32 in {@code storage/datasets/{id}.f32}
- * (labels as int32 in {@code .labels}), metadata in the database. Files are complete
- * before their row exists and outlive it on delete.
+ * Stored datasets: values as little-endian float32 in the object
+ * {@code datasets/{id}.f32} (labels as int32 in {@code .labels}) of the
+ * {@link ObjectStore}, with their SHA-256, and metadata in the database. Objects are
+ * complete before their row exists and outlive it on delete; every read checks the
+ * digest, so a replica never trains on bytes other than those stored.
  */
 @Service
 public class DatasetService {
@@ -33,6 +36,8 @@ public class DatasetService {
 
 	private final Path dir;
 
+	private final ObjectStore store;
+
 	private final VaeProperties.Storage limits;
 
 	private final VaeProperties.Intake intake;
@@ -40,9 +45,11 @@ public class DatasetService {
 	/** Images generated per chunk when the built-in shapes are written. */
 	private static final int SHAPES_CHUNK = 1000;
 
-	DatasetService(DatasetRepository repository, @Lazy DatasetUsage usage, VaeProperties properties) {
+	DatasetService(DatasetRepository repository, @Lazy DatasetUsage usage, ObjectStore store,
+			VaeProperties properties) {
 		this.repository = repository;
 		this.usage = usage;
+		this.store = store;
 		this.limits = properties.storage();
 		this.intake = properties.intake();
 		this.dir = properties.storage().dir().resolve("datasets");
@@ -129,13 +136,34 @@ public class DatasetService {
 			if (labelled) {
 				size += labels.commit();
 			}
+			String sha256 = this.store.put(valuesKey(id), this.dir.resolve(id + ".f32"));
+			String labelsSha256 = labelled ? this.store.put(labelsKey(id), this.dir.resolve(id + ".labels")) : null;
 			List<Integer> shape = read.shape();
 			DatasetRow row = new DatasetRow(id, (name != null) ? name : source, read.description(), source,
 					read.count(), shape.get(0), (shape.size() > 1) ? shape.get(1) : 1,
-					(shape.size() > 2) ? shape.get(2) : 1, labelled, size, Instant.now());
-			this.repository.insert(row);
+					(shape.size() > 2) ? shape.get(2) : 1, labelled, size, Instant.now(), sha256, labelsSha256);
+			try {
+				this.repository.insert(row);
+			}
+			catch (RuntimeException ex) {
+				deleteObjects(id);
+				throw ex;
+			}
 			return row;
 		}
+	}
+
+	private static String valuesKey(String id) {
+		return "datasets/" + id + ".f32";
+	}
+
+	private static String labelsKey(String id) {
+		return "datasets/" + id + ".labels";
+	}
+
+	private void deleteObjects(String id) throws IOException {
+		this.store.delete(valuesKey(id));
+		this.store.delete(labelsKey(id));
 	}
 
 	/** Writes a dataset's values (and labels, if any) into the two sinks. */
@@ -156,7 +184,7 @@ public class DatasetService {
 	/** The stored examples of a dataset. */
 	public Examples examples(String id) throws IOException {
 		DatasetRow row = get(id);
-		Path file = this.dir.resolve(id + ".f32");
+		Path file = this.store.get(valuesKey(id), row.sha256());
 		long expected = 4L * row.count() * row.length();
 		if (Files.size(file) != expected) {
 			throw new IOException("dataset " + id + " file holds " + Files.size(file) + " bytes, expected " + expected);
@@ -188,8 +216,7 @@ public class DatasetService {
 			throw new ConflictException("dataset '" + id + "' is used by a queued or running job");
 		}
 		this.repository.delete(id);
-		Files.deleteIfExists(this.dir.resolve(id + ".f32"));
-		Files.deleteIfExists(this.dir.resolve(id + ".labels"));
+		deleteObjects(id);
 	}
 
 }

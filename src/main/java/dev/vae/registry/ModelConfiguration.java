@@ -3,6 +3,7 @@ package dev.vae.registry;
 import dev.vae.model.LayeredCheckpoint;
 import dev.vae.model.CheckpointException;
 import dev.vae.model.NativeThreads;
+import dev.vae.storage.ObjectStore;
 import dev.vae.system.AtomicFiles;
 import dev.vae.system.VaeProperties;
 import org.slf4j.Logger;
@@ -41,30 +42,41 @@ class ModelConfiguration {
 	 * Readiness: UP once a model is loaded and warmed up (part of the readiness probe
 	 * group).
 	 */
+	/**
+	 * Readiness: UP only while the model loaded and warmed up here is the active model
+	 * every replica should serve (part of the readiness probe group).
+	 */
 	@Bean
-	org.springframework.boot.actuate.health.HealthIndicator modelHealthIndicator(ActiveModel activeModel) {
-		return () -> activeModel.isLoaded()
-				? org.springframework.boot.actuate.health.Health.up()
-					.withDetail("model", activeModel.get().id())
-					.build()
-				: org.springframework.boot.actuate.health.Health.outOfService()
+	org.springframework.boot.actuate.health.HealthIndicator modelHealthIndicator(ActiveModel activeModel,
+			ModelRegistry registry) {
+		return () -> {
+			if (!activeModel.isLoaded()) {
+				return org.springframework.boot.actuate.health.Health.outOfService()
 					.withDetail("model", "none loaded")
 					.build();
+			}
+			var health = registry.servesActive() ? org.springframework.boot.actuate.health.Health.up()
+					: org.springframework.boot.actuate.health.Health.outOfService()
+						.withDetail("reason", "not serving the active model yet");
+			return health.withDetail("model", activeModel.get().id())
+				.withDetail("generation", registry.generation())
+				.build();
+		};
 	}
 
 	@Bean
-	ModelRegistry modelRegistry(ModelRepository repository, ActiveModel activeModel, VaeProperties properties,
-			ResourceLoader resources, io.micrometer.core.instrument.MeterRegistry meters) {
+	ModelRegistry modelRegistry(ModelRepository repository, ActiveModel activeModel, ObjectStore store,
+			VaeProperties properties, ResourceLoader resources, io.micrometer.core.instrument.MeterRegistry meters) {
 		NativeThreads.configure(properties.nativeThreads());
 		String location = properties.model().checkpoint();
 		long started = System.nanoTime();
 		byte[] bytes = read(location, resources);
 		LayeredCheckpoint.Loaded loaded = LayeredCheckpoint.read(new ByteArrayInputStream(bytes), location,
 				properties.model().maxParameters());
-		ModelRegistry registry = new ModelRegistry(repository, activeModel, properties, meters);
+		ModelRegistry registry = new ModelRegistry(repository, activeModel, store, properties, meters);
 		try {
 			int leftovers = 0;
-			for (String dir : new String[] { "models", "datasets" }) {
+			for (String dir : new String[] { "models", "datasets", "cache/models", "cache/datasets" }) {
 				leftovers += AtomicFiles.deleteLeftovers(properties.storage().dir().resolve(dir));
 			}
 			if (leftovers > 0) {

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vae.model.interop.Imported;
 import dev.vae.model.interop.ModelImport;
 import dev.vae.model.interop.SafeTensorsExport;
+import dev.vae.storage.CorruptObjectException;
+import dev.vae.storage.Digests;
+import dev.vae.storage.ObjectStore;
 import dev.vae.system.AtomicFiles;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.ConflictException;
@@ -19,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -29,10 +33,17 @@ import java.util.UUID;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 /**
- * The model versions: checkpoint files under {@code storage/models/} with their metadata
- * in the database, the active one, and a small cache of loaded networks so requests can
- * address any version. A file is always complete before its row exists, and a row is
- * deleted before its file, so a crash never leaves a row without its file.
+ * The model versions: checkpoints in the {@link ObjectStore} ({@code models/{id}.vae},
+ * with their SHA-256) and their metadata in the database, the active one, and a small
+ * cache of loaded networks so requests can address any version. An object is always
+ * complete before its row exists, and a row is deleted before its object, so a crash
+ * never leaves a row without its object.
+ * <p>
+ * The active model is a database row shared by every replica: {@link #activate} loads and
+ * warms the model, records it with the next generation and swaps; {@link #sync} (run
+ * every {@code vae.registry.sync-interval}) makes a replica follow an activation made
+ * elsewhere the same way. The built-in default lives on every replica's own disk, from
+ * its own configured checkpoint.
  */
 public class ModelRegistry implements ModelResolver {
 
@@ -52,7 +63,18 @@ public class ModelRegistry implements ModelResolver {
 
 	private final Path dir;
 
+	private final ObjectStore store;
+
 	private final VaeProperties properties;
+
+	/** Activation and following one: never two swaps at once. */
+	private final Object swapping = new Object();
+
+	/** The active model as this replica last read it from the database. */
+	private volatile ModelRepository.Active known;
+
+	/** The generation whose model failed to load here, so it is logged once. */
+	private volatile long failedGeneration = -1;
 
 	private final Map<String, ServedModel> cache = new LinkedHashMap<>(8, 0.75f, true) {
 		@Override
@@ -63,20 +85,44 @@ public class ModelRegistry implements ModelResolver {
 
 	private final io.micrometer.core.instrument.Timer loads;
 
-	ModelRegistry(ModelRepository repository, ActiveModel activeModel, VaeProperties properties,
+	ModelRegistry(ModelRepository repository, ActiveModel activeModel, ObjectStore store, VaeProperties properties,
 			io.micrometer.core.instrument.MeterRegistry meters) {
 		this.loads = io.micrometer.core.instrument.Timer.builder("vae.model.load")
 			.description("time to read, check and warm up a model")
 			.register(meters);
 		this.repository = repository;
 		this.activeModel = activeModel;
+		this.store = store;
 		this.properties = properties;
 		this.dir = properties.storage().dir().resolve("models");
 	}
 
-	/** The file of model {@code id}. */
+	private static String key(String id) {
+		return "models/" + id + ".vae";
+	}
+
+	/**
+	 * A local file holding model {@code id}'s checkpoint, checked against its SHA-256; a
+	 * checkpoint that does not match is refused as corrupt and not used.
+	 */
 	Path file(String id) {
-		return this.dir.resolve(id + ".vae");
+		if (DEFAULT_ID.equals(id)) {
+			return this.dir.resolve(DEFAULT_ID + ".vae");
+		}
+		ModelRow row = get(id);
+		try {
+			return this.store.get(key(id), row.sha256());
+		}
+		catch (CorruptObjectException ex) {
+			throw new CheckpointException("checkpoint " + key(id) + " is corrupt: " + ex.getMessage(), ex);
+		}
+		catch (NoSuchFileException ex) {
+			throw new CheckpointException("checkpoint " + key(id) + " is missing from " + this.store.describe(), ex);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("checkpoint " + key(id) + " cannot be read from " + this.store.describe(),
+					ex);
+		}
 	}
 
 	/**
@@ -86,23 +132,77 @@ public class ModelRegistry implements ModelResolver {
 	void registerDefault(byte[] checkpoint, LayeredManifest manifest) throws IOException {
 		AtomicFiles.write(file(DEFAULT_ID), checkpoint);
 		this.repository.replace(new ModelRow(DEFAULT_ID, manifest.name(), "builtin", null,
-				LayeredCheckpoint.toJson(manifest), checkpoint.length, Instant.now()));
+				LayeredCheckpoint.toJson(manifest), checkpoint.length, Instant.now(), Digests.sha256(checkpoint)));
 	}
 
 	/**
 	 * Serves the model stored as active, or the default when there is none or it cannot
-	 * be loaded.
+	 * be loaded. A checkpoint that is corrupt or gone is so for every replica: the
+	 * default becomes the active model for all. Any other failure (the store cannot be
+	 * reached) is this replica's own: it serves the default, reports not ready, and
+	 * {@link #sync} tries again.
 	 */
 	void serveStoredActive() {
-		String id = this.repository.activeId().orElse(DEFAULT_ID);
+		String id = this.repository.active().map(ModelRepository.Active::modelId).orElse(DEFAULT_ID);
 		try {
 			this.activeModel.swap(load(id));
 		}
-		catch (RuntimeException ex) {
+		catch (CheckpointException | NotFoundException ex) {
 			log.error("Active model '{}' cannot be served ({}); serving '{}' instead", id, ex.getMessage(), DEFAULT_ID);
 			this.activeModel.swap(load(DEFAULT_ID));
-			this.repository.setActiveId(DEFAULT_ID);
+			this.repository.activate(DEFAULT_ID);
 		}
+		catch (RuntimeException ex) {
+			log.error("Active model '{}' cannot be loaded now ({}); serving '{}' and not ready until it loads", id,
+					ex.getMessage(), DEFAULT_ID);
+			this.activeModel.swap(load(DEFAULT_ID));
+		}
+		this.known = this.repository.active().orElse(new ModelRepository.Active(DEFAULT_ID, 0));
+	}
+
+	/**
+	 * Follows the active model stored in the database: when another replica has activated
+	 * a different model, loads and warms it, then swaps. Requests in flight finish on the
+	 * model they hold. A model that cannot be loaded leaves the current one serving and
+	 * this replica not ready; the next call tries again.
+	 */
+	public void sync() {
+		synchronized (this.swapping) {
+			ModelRepository.Active active = this.repository.active().orElse(new ModelRepository.Active(DEFAULT_ID, 0));
+			this.known = active;
+			if (this.activeModel.isLoaded() && this.activeModel.get().id().equals(active.modelId())) {
+				return;
+			}
+			try {
+				ServedModel model = load(active.modelId());
+				this.activeModel.swap(model);
+				log.info("Now serving model '{}' (generation {}), activated by another replica", active.modelId(),
+						active.generation());
+			}
+			catch (RuntimeException ex) {
+				if (this.failedGeneration != active.generation()) {
+					log.error("Cannot serve the active model '{}' (generation {}): {}; still serving '{}', not ready",
+							active.modelId(), active.generation(), ex.getMessage(),
+							this.activeModel.isLoaded() ? this.activeModel.get().id() : "none");
+				}
+				this.failedGeneration = active.generation();
+			}
+		}
+	}
+
+	/**
+	 * Whether this replica serves the model the database names active (as of the last
+	 * {@link #sync}): readiness.
+	 */
+	public boolean servesActive() {
+		ModelRepository.Active active = this.known;
+		return active != null && this.activeModel.isLoaded() && this.activeModel.get().id().equals(active.modelId());
+	}
+
+	/** The active model's generation, as this replica last read it. */
+	public long generation() {
+		ModelRepository.Active active = this.known;
+		return (active != null) ? active.generation() : 0;
 	}
 
 	public List<ModelRow> list() {
@@ -149,11 +249,14 @@ public class ModelRegistry implements ModelResolver {
 	 */
 	public ServedModel activate(String id) {
 		get(id);
-		ServedModel model = load(id);
-		this.activeModel.swap(model);
-		this.repository.setActiveId(id);
-		log.info("Activated model '{}'", id);
-		return model;
+		synchronized (this.swapping) {
+			ServedModel model = load(id);
+			long generation = this.repository.activate(id);
+			this.activeModel.swap(model);
+			this.known = new ModelRepository.Active(id, generation);
+			log.info("Activated model '{}' (generation {})", id, generation);
+			return model;
+		}
 	}
 
 	/**
@@ -167,10 +270,10 @@ public class ModelRegistry implements ModelResolver {
 		String id = newId();
 		try {
 			long size = Files.size(checkpoint);
-			AtomicFiles.move(checkpoint, file(id));
+			String sha256 = this.store.put(key(id), checkpoint);
 			ModelRow row = new ModelRow(id, manifest.name(), "job", jobId, LayeredCheckpoint.toJson(manifest), size,
-					Instant.now());
-			this.repository.insert(row);
+					Instant.now(), sha256);
+			insertOrDeleteObject(row);
 			return row;
 		}
 		catch (IOException ex) {
@@ -187,17 +290,17 @@ public class ModelRegistry implements ModelResolver {
 	public ModelRow upload(InputStream in, long maxBytes) throws IOException {
 		checkCapacity();
 		String id = newId();
-		Path target = file(id);
+		Path target = this.dir.resolve(id + ".vae");
 		Path temp = AtomicFiles.receive(in, target, maxBytes, "file",
 				"the checkpoint is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
 		try {
 			LayeredManifest manifest = LayeredCheckpoint.verify(temp, "upload",
 					this.properties.model().maxParameters());
 			long size = Files.size(temp);
-			AtomicFiles.move(temp, target);
+			String sha256 = this.store.put(key(id), temp);
 			ModelRow row = new ModelRow(id, manifest.name(), "upload", null, LayeredCheckpoint.toJson(manifest), size,
-					Instant.now());
-			this.repository.insert(row);
+					Instant.now(), sha256);
+			insertOrDeleteObject(row);
 			return row;
 		}
 		finally {
@@ -214,32 +317,35 @@ public class ModelRegistry implements ModelResolver {
 	public ModelRow importModel(InputStream in, long maxBytes, JsonNode manifest) throws IOException {
 		checkCapacity();
 		String id = newId();
-		Path target = file(id);
-		Path temp = AtomicFiles.receive(in, target, maxBytes, "file",
-				"the file is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
+		// the converted checkpoint is written beside the registry's files, then handed to
+		// the store
+		Path target = AtomicFiles.temp(this.dir.resolve(id + ".vae"));
 		try {
-			Imported imported;
+			Path temp = AtomicFiles.receive(in, target, maxBytes, "file",
+					"the file is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
 			try {
-				imported = ModelImport.read(temp, manifest, this.properties.model().maxParameters());
-			}
-			catch (IllegalArgumentException ex) {
-				throw new InvalidInputException("manifest", ex.getMessage());
-			}
-			Files.deleteIfExists(temp);
-			LayeredManifest written = LayeredCheckpoint.write(target, imported.manifest(), imported.network());
-			try {
-				ModelRow row = new ModelRow(id, written.name(), "import", null, LayeredCheckpoint.toJson(written),
-						Files.size(target), Instant.now());
-				this.repository.insert(row);
+				Imported imported;
+				try {
+					imported = ModelImport.read(temp, manifest, this.properties.model().maxParameters());
+				}
+				catch (IllegalArgumentException ex) {
+					throw new InvalidInputException("manifest", ex.getMessage());
+				}
+				Files.deleteIfExists(temp);
+				LayeredManifest written = LayeredCheckpoint.write(target, imported.manifest(), imported.network());
+				long size = Files.size(target);
+				String sha256 = this.store.put(key(id), target);
+				ModelRow row = new ModelRow(id, written.name(), "import", null, LayeredCheckpoint.toJson(written), size,
+						Instant.now(), sha256);
+				insertOrDeleteObject(row);
 				return row;
 			}
-			catch (RuntimeException ex) {
-				Files.deleteIfExists(target);
-				throw ex;
+			finally {
+				Files.deleteIfExists(temp);
 			}
 		}
 		finally {
-			Files.deleteIfExists(temp);
+			Files.deleteIfExists(target);
 		}
 	}
 
@@ -254,15 +360,29 @@ public class ModelRegistry implements ModelResolver {
 		return (out) -> SafeTensorsExport.write(out, manifest, loaded.network());
 	}
 
-	/** Deletes a model version that is not being served. */
+	/**
+	 * Deletes a model version that is neither served here nor active for the replicas.
+	 */
 	public synchronized void delete(String id) throws IOException {
 		get(id);
-		if (id.equals(this.activeModel.get().id())) {
+		boolean active = this.repository.active().map((a) -> a.modelId().equals(id)).orElse(false);
+		if (active || id.equals(this.activeModel.get().id())) {
 			throw new ConflictException("model '" + id + "' is the active model; activate another one first");
 		}
 		this.repository.delete(id);
 		this.cache.remove(id);
-		Files.deleteIfExists(file(id));
+		this.store.delete(key(id));
+	}
+
+	/** Writes a model's row after its object; removes the object if the row fails. */
+	private void insertOrDeleteObject(ModelRow row) throws IOException {
+		try {
+			this.repository.insert(row);
+		}
+		catch (RuntimeException ex) {
+			this.store.delete(key(row.id()));
+			throw ex;
+		}
 	}
 
 	/** The stored manifest of a row. */

@@ -117,14 +117,15 @@ class ModelsController {
 
 	static ModelSummary summary(ModelRow row, String active) {
 		return new ModelSummary(row.id(), row.name(), row.source(), row.jobId(), row.sizeBytes(), row.createdAt(),
-				row.id().equals(active));
+				row.id().equals(active), row.sha256());
 	}
 
 	record ActivateRequest(@Schema(description = "the model version to serve", example = "default") String id) {
 	}
 
 	record ModelSummary(String id, String name, @Schema(description = "builtin, job, upload or import") String source,
-			String jobId, long sizeBytes, Instant createdAt, boolean active) {
+			String jobId, long sizeBytes, Instant createdAt, boolean active,
+			@Schema(description = "SHA-256 of the checkpoint (hex), checked before every load") String sha256) {
 	}
 
 	record ModelDetail(ModelSummary model, ModelController.ModelResponse manifest) {

@@ -103,15 +103,25 @@ public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultVal
 	}
 
 	/**
-	 * Background training.
+	 * Background training. Jobs wait in the database; every replica takes them from
+	 * there, holds each with a lease it renews, and fails those whose replica stopped
+	 * renewing.
 	 *
-	 * @param concurrency jobs that train at once
-	 * @param queueLength jobs that may wait; a full queue answers 429
+	 * @param concurrency jobs that train at once on this replica
+	 * @param queueLength jobs that may wait (for all replicas together); a full queue
+	 * answers 429
 	 * @param maxEpochs the most epochs one job may ask for
 	 * @param retryAfter what a 429 tells the client to wait
+	 * @param pollInterval how often a replica renews its leases, looks for cancellations
+	 * and queued jobs, and fails jobs whose lease expired
+	 * @param lease how long a running job stays held without a renewal; a job whose
+	 * replica died is failed this long after its last renewal
+	 * @param claim whether this replica trains at all (false: inference only)
 	 */
 	public record Jobs(@DefaultValue("1") @Positive int concurrency, @DefaultValue("4") @Positive int queueLength,
-			@DefaultValue("1000") @Positive int maxEpochs, @DefaultValue("30s") java.time.Duration retryAfter) {
+			@DefaultValue("1000") @Positive int maxEpochs, @DefaultValue("30s") java.time.Duration retryAfter,
+			@DefaultValue("1s") java.time.Duration pollInterval, @DefaultValue("30s") java.time.Duration lease,
+			@DefaultValue("true") boolean claim) {
 	}
 
 	/**

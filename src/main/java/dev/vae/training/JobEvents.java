@@ -14,7 +14,8 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * Server-Sent Event streams per job: progress, epoch metrics and status changes as they
- * happen.
+ * happen. The replica that trains a job publishes them as they happen; on the others
+ * {@link JobQueue} publishes what it reads from the database.
  */
 @Component
 class JobEvents {
@@ -49,6 +50,11 @@ class JobEvents {
 		emitter.onTimeout(() -> list.remove(emitter));
 		emitter.onError((e) -> list.remove(emitter));
 		return emitter;
+	}
+
+	/** The jobs someone follows here. */
+	java.util.Set<String> followed() {
+		return java.util.Set.copyOf(this.streams.keySet());
 	}
 
 	void publish(String jobId, String event, Object data) {

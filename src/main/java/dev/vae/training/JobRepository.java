@@ -10,18 +10,23 @@ import java.util.Optional;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Jobs and their per-epoch metrics. State changes are compare-and-set on the stored
- * status.
+ * status; a running job is held by one replica (its owner) under a lease that the owner
+ * renews.
  */
 @Repository
 class JobRepository {
 
 	private final JdbcClient jdbc;
 
-	JobRepository(JdbcClient jdbc) {
+	private final TransactionTemplate transactions;
+
+	JobRepository(JdbcClient jdbc, TransactionTemplate transactions) {
 		this.jdbc = jdbc;
+		this.transactions = transactions;
 	}
 
 	/**
@@ -40,9 +45,11 @@ class JobRepository {
 	 * @param totalSteps minibatches in all
 	 * @param error why it failed
 	 * @param modelId the model it registered
+	 * @param owner the replica that holds (or held) it
 	 */
 	record JobRow(String id, JobStatus status, String spec, String datasetId, Instant createdAt, Instant startedAt,
-			Instant finishedAt, int epoch, int totalEpochs, long step, long totalSteps, String error, String modelId) {
+			Instant finishedAt, int epoch, int totalEpochs, long step, long totalSteps, String error, String modelId,
+			String owner) {
 	}
 
 	void insert(JobRow row) {
@@ -153,16 +160,152 @@ class JobRepository {
 	}
 
 	/**
-	 * Marks every job a previous process left queued or running as failed; returns how
-	 * many.
+	 * Marks the jobs a previous life of replica {@code owner} left running (and running
+	 * jobs with no owner, from before leases) as failed; returns how many.
 	 */
-	int failUnfinished(String reason) {
+	int failRunningOf(String owner, String reason) {
 		return this.jdbc
 			.sql("UPDATE jobs SET status = 'FAILED', error = :reason, finished_at = :now "
-					+ "WHERE status IN ('QUEUED', 'RUNNING')")
+					+ "WHERE status = 'RUNNING' AND (owner = :owner OR owner IS NULL)")
 			.param("reason", reason)
+			.param("owner", owner)
 			.param("now", time(Instant.now()))
 			.update();
+	}
+
+	/**
+	 * Inserts a queued job and, when {@code owner} is given, claims it for that replica
+	 * in the same transaction, so no other replica can take it first.
+	 */
+	void insert(JobRow row, String owner, Instant leaseUntil) {
+		this.transactions.executeWithoutResult((status) -> {
+			insert(row);
+			if (owner != null && !claim(row.id(), owner, leaseUntil)) {
+				throw new IllegalStateException("a job inserted in this transaction is queued");
+			}
+		});
+	}
+
+	/**
+	 * Takes the oldest queued job for replica {@code owner}: {@code SELECT … FOR UPDATE
+	 * SKIP LOCKED} (H2 and PostgreSQL) passes over rows another replica is claiming at
+	 * the same moment, and the claim is a compare-and-set on QUEUED, so a job is taken
+	 * once.
+	 */
+	Optional<JobRow> claimNext(String owner, Instant leaseUntil) {
+		return this.transactions.execute((status) -> {
+			Optional<String> id = this.jdbc
+				.sql("SELECT id FROM jobs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT 1 "
+						+ "FOR UPDATE SKIP LOCKED")
+				.query(String.class)
+				.optional();
+			if (id.isEmpty() || !claim(id.get(), owner, leaseUntil)) {
+				return Optional.<JobRow>empty();
+			}
+			return find(id.get());
+		});
+	}
+
+	private boolean claim(String id, String owner, Instant leaseUntil) {
+		return this.jdbc
+			.sql("UPDATE jobs SET status = 'RUNNING', started_at = :now, owner = :owner, lease_until = :lease, "
+					+ "claims = claims + 1 WHERE id = :id AND status = 'QUEUED'")
+			.param("now", time(Instant.now()))
+			.param("owner", owner)
+			.param("lease", time(leaseUntil))
+			.param("id", id)
+			.update() == 1;
+	}
+
+	/**
+	 * Extends the lease of a job {@code owner} runs; false when it no longer holds it.
+	 */
+	boolean renew(String id, String owner, Instant leaseUntil) {
+		return this.jdbc
+			.sql("UPDATE jobs SET lease_until = :lease WHERE id = :id AND owner = :owner AND status = 'RUNNING'")
+			.param("lease", time(leaseUntil))
+			.param("id", id)
+			.param("owner", owner)
+			.update() == 1;
+	}
+
+	/** Whether {@code owner} still holds running job {@code id}. */
+	boolean holds(String id, String owner) {
+		return this.jdbc.sql("SELECT COUNT(*) FROM jobs WHERE id = :id AND owner = :owner AND status = 'RUNNING'")
+			.param("id", id)
+			.param("owner", owner)
+			.query(Long.class)
+			.single() == 1;
+	}
+
+	/**
+	 * Asks the replica running job {@code id} to cancel it; false when it is not running.
+	 */
+	boolean requestCancel(String id) {
+		return this.jdbc.sql("UPDATE jobs SET cancel_requested = TRUE WHERE id = :id AND status = 'RUNNING'")
+			.param("id", id)
+			.update() == 1;
+	}
+
+	/** Running jobs of {@code owner} that a client asked to cancel. */
+	List<String> cancelRequested(String owner) {
+		return this.jdbc
+			.sql("SELECT id FROM jobs WHERE owner = :owner AND status = 'RUNNING' AND cancel_requested = TRUE")
+			.param("owner", owner)
+			.query(String.class)
+			.list();
+	}
+
+	/**
+	 * Fails every running job whose lease ended before {@code now}: its replica stopped
+	 * renewing it (it died, or lost the database). Returns the jobs failed.
+	 */
+	List<String> failExpired(Instant now) {
+		List<JobRow> expired = this.jdbc.sql("SELECT * FROM jobs WHERE status = 'RUNNING' AND lease_until < :now")
+			.param("now", time(now))
+			.query(this::row)
+			.list();
+		List<String> failed = new java.util.ArrayList<>();
+		for (JobRow job : expired) {
+			String reason = "lease expired: replica '" + job.owner() + "' stopped renewing it (it stopped or lost "
+					+ "the database); partial training is not resumed, submit the job again";
+			int updated = this.jdbc
+				.sql("UPDATE jobs SET status = 'FAILED', error = :reason, finished_at = :now "
+						+ "WHERE id = :id AND status = 'RUNNING' AND lease_until < :now")
+				.param("reason", reason)
+				.param("now", time(now))
+				.param("id", job.id())
+				.update();
+			if (updated == 1) {
+				failed.add(job.id());
+			}
+		}
+		return failed;
+	}
+
+	/**
+	 * Finishes a running job that {@code owner} holds; false when it lost the job (its
+	 * lease expired and another replica failed it).
+	 */
+	boolean finish(String id, String owner, JobStatus to, String error, String modelId) {
+		if (!JobStatus.RUNNING.canMoveTo(to)) {
+			throw new IllegalStateException("RUNNING → " + to + " is not a job transition");
+		}
+		return this.jdbc
+			.sql("UPDATE jobs SET status = :to, finished_at = :now, error = :error, model_id = :model "
+					+ "WHERE id = :id AND status = 'RUNNING' AND owner = :owner")
+			.param("to", to.name())
+			.param("now", time(Instant.now()))
+			.param("error", (error != null && error.length() > 2000) ? error.substring(0, 2000) : error)
+			.param("model", modelId)
+			.param("id", id)
+			.param("owner", owner)
+			.update() == 1;
+	}
+
+	/** How often job {@code id} was taken from the queue. */
+	int claims(String id) {
+		return this.jdbc.sql("SELECT claims FROM jobs WHERE id = :id").param("id", id).query(Integer.class).single();
 	}
 
 	private static OffsetDateTime time(Instant instant) {
@@ -173,7 +316,7 @@ class JobRepository {
 		return new JobRow(rs.getString("id"), JobStatus.valueOf(rs.getString("status")), rs.getString("spec"),
 				rs.getString("dataset_id"), instant(rs, "created_at"), instant(rs, "started_at"),
 				instant(rs, "finished_at"), rs.getInt("epoch"), rs.getInt("total_epochs"), rs.getLong("step"),
-				rs.getLong("total_steps"), rs.getString("error"), rs.getString("model_id"));
+				rs.getLong("total_steps"), rs.getString("error"), rs.getString("model_id"), rs.getString("owner"));
 	}
 
 	private static Instant instant(java.sql.ResultSet rs, String column) throws java.sql.SQLException {

@@ -28,10 +28,11 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * Runs one job on a training thread: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED.
- * Each epoch's weights are checkpointed (atomically) in the job's directory; on success
- * the final checkpoint moves into the registry, on cancellation or failure nothing is
- * registered.
+ * Runs one job this replica has claimed (RUNNING, held by it) on a training thread:
+ * RUNNING → SUCCEEDED | FAILED | CANCELLED, the last step only while it still holds the
+ * job. Each epoch's weights are checkpointed (atomically) in the job's directory; on
+ * success the final checkpoint moves into the registry, on cancellation or failure
+ * nothing is registered.
  */
 final class JobRunner {
 
@@ -56,9 +57,12 @@ final class JobRunner {
 
 	private final io.micrometer.core.instrument.MeterRegistry meters;
 
+	private final String replica;
+
 	JobRunner(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events, Path dir,
-			Function<String, JobView> views, io.micrometer.core.instrument.MeterRegistry meters) {
+			Function<String, JobView> views, io.micrometer.core.instrument.MeterRegistry meters, String replica) {
 		this.meters = meters;
+		this.replica = replica;
 		this.repository = repository;
 		this.datasets = datasets;
 		this.registry = registry;
@@ -116,10 +120,13 @@ final class JobRunner {
 		this.live.values().forEach((l) -> l.cancelled = true);
 	}
 
+	/** The jobs training here now. */
+	java.util.Set<String> running() {
+		return java.util.Set.copyOf(this.live.keySet());
+	}
+
+	/** Trains a job this replica has claimed. */
 	void run(String id, TrainingSpec spec) {
-		if (!this.repository.transition(id, JobStatus.QUEUED, JobStatus.RUNNING, null, null)) {
-			return;
-		}
 		Live state = new Live(spec.epochs());
 		this.live.put(id, state);
 		var progressGauge = io.micrometer.core.instrument.Gauge
@@ -186,6 +193,10 @@ final class JobRunner {
 		}
 		if (state.cancelled) {
 			throw new Trainer.CancelledException("training cancelled after the last epoch");
+		}
+		if (!this.repository.holds(id, this.replica)) {
+			throw new IllegalStateException("this replica no longer holds the job (its lease expired); "
+					+ "the trained model is not registered");
 		}
 		return this.registry.registerTrained(checkpoint, id);
 	}
@@ -266,7 +277,9 @@ final class JobRunner {
 	}
 
 	private void finish(String id, JobStatus to, String error, String modelId) {
-		this.repository.transition(id, JobStatus.RUNNING, to, error, modelId);
+		if (!this.repository.finish(id, this.replica, to, error, modelId)) {
+			log.warn("Job {} was no longer held by this replica; it stays as another replica left it", id);
+		}
 		this.live.remove(id);
 		this.events.finish(id, this.views.apply(id));
 	}

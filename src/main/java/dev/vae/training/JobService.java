@@ -10,6 +10,7 @@ import dev.vae.system.ConflictException;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.NotFoundException;
 import dev.vae.system.QueueFullException;
+import dev.vae.system.ReplicaIdentity;
 import dev.vae.system.VaeProperties;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -18,10 +19,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -31,10 +30,12 @@ import org.springframework.stereotype.Service;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * Training jobs: submission onto a bounded executor (a full queue is refused, not grown),
- * cancellation, and the job views. After a restart, jobs a previous process left queued
- * or running are marked FAILED with "interrupted by restart": their partial weights are
- * not trusted, and the client can submit them again.
+ * Training jobs: submission into the queue in the database (a full queue is refused, not
+ * grown), from which any replica's {@link JobQueue} takes them, cancellation from any
+ * replica, and the job views. After a restart, jobs this replica's previous process left
+ * running are marked FAILED with "interrupted by restart": their partial weights are not
+ * trusted, and the client can submit them again. Queued jobs wait for whichever replica
+ * is free.
  */
 @Service
 public class JobService implements DatasetUsage {
@@ -57,17 +58,18 @@ public class JobService implements DatasetUsage {
 
 	private final ThreadPoolExecutor executor;
 
-	private final Map<String, Runnable> queued = new ConcurrentHashMap<>();
+	private final JobQueue queue;
 
 	JobService(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events,
-			ObjectMapper json, VaeProperties properties, io.micrometer.core.instrument.MeterRegistry meters) {
+			ObjectMapper json, VaeProperties properties, io.micrometer.core.instrument.MeterRegistry meters,
+			ReplicaIdentity replica) {
 		this.repository = repository;
 		this.datasets = datasets;
 		this.events = events;
 		this.json = json;
 		this.settings = properties.jobs();
 		this.runner = new JobRunner(repository, datasets, registry, events, properties.storage().dir().resolve("jobs"),
-				this::view, meters);
+				this::view, meters, replica.id());
 		for (JobStatus status : JobStatus.values()) {
 			io.micrometer.core.instrument.Gauge.builder("vae.jobs", () -> repository.count(status))
 				.description("training jobs by state")
@@ -78,21 +80,46 @@ public class JobService implements DatasetUsage {
 		this.executor = new ThreadPoolExecutor(this.settings.concurrency(), this.settings.concurrency(), 0,
 				TimeUnit.SECONDS, new ArrayBlockingQueue<>(this.settings.queueLength()),
 				(r) -> new Thread(r, "training-" + threads.incrementAndGet()), new ThreadPoolExecutor.AbortPolicy());
+		this.queue = new JobQueue(repository, this.runner, events, this::view, this::launch, this.settings,
+				replica.id());
 	}
 
 	@PostConstruct
-	void failInterrupted() {
-		int failed = this.repository.failUnfinished(INTERRUPTED);
+	void start() {
+		int failed = this.repository.failRunningOf(this.queue.replica(), INTERRUPTED);
 		if (failed > 0) {
-			log.warn("Marked {} job(s) left queued or running by the previous process as FAILED ({})", failed,
+			log.warn("Marked {} job(s) left running by this replica's previous process as FAILED ({})", failed,
 					INTERRUPTED);
 		}
+		this.queue.start();
 	}
 
 	@PreDestroy
 	void stop() {
+		this.queue.stop();
 		this.runner.cancelAll();
 		this.executor.shutdownNow();
+	}
+
+	/** Trains a job this replica has claimed, on a training thread. */
+	private void launch(JobRepository.JobRow job) {
+		TrainingSpec spec = fromJson(job.spec());
+		try {
+			this.executor.execute(() -> {
+				try {
+					this.runner.run(job.id(), spec);
+				}
+				finally {
+					this.queue.release();
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			// more claims than threads cannot happen while slots are counted; fail loudly
+			this.queue.release();
+			this.repository.finish(job.id(), this.queue.replica(), JobStatus.FAILED,
+					"this replica could not start the job", null);
+		}
 	}
 
 	/** Validates a spec and queues its job. */
@@ -116,21 +143,27 @@ public class JobService implements DatasetUsage {
 		}
 		check(spec, dataset);
 		String id = "j-" + UUID.randomUUID().toString().substring(0, 12);
-		this.repository.insert(new JobRepository.JobRow(id, JobStatus.QUEUED, toJson(spec), spec.dataset(),
-				Instant.now(), null, null, 0, spec.epochs(), 0, 0, null, null));
-		Runnable task = () -> {
-			this.queued.remove(id);
-			this.runner.run(id, spec);
-		};
-		this.queued.put(id, task);
-		try {
-			this.executor.execute(task);
+		// a free slot here takes the job in the insert's own transaction; otherwise it
+		// waits in the queue for whichever replica is free first
+		boolean here = this.queue.reserveForSubmission();
+		if (!here && this.repository.count(JobStatus.QUEUED) >= this.settings.queueLength()) {
+			throw new QueueFullException(
+					"the training queue is full (" + this.settings.queueLength() + " waiting; vae.jobs.queue-length)",
+					this.settings.retryAfter());
 		}
-		catch (RejectedExecutionException ex) {
-			this.queued.remove(id);
-			this.repository.delete(id);
-			throw new QueueFullException("the training queue is full (" + this.settings.concurrency() + " running, "
-					+ this.settings.queueLength() + " waiting; vae.jobs.*)", this.settings.retryAfter());
+		JobRepository.JobRow row = new JobRepository.JobRow(id, JobStatus.QUEUED, toJson(spec), spec.dataset(),
+				Instant.now(), null, null, 0, spec.epochs(), 0, 0, null, null, null);
+		try {
+			this.repository.insert(row, here ? this.queue.replica() : null, this.queue.leaseUntil());
+		}
+		catch (RuntimeException ex) {
+			if (here) {
+				this.queue.release();
+			}
+			throw ex;
+		}
+		if (here) {
+			launch(row);
 		}
 		return view(id);
 	}
@@ -168,16 +201,13 @@ public class JobService implements DatasetUsage {
 	}
 
 	/**
-	 * Cancels a queued or running job; waits up to two seconds for a running one to stop.
+	 * Cancels a queued or running job, on whichever replica runs it; waits up to two
+	 * seconds for a running one to stop.
 	 */
 	public JobView cancel(String id) {
 		JobRepository.JobRow row = row(id);
 		if (row.status() == JobStatus.QUEUED
 				&& this.repository.transition(id, JobStatus.QUEUED, JobStatus.CANCELLED, null, null)) {
-			Runnable task = this.queued.remove(id);
-			if (task != null) {
-				this.executor.remove(task);
-			}
 			JobView view = view(id);
 			this.events.finish(id, view);
 			return view;
@@ -187,6 +217,8 @@ public class JobService implements DatasetUsage {
 			throw new ConflictException(
 					"job '" + id + "' is " + row.status() + "; only queued or running jobs can be cancelled");
 		}
+		// the replica that runs it sees the request at its next poll; here it stops now
+		this.repository.requestCancel(id);
 		this.runner.cancel(id);
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
 		while (row(id).status() == JobStatus.RUNNING && System.nanoTime() < deadline) {
@@ -239,7 +271,7 @@ public class JobService implements DatasetUsage {
 					(total > 0) ? (double) row.step() / total : (row.status() == JobStatus.SUCCEEDED ? 1 : 0), null);
 		}
 		return new JobView(row.id(), row.status(), fromJson(row.spec()), row.createdAt(), row.startedAt(),
-				row.finishedAt(), progress, this.repository.epochs(row.id()), row.error(), row.modelId());
+				row.finishedAt(), progress, this.repository.epochs(row.id()), row.error(), row.modelId(), row.owner());
 	}
 
 	private String toJson(TrainingSpec spec) {

@@ -19,10 +19,12 @@ import java.util.List;
  * @param epochs metrics of each finished epoch
  * @param error why it failed
  * @param model the model version it registered
+ * @param replica the replica that runs (or ran) it
  */
 public record JobView(String id, JobStatus status, TrainingSpec spec, Instant createdAt, Instant startedAt,
 		Instant finishedAt, Progress progress, List<Trainer.EpochMetrics> epochs, String error,
-		@Schema(description = "the registered model version, once SUCCEEDED") String model) {
+		@Schema(description = "the registered model version, once SUCCEEDED") String model,
+		@Schema(description = "the replica that runs or ran it (vae.replica.id)") String replica) {
 
 	/**
 	 * @param epoch the epoch in progress (or last finished)

@@ -81,8 +81,8 @@ class JobsController {
 
 	@DeleteMapping("/jobs/{id}")
 	@Operation(summary = "Cancel a job",
-			description = "A queued job never starts; a running one stops within one minibatch and registers nothing. "
-					+ "A finished job answers 409.")
+			description = "A queued job never starts; a running one stops within one minibatch (on another replica, "
+					+ "after its next poll of vae.jobs.poll-interval) and registers nothing. A finished job answers 409.")
 	JobView cancel(@PathVariable String id) {
 		return this.jobs.cancel(id);
 	}

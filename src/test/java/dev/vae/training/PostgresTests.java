@@ -61,9 +61,8 @@ class PostgresTests {
 		String model = view.get("model").asText();
 		assertThat(http.post("/models/" + model + "/activate", "").status()).isEqualTo(200);
 		assertThat(http.get("/jobs?status=SUCCEEDED&size=5").body().get("total").asLong()).isGreaterThanOrEqualTo(1);
-		assertThat(this.jdbc.sql("SELECT setting_value FROM settings WHERE setting_key = 'active-model'")
-			.query(String.class)
-			.single()).isEqualTo(model);
+		assertThat(this.jdbc.sql("SELECT model_id FROM active_model WHERE slot = 1").query(String.class).single())
+			.isEqualTo(model);
 		http.post("/models/default/activate", "");
 	}
 
