@@ -51,6 +51,10 @@ public class JobService implements DatasetUsage {
 
 	private final JobRunner runner;
 
+	private final SparkSettings sparkSettings;
+
+	private final SparkJobRunner spark;
+
 	private final ObjectMapper json;
 
 	private final VaeProperties.Jobs settings;
@@ -60,7 +64,8 @@ public class JobService implements DatasetUsage {
 	private final Map<String, Runnable> queued = new ConcurrentHashMap<>();
 
 	JobService(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events,
-			ObjectMapper json, VaeProperties properties, io.micrometer.core.instrument.MeterRegistry meters) {
+			ObjectMapper json, VaeProperties properties, SparkSettings spark,
+			io.micrometer.core.instrument.MeterRegistry meters) {
 		this.repository = repository;
 		this.datasets = datasets;
 		this.events = events;
@@ -68,6 +73,9 @@ public class JobService implements DatasetUsage {
 		this.settings = properties.jobs();
 		this.runner = new JobRunner(repository, datasets, registry, events, properties.storage().dir().resolve("jobs"),
 				this::view, meters);
+		this.sparkSettings = spark;
+		this.spark = new SparkJobRunner(spark, repository, datasets, registry, events,
+				properties.storage().dir().resolve("jobs"), this::view, json);
 		for (JobStatus status : JobStatus.values()) {
 			io.micrometer.core.instrument.Gauge.builder("vae.jobs", () -> repository.count(status))
 				.description("training jobs by state")
@@ -92,6 +100,7 @@ public class JobService implements DatasetUsage {
 	@PreDestroy
 	void stop() {
 		this.runner.cancelAll();
+		this.spark.cancelAll();
 		this.executor.shutdownNow();
 	}
 
@@ -120,7 +129,12 @@ public class JobService implements DatasetUsage {
 				Instant.now(), null, null, 0, spec.epochs(), 0, 0, null, null));
 		Runnable task = () -> {
 			this.queued.remove(id);
-			this.runner.run(id, spec);
+			if (spec.engine().equals("spark")) {
+				this.spark.run(id, spec);
+			}
+			else {
+				this.runner.run(id, spec);
+			}
 		};
 		this.queued.put(id, task);
 		try {
@@ -150,6 +164,13 @@ public class JobService implements DatasetUsage {
 		if (!(spec.validationSplit() > 0) || spec.validationSplit() > 0.5) {
 			throw new InvalidInputException("validationSplit",
 					"validationSplit must lie in (0, 0.5], was " + spec.validationSplit());
+		}
+		if (!spec.engine().equals("local") && !spec.engine().equals("spark")) {
+			throw new InvalidInputException("engine", "engine must be 'local' or 'spark', was '" + spec.engine() + "'");
+		}
+		if (spec.engine().equals("spark") && this.sparkSettings.missing() != null) {
+			throw new InvalidInputException("engine",
+					"engine 'spark' is not configured on this service: " + this.sparkSettings.missing());
 		}
 		if (dataset.count() < 2) {
 			throw new InvalidInputException("dataset", "dataset '" + dataset.id() + "' holds " + dataset.count()
@@ -188,6 +209,7 @@ public class JobService implements DatasetUsage {
 					"job '" + id + "' is " + row.status() + "; only queued or running jobs can be cancelled");
 		}
 		this.runner.cancel(id);
+		this.spark.cancel(id);
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
 		while (row(id).status() == JobStatus.RUNNING && System.nanoTime() < deadline) {
 			try {
@@ -233,6 +255,9 @@ public class JobService implements DatasetUsage {
 
 	private JobView view(JobRepository.JobRow row) {
 		JobView.Progress progress = this.runner.progress(row.id());
+		if (progress == null) {
+			progress = this.spark.progress(row.id());
+		}
 		if (progress == null) {
 			long total = row.totalSteps();
 			progress = new JobView.Progress(row.epoch(), row.totalEpochs(), row.step(), total,
