@@ -66,29 +66,7 @@ if [[ -n "${REBUILD:-}" || ! -f target/vae-service.jar || ! -f target/vae-spark-
 	log "building the service and job jars"
 	./mvnw -B -q package -DskipTests
 fi
-if [[ ! -f "$SPARK_HOME_DIR/RELEASE" ]]; then
-	log "copying Spark's jars into $SPARK_HOME_DIR/jars"
-	rm -rf "$SPARK_HOME_DIR"
-	# Spark (provided) and the run-time jars it shares with the service, not the service's web stack or the
-	# model core (those are in the job jar)
-	./mvnw -B -q dependency:copy-dependencies -DincludeScope=provided -DoutputDirectory="$SPARK_HOME_DIR/jars"
-	./mvnw -B -q dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$SPARK_HOME_DIR/jars" \
-		-DexcludeArtifactIds=log4j-to-slf4j \
-		-DexcludeGroupIds=org.springframework,org.springframework.boot,org.springframework.security,org.springdoc,org.nd4j,org.deeplearning4j,org.bytedeco,org.flywaydb,io.micrometer,org.apache.tomcat.embed,com.h2database,org.postgresql,io.swagger.core.v3,org.webjars,org.hibernate.validator
-	# Spark logs through SLF4J to logback here: INFO to stderr (logback's default is DEBUG)
-	mkdir -p "$WORK/logconf"
-	cat >"$WORK/logconf/logback.xml" <<'XML'
-<configuration>
-  <appender name="ERR" class="ch.qos.logback.core.ConsoleAppender">
-    <target>System.err</target>
-    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>
-  </appender>
-  <root level="INFO"><appender-ref ref="ERR"/></root>
-</configuration>
-XML
-	jar cf "$SPARK_HOME_DIR/jars/zz-logging-conf.jar" -C "$WORK/logconf" logback.xml
-	touch "$SPARK_HOME_DIR/RELEASE"
-fi
+scripts/spark-home.sh "$SPARK_HOME_DIR"
 JARS="$SPARK_HOME_DIR/jars/*"
 JVM_OPTS=(-Xmx512m $(sed -n 's:.*<spark.jvm.options>\(.*\)</spark.jvm.options>.*:\1:p' pom.xml))
 

@@ -3,6 +3,7 @@ package dev.vae.spark;
 import dev.vae.data.Csv;
 import dev.vae.data.Dataset;
 import dev.vae.data.Idx;
+import dev.vae.data.Shapes;
 import dev.vae.model.Checkpoint;
 import dev.vae.model.Evaluation;
 import dev.vae.model.Examples;
@@ -38,7 +39,8 @@ import java.util.Map;
  * --master URL        local[2], spark://host:7077, yarn, k8s://… (spark-submit sets it)
  * --spec FILE         the job as JSON, as POST /jobs takes it
  * --data PATH         the examples: --format f32 (the service's stored datasets,
- *                     little-endian float32 rows), idx or csv
+ *                     little-endian float32 rows), idx or csv; with --format shapes,
+ *                     the seed of --count built-in shapes (nothing to read)
  * --shape H,W,C       height, width, channels (f32 and csv; IDX files carry theirs)
  * --partitions N      data-parallel width (default: the context's default parallelism)
  * --out FILE          the checkpoint to write
@@ -162,6 +164,10 @@ public final class SparkTraining {
 			conf.setMaster(options.master);
 		}
 		conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
+		// a partition's gradient sum (4 bytes per parameter) comes back with the task's
+		// status message,
+		// not through the block manager and a second fetch, up to this size
+		conf.setIfMissing("spark.task.maxDirectResultSize", "64m");
 		options.conf.forEach(conf::set);
 		String master = conf.get("spark.master", "");
 		if (master.startsWith("local")) {
@@ -189,7 +195,7 @@ public final class SparkTraining {
 	}
 
 	static Dataset read(Options options) throws IOException {
-		String description = options.data.getFileName().toString();
+		String description = String.valueOf(options.data.getFileName());
 		switch (options.format) {
 			case "f32" -> {
 				if (options.shape == null) {
@@ -222,7 +228,15 @@ public final class SparkTraining {
 					return Csv.read(in, description, options.shape, Integer.MAX_VALUE - 8);
 				}
 			}
-			default -> throw new IllegalArgumentException("--format must be f32, idx or csv, was " + options.format);
+			case "shapes" -> {
+				// the built-in shapes, generated on the driver: --data is their seed,
+				// --shape their size
+				int size = (options.shape != null) ? options.shape.get(0) : Shapes.SIZE;
+				int channels = (options.shape != null && options.shape.size() > 2) ? options.shape.get(2) : 1;
+				return Shapes.generate(Long.parseLong(options.data.toString()), 0, options.count, size, channels);
+			}
+			default ->
+				throw new IllegalArgumentException("--format must be f32, idx, csv or shapes, was " + options.format);
 		}
 	}
 
@@ -240,6 +254,8 @@ public final class SparkTraining {
 		List<Integer> shape;
 
 		int partitions;
+
+		int count = 10_000;
 
 		Path out = Path.of("spark-model.vae");
 
@@ -264,6 +280,7 @@ public final class SparkTraining {
 					case "--format" -> o.format = value;
 					case "--shape" -> o.shape = shape(value);
 					case "--partitions" -> o.partitions = Integer.parseInt(value);
+					case "--count" -> o.count = Integer.parseInt(value);
 					case "--out" -> o.out = Path.of(value);
 					case "--register" -> o.register = URI.create(value);
 					case "--description" -> o.description = value;
