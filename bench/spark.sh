@@ -98,7 +98,7 @@ done
 
 {
 	echo
-	echo "## Spark data-parallel training ($(date -u +%Y-%m-%d), $(nproc) cores, $(java -version 2>&1 | head -1))"
+	echo "## Spark data-parallel training ($(date -u +%Y-%m-%d), $(nproc --all) cores, $(java -version 2>&1 | head -1))"
 	echo
 	echo "\`bench/spark.sh\` (MLP_COUNT=$MLP_COUNT CONV_COUNT=$CONV_COUNT): 28×28 shapes, global batch 100, one core per"
 	echo "executor, medians over the steps after the first fifth. *compute* is the slowest partition's gradient"
