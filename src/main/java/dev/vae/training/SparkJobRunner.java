@@ -7,7 +7,6 @@ import dev.vae.data.DatasetService;
 import dev.vae.model.Trainer;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.registry.ModelRow;
-import dev.vae.spark.JvmOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -219,7 +218,7 @@ final class SparkJobRunner {
 		List<String> command = new ArrayList<>();
 		command.add(this.settings.javaExecutable().toString());
 		command.add("-Xmx" + this.settings.driverMemory().toMegabytes() + "m");
-		command.addAll(JvmOptions.SPARK);
+		command.addAll(SparkJvmOptions.SPARK);
 		command.add("-cp");
 		command.add(this.settings.driverClasspath());
 		command.add("dev.vae.spark.SparkTraining");

@@ -1,4 +1,4 @@
-package dev.vae.spark;
+package dev.vae.training;
 
 import java.util.List;
 
@@ -8,10 +8,10 @@ import java.util.List;
  * code reach into these packages. A driver started as a plain JVM needs them on its
  * command line; Spark adds them to the executors it launches itself.
  */
-public final class JvmOptions {
+final class SparkJvmOptions {
 
 	/** Spark 4.2's list, without the options Java 17 does not know. */
-	public static final List<String> SPARK = List.of("-XX:+IgnoreUnrecognizedVMOptions",
+	static final List<String> SPARK = List.of("-XX:+IgnoreUnrecognizedVMOptions",
 			"--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
 			"--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
 			"--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
@@ -23,7 +23,7 @@ public final class JvmOptions {
 			"--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
 			"-Dio.netty.tryReflectionSetAccessible=true");
 
-	private JvmOptions() {
+	private SparkJvmOptions() {
 	}
 
 }
