@@ -6,7 +6,8 @@
 #      and registers the model;
 #   2. the Spark application started by hand (as spark-submit would), registering its model with
 #      POST /models and the API key;
-# and checks that both models registered and answer /encode. Prints PASS with the per-step time.
+# and checks that both models registered and answer /encode, and that the Spark job's held-out -ELBO is within 1%
+# of the same job on the service's own trainer. Prints PASS with the per-step time.
 # Everything it started is stopped on exit, also on failure.
 #
 #   scripts/spark-cluster-check.sh                  # builds target/*.jar when missing
@@ -127,6 +128,24 @@ MODEL1=$(python3 -c 'import json; print(json.load(open("'"$WORK/job.json"'"))["m
 [[ "$(encode_ok "$MODEL1")" == 20 ]] || { log "model $MODEL1 does not serve /encode"; exit 1; }
 log "job $JOB registered $MODEL1, which answers /encode"
 
+# the same job on the service's own trainer: the held-out -ELBO must agree within 1%
+LOCAL=$(curl -sf "${AUTH[@]}" "$BASE/jobs" -H 'Content-Type: application/json' -d "$SPEC" |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+for _ in $(seq 600); do
+	STATUS=$(curl -sf "${AUTH[@]}" "$BASE/jobs/$LOCAL" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+	[[ "$STATUS" == SUCCEEDED || "$STATUS" == FAILED || "$STATUS" == CANCELLED ]] && break
+	sleep 1
+done
+curl -sf "${AUTH[@]}" "$BASE/jobs/$LOCAL" >"$WORK/local.json"
+COMPARED=$(python3 - "$WORK/job.json" "$WORK/local.json" <<'EOF'
+import json, sys
+spark, local = (json.load(open(f))["epochs"][-1]["validationNegElbo"] for f in sys.argv[1:])
+print(f"held-out -ELBO {spark:.3f} (Spark) vs {local:.3f} (local trainer), {abs(spark - local) / local:.3%} apart")
+sys.exit(0 if abs(spark - local) <= 0.01 * local else 1)
+EOF
+) || { log "Spark and local training disagree: $COMPARED"; exit 1; }
+log "$COMPARED"
+
 # 2. the application by hand, as spark-submit runs it, registering over HTTP with the API key
 echo "$SPEC" >"$WORK/spec.json"
 VAE_API_KEY="$KEY" java "${JVM_OPTS[@]}" -cp "$ROOT/target/vae-spark-job.jar:$JARS" dev.vae.spark.SparkTraining \
@@ -152,4 +171,4 @@ print(f"{len(steps)} steps of 100 on 2 executors: median step {step:.1f} ms (slo
 EOF
 )
 RESULT="PASS"
-echo "PASS: standalone master + 2 workers on 127.0.0.1; service job $JOB -> $MODEL1 and spark application -> $MODEL2 both serve /encode; $SUMMARY"
+echo "PASS: standalone master + 2 workers on 127.0.0.1; service job $JOB -> $MODEL1 and spark application -> $MODEL2 both serve /encode; $COMPARED; $SUMMARY"
