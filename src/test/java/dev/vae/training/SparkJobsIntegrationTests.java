@@ -66,6 +66,13 @@ class SparkJobsIntegrationTests {
 		assertThat(submitted.status()).isEqualTo(202);
 		String job = submitted.body().get("id").asText();
 
+		// followed as local jobs are: progress and epochs as Server-Sent Events until it
+		// ends
+		List<String> events = this.http.eventLines("/jobs/" + job + "/events", 10_000);
+		assertThat(events.stream().filter((l) -> l.equals("event:epoch"))).hasSize(2);
+		assertThat(events).anyMatch((l) -> l.equals("event:progress"));
+		assertThat(String.join("\n", events)).contains("\"status\":\"SUCCEEDED\"");
+
 		JsonNode done = waitFor(job, "SUCCEEDED", "FAILED");
 		assertThat(done.get("error")).as(done.toString()).isNull();
 		assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
