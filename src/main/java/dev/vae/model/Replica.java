@@ -178,6 +178,20 @@ public final class Replica implements AutoCloseable {
 			this.adam.step(Replica.this.params, Replica.this.gradient);
 		}
 
+		/** Adam's state now: moments and step count. */
+		public State state() {
+			float[][] moments = this.adam.moments();
+			return new State(moments[0], moments[1], this.adam.steps());
+		}
+
+		/**
+		 * Continues from {@code state} with the replica's parameters as they are now
+		 * (after {@link Replica#load}).
+		 */
+		public void restore(State state) {
+			this.adam.restore(Replica.this.params, state.m(), state.v(), state.t());
+		}
+
 		/**
 		 * Sets the running statistics (the driver's average of the replicas' statistics).
 		 */
@@ -187,6 +201,16 @@ public final class Replica implements AutoCloseable {
 			}
 		}
 
+	}
+
+	/**
+	 * Adam's state, exchanged when replicas train locally and are averaged.
+	 *
+	 * @param m first moments
+	 * @param v second moments
+	 * @param t steps taken
+	 */
+	public record State(float[] m, float[] v, int t) implements java.io.Serializable {
 	}
 
 	/**

@@ -37,13 +37,27 @@ final class DataParallelTrainer {
 
 	private final int partitions;
 
+	private final int localSteps;
+
 	private final Listener listener;
 
 	DataParallelTrainer(JavaSparkContext spark, NetworkSpec spec, Trainer.Settings settings, int partitions,
 			Listener listener) {
-		if (partitions < 1) {
-			throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
+		this(spark, spec, settings, partitions, 1, listener);
+	}
+
+	/**
+	 * @param localSteps 1: synchronous gradient aggregation every step (exact); K &gt; 1:
+	 * each partition takes K local steps between averages (K times fewer aggregations, no
+	 * longer the single-process run)
+	 */
+	DataParallelTrainer(JavaSparkContext spark, NetworkSpec spec, Trainer.Settings settings, int partitions,
+			int localSteps, Listener listener) {
+		if (partitions < 1 || localSteps < 1) {
+			throw new IllegalArgumentException(
+					"partitions and local steps must be at least 1, were " + partitions + " and " + localSteps);
 		}
+		this.localSteps = localSteps;
 		this.spark = spark;
 		this.spec = spec;
 		this.settings = settings;
@@ -68,8 +82,6 @@ final class DataParallelTrainer {
 		JavaRDD<Chunk> chunks = this.spark.parallelize(chunks(train, this.partitions), this.partitions)
 			.persist(StorageLevel.MEMORY_ONLY());
 		Replica.Optimizer adam = master.adam(this.settings.learningRate());
-		float[] params = master.parameters();
-		float[] buffers = master.buffers();
 		// the trainer's generator, shuffle and noise, draw for draw
 		SplittableRandom random = new SplittableRandom(this.settings.seed());
 		int batchSize = Math.min(this.settings.batchSize(), train.count());
@@ -81,7 +93,6 @@ final class DataParallelTrainer {
 		}
 		Trainer.EpochMetrics last = null;
 		long iteration = 0;
-		NetworkSpec shipped = this.spec;
 		try {
 			for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
 				long started = System.nanoTime();
@@ -89,43 +100,39 @@ final class DataParallelTrainer {
 				double reconstruction = 0;
 				double kl = 0;
 				StepTimes times = new StepTimes();
-				for (int step = 0; step < stepsPerEpoch; step++) {
+				for (int step = 0; step < stepsPerEpoch; step += this.localSteps) {
 					if (this.listener.cancelled()) {
 						throw new Trainer.CancelledException("training cancelled in epoch " + epoch);
 					}
 					long stepStarted = System.nanoTime();
-					int from = step * batchSize;
-					int b = Math.min(batchSize, train.count() - from);
-					int[] batch = new int[b];
-					System.arraycopy(order, from, batch, 0, b);
-					float[] eps = new float[b * k];
-					for (int i = 0; i < eps.length; i++) {
-						eps[i] = (float) random.nextGaussian();
-					}
-					Sum sum = aggregate(this.spark, chunks, new Step(run, params, buffers, batch, eps), shipped);
-					if (sum.count != b) {
-						throw new IllegalStateException("step aggregated " + sum.count + " rows, expected " + b);
-					}
-					// the mean gradient of the global minibatch: Σ_partitions Σ_rows ∇ /
-					// B
-					float[] mean = sum.gradient;
-					for (int i = 0; i < mean.length; i++) {
-						mean[i] /= b;
-					}
-					adam.step(mean);
-					if (buffers.length > 0) {
-						for (int i = 0; i < buffers.length; i++) {
-							buffers[i] = sum.buffers[i] / b;
+					// the next global minibatches and their noise, drawn as the trainer
+					// draws them
+					int count = Math.min(this.localSteps, stepsPerEpoch - step);
+					int[][] batches = new int[count][];
+					float[][] noise = new float[count][];
+					int rows = 0;
+					for (int j = 0; j < count; j++) {
+						int from = (step + j) * batchSize;
+						int b = Math.min(batchSize, train.count() - from);
+						batches[j] = new int[b];
+						System.arraycopy(order, from, batches[j], 0, b);
+						noise[j] = new float[b * k];
+						for (int i = 0; i < noise[j].length; i++) {
+							noise[j][i] = (float) random.nextGaussian();
 						}
-						adam.setBuffers(buffers);
+						rows += b;
 					}
-					params = master.parameters();
-					reconstruction += sum.reconstruction;
-					kl += sum.kl;
+					double[] losses = (this.localSteps == 1)
+							? synchronousStep(chunks, run, master, adam, batches[0], noise[0])
+							: averagedRound(chunks, run, master, adam, batches, noise, rows);
+					reconstruction += losses[0];
+					kl += losses[1];
 					long elapsed = System.nanoTime() - stepStarted;
-					times.add(elapsed, sum.computeNanos);
-					this.listener.onStep(epoch, ++iteration, totalSteps, (sum.reconstruction + sum.kl) / b,
-							elapsed / 1e6, sum.computeNanos / 1e6);
+					long compute = (long) losses[2];
+					times.add(elapsed / count, compute / count);
+					iteration += count;
+					this.listener.onStep(epoch, iteration, totalSteps, (losses[0] + losses[1]) / rows,
+							elapsed / 1e6 / count, compute / 1e6 / count);
 				}
 				Evaluation.Summary held = master.negElbo(validation, this.settings.seed() + epoch);
 				int n = train.count();
@@ -140,6 +147,83 @@ final class DataParallelTrainer {
 			master.close();
 		}
 		return last;
+	}
+
+	/**
+	 * One synchronous step: the gradient sums of all partitions, their mean over the
+	 * minibatch, one Adam step on the driver.
+	 * @return summed reconstruction, summed KL, the slowest partition's compute (ns)
+	 */
+	private double[] synchronousStep(JavaRDD<Chunk> chunks, String run, Replica master, Replica.Optimizer adam,
+			int[] batch, float[] eps) {
+		int b = batch.length;
+		float[] buffers = master.buffers();
+		Sum sum = aggregate(this.spark, chunks, new Step(run, master.parameters(), buffers, batch, eps), this.spec);
+		if (sum.count != b) {
+			throw new IllegalStateException("step aggregated " + sum.count + " rows, expected " + b);
+		}
+		// the mean gradient of the global minibatch: Σ_partitions Σ_rows ∇ / B
+		float[] mean = sum.gradient;
+		for (int i = 0; i < mean.length; i++) {
+			mean[i] /= b;
+		}
+		adam.step(mean);
+		if (buffers.length > 0) {
+			for (int i = 0; i < buffers.length; i++) {
+				buffers[i] = sum.buffers[i] / b;
+			}
+			adam.setBuffers(buffers);
+		}
+		return new double[] { sum.reconstruction, sum.kl, sum.computeNanos };
+	}
+
+	/**
+	 * One round of local steps: every partition takes an Adam step on its rows of each
+	 * minibatch in turn, from the driver's parameters and Adam state; the driver then
+	 * sets parameters, moments and running statistics to the row-weighted means of the
+	 * partitions' (DL4J's parameter averaging, with the updater state averaged too).
+	 */
+	private double[] averagedRound(JavaRDD<Chunk> chunks, String run, Replica master, Replica.Optimizer adam,
+			int[][] batches, float[][] noise, int rows) {
+		Replica.State state = adam.state();
+		Round round = new Round(run, master.parameters(), master.buffers(), state, this.settings.learningRate(),
+				batches, noise);
+		Broadcast<Round> shared = this.spark.broadcast(round);
+		Average average;
+		try {
+			average = chunks.treeAggregate(Average.empty(), new Local(shared, this.spec), Average::merge, 2);
+		}
+		finally {
+			shared.destroy();
+		}
+		if (average.rows != rows) {
+			throw new IllegalStateException("round aggregated " + average.rows + " rows, expected " + rows);
+		}
+		master.load(Average.divide(average.params, rows), Average.divide(average.buffers, rows));
+		adam.restore(new Replica.State(Average.divide(average.m, rows), Average.divide(average.v, rows),
+				state.t() + batches.length));
+		return new double[] { average.reconstruction, average.kl, average.computeNanos };
+	}
+
+	/** The per-partition fold of a round: this partition's local steps. */
+	private static final class Local implements Function2<Average, Chunk, Average> {
+
+		private static final long serialVersionUID = 1L;
+
+		private final Broadcast<Round> round;
+
+		private final NetworkSpec spec;
+
+		Local(Broadcast<Round> round, NetworkSpec spec) {
+			this.round = round;
+			this.spec = spec;
+		}
+
+		@Override
+		public Average call(Average average, Chunk chunk) {
+			return average.merge(chunk.localSteps(this.round.value(), this.spec));
+		}
+
 	}
 
 	/**

@@ -43,6 +43,9 @@ import java.util.Map;
  *                     the seed of --count built-in shapes (nothing to read)
  * --shape H,W,C       height, width, channels (f32 and csv; IDX files carry theirs)
  * --partitions N      data-parallel width (default: the context's default parallelism)
+ * --local-steps K     1 (default): gradients aggregated every step, exactly the local
+ *                     trainer's run; K &gt; 1: K local steps per partition, then parameters
+ *                     and Adam moments averaged (K times fewer aggregations)
  * --out FILE          the checkpoint to write
  * --register URL      POST the checkpoint to this service's /models (API key from VAE_API_KEY)
  * --description TEXT  the training data as the manifest names it
@@ -93,14 +96,16 @@ public final class SparkTraining {
 			NetworkSpec.Network trained = network.initialise();
 			long started = System.nanoTime();
 			int batch = Math.min(spec.batchSize(), train.count());
-			progress.emit("started", "master", spark.master(), "partitions", partitions, "trainExamples", train.count(),
-					"validationExamples", validation.count(), "totalSteps",
-					(long) ((train.count() + batch - 1) / batch) * spec.epochs());
+			progress.emit("started", "master", spark.master(), "partitions", partitions, "localSteps",
+					options.localSteps, "trainExamples", train.count(), "validationExamples", validation.count(),
+					"totalSteps", (long) ((train.count() + batch - 1) / batch) * spec.epochs());
 			Trainer.EpochMetrics last = new DataParallelTrainer(spark, network, spec.settings(), partitions,
-					listener(progress))
+					options.localSteps, listener(progress))
 				.train(trained, train, validation);
 			Manifest.TrainingInfo info = new Manifest.TrainingInfo(
-					options.description + " (Spark " + spark.master() + ", " + partitions + " partitions)",
+					options.description + " (Spark " + spark.master() + ", " + partitions + " partitions"
+							+ ((options.localSteps > 1) ? ", averaged every " + options.localSteps + " steps" : "")
+							+ ")",
 					train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(),
 					spec.seed(), (System.nanoTime() - started) / 1e9);
 			write(options.out, spec, trained, info, last, train, validation);
@@ -257,6 +262,8 @@ public final class SparkTraining {
 
 		int count = 10_000;
 
+		int localSteps = 1;
+
 		Path out = Path.of("spark-model.vae");
 
 		URI register;
@@ -281,6 +288,7 @@ public final class SparkTraining {
 					case "--shape" -> o.shape = shape(value);
 					case "--partitions" -> o.partitions = Integer.parseInt(value);
 					case "--count" -> o.count = Integer.parseInt(value);
+					case "--local-steps" -> o.localSteps = Integer.parseInt(value);
 					case "--out" -> o.out = Path.of(value);
 					case "--register" -> o.register = URI.create(value);
 					case "--description" -> o.description = value;

@@ -228,6 +228,9 @@ final class SparkJobRunner {
 				checkpoint.toString(), "--description", "dataset " + dataset.id() + " (" + dataset.description() + ")",
 				"--conf", "spark.driver.host=" + this.settings.driverHost(), "--conf",
 				"spark.driver.bindAddress=" + this.settings.driverHost()));
+		if (this.settings.localSteps() > 1) {
+			command.addAll(List.of("--local-steps", String.valueOf(this.settings.localSteps())));
+		}
 		if (this.settings.partitions() > 0) {
 			command.addAll(List.of("--partitions", String.valueOf(this.settings.partitions())));
 		}

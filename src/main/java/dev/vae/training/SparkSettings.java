@@ -23,13 +23,16 @@ import java.util.stream.Stream;
  * @param java the java executable for the driver process (default: the service's own)
  * @param driverMemory the driver JVM's heap
  * @param partitions data-parallel width (0: Spark's default parallelism)
+ * @param localSteps 1: gradients aggregated every step (the local trainer's run to
+ * rounding); K &gt; 1: K local steps per partition between parameter averages
  * @param driverHost the address executors reach the driver at
  * @param conf further Spark settings for the application
  */
 @ConfigurationProperties("vae.spark")
 public record SparkSettings(String master, Path jobJar, Path jarsDir, String classpath, Path java,
 		@DefaultValue("1GB") DataSize driverMemory, @DefaultValue("0") int partitions,
-		@DefaultValue("127.0.0.1") String driverHost, @DefaultValue Map<String, String> conf) {
+		@DefaultValue("1") int localSteps, @DefaultValue("127.0.0.1") String driverHost,
+		@DefaultValue Map<String, String> conf) {
 
 	public boolean enabled() {
 		return this.master != null && !this.master.isBlank();

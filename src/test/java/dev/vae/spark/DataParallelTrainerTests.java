@@ -157,6 +157,45 @@ class DataParallelTrainerTests {
 	}
 
 	@Test
+	void localStepsWithParameterAveragingAggregateOncePerRoundAndTrainAsWell() {
+		NetworkSpec spec = aSpec(MLP);
+		Examples train = someShapes(600, 4);
+		Examples validation = someShapes(100, 5);
+		VaeNetwork single = ((NetworkSpec.Network.FormatOne) spec.initialise()).network();
+		double before = dev.vae.model.Evaluation.negElbo(single, validation, 7).negElbo();
+		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
+		}).train(single, train, validation);
+
+		// one partition: its local steps are the trainer's steps, and averaging one
+		// replica changes nothing
+		NetworkSpec.Network one = spec.initialise();
+		new DataParallelTrainer(spark, spec, spec.spec().settings(), 1, 4, stopAfter(Long.MAX_VALUE)).train(one, train,
+				validation);
+		assertThat(maxDifference(single.parametersAsFloats(), one.replica().parameters())).isLessThan(1e-4);
+
+		// two partitions, 15 minibatches an epoch in rounds of 4, 4, 4 and 3
+		List<Long> rounds = new java.util.ArrayList<>();
+		NetworkSpec.Network two = spec.initialise();
+		Trainer.EpochMetrics averaged = new DataParallelTrainer(spark, spec, spec.spec().settings(), 2, 4,
+				new DataParallelTrainer.Listener() {
+					@Override
+					public void onStep(int epoch, long step, long totalSteps, double loss, double stepMillis,
+							double computeMillis) {
+						rounds.add(step);
+					}
+
+					@Override
+					public void onEpoch(Trainer.EpochMetrics metrics, DataParallelTrainer.StepTimes times) {
+					}
+				})
+			.train(two, train, validation);
+		assertThat(rounds).containsExactly(4L, 8L, 12L, 15L, 19L, 23L, 27L, 30L);
+		assertThat(maxDifference(single.parametersAsFloats(), two.replica().parameters())).isGreaterThan(1e-3);
+		assertThat(averaged.validationNegElbo()).isLessThan(0.8 * before)
+			.isCloseTo(local.validationNegElbo(), org.assertj.core.data.Percentage.withPercentage(5));
+	}
+
+	@Test
 	void aConvVaeWithBatchNormTrainsOnOnePartitionAsTheLocalTrainerDoes() {
 		NetworkSpec spec = new NetworkSpec(
 				"{\"dataset\": \"d\", \"architecture\": \"conv\", \"widths\": [4, 8], "
