@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Data-parallel training throughput on Spark: examples/s and the per-step cost beyond the gradient computation,
 # for the 784-400-20 MLP and the conv preset (28x28 shapes, batch 100), with 1 and 2 executors of a standalone
-# cluster started here from the Maven jars (one core each, on 127.0.0.1) and with local[2] in one JVM.
+# cluster started here from the Maven jars (one core each, on 127.0.0.1) and with local[2] in one JVM; with 2
+# executors also with 4 local steps between parameter averages.
 # Appends a table to bench/RESULTS.md.
 #
 #   bench/spark.sh                     # MLP_COUNT=4000 CONV_COUNT=1200 by default
@@ -63,20 +64,21 @@ echo '{"dataset": "bench", "hidden": [400], "latentSize": 20, "batchSize": 100, 
 echo '{"dataset": "bench", "architecture": "conv", "latentSize": 20, "batchSize": 100, "epochs": 1, "seed": 1}' >"$WORK/conv.json"
 
 ROWS=()
-run() { # label master partitions model count
-	local out="$WORK/$1-$4.jsonl"
+run() { # label master partitions model count [local steps]
+	local k="${6:-1}"
+	local out="$WORK/$1-$4-$k.jsonl"
 	java "${JVM_OPTS[@]}" -cp "$ROOT/target/vae-spark-job.jar:$JARS" dev.vae.spark.SparkTraining --master "$2" \
 		--spec "$WORK/$4.json" --format shapes --data 1 --count "$5" --shape 28,28,1 --partitions "$3" \
 		--out "$WORK/$1-$4.vae" --conf spark.driver.host=127.0.0.1 --conf spark.executor.memory=1g \
-		--conf spark.cores.max="$3" >"$out" 2>"$WORK/$1-$4.log" || { tail -30 "$WORK/$1-$4.log" >&2; exit 1; }
-	ROWS+=("$(python3 - "$out" "$1" "$4" "$3" <<'EOF'
+		--local-steps "$k" --conf spark.cores.max="$3" >"$out" 2>"$WORK/$1-$4.log" || { tail -30 "$WORK/$1-$4.log" >&2; exit 1; }
+	ROWS+=("$(python3 - "$out" "$1" "$4" "$3" "$k" <<'EOF'
 import json, statistics, sys
 steps = [e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "step"]
 later = steps[max(1, len(steps) // 5):]  # the first steps include the executors' warm-up
 step = statistics.median(s["stepMillis"] for s in later)
 compute = statistics.median(s["computeMillis"] for s in later)
 name = {"mlp": "784-400-20 MLP", "conv": "conv preset [32, 64]"}[sys.argv[3]]
-print(f"| {name} | {sys.argv[2]} | {sys.argv[4]} | {len(later)} | {step:.1f} | {compute:.1f} | {step - compute:.1f} | {100 / step * 1000:,.0f} |")
+print(f"| {name} | {sys.argv[2]} | {sys.argv[4]} | {sys.argv[5]} | {len(later)} | {step:.1f} | {compute:.1f} | {step - compute:.1f} | {100 / step * 1000:,.0f} |")
 EOF
 )")
 	log "${ROWS[-1]}"
@@ -92,6 +94,9 @@ for workers in 1 2; do
 	for model in mlp conv; do
 		count=$MLP_COUNT; [[ $model == conv ]] && count=$CONV_COUNT
 		run "standalone, $workers executor(s)" "$MASTER" "$workers" "$model" "$count"
+		if [[ $workers == 2 ]]; then
+			run "standalone, $workers executor(s)" "$MASTER" "$workers" "$model" "$count" 4
+		fi
 	done
 	stop_cluster
 done
@@ -105,7 +110,9 @@ done
 	echo "computation inside its task; *overhead* = step − compute: broadcast, task scheduling, result"
 	echo "serialisation, treeAggregate and Adam on the driver. Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo
-	echo "| model | master | partitions | steps | step ms | compute ms | overhead ms | examples/s |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "With local steps K > 1 a row is one round of K steps divided by K (rounds counted under *steps*)."
+	echo
+	echo "| model | master | partitions | local steps | steps | step ms | compute ms | overhead ms | examples/s |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	printf '%s\n' "${ROWS[@]}"
 } | tee -a bench/RESULTS.md
