@@ -210,7 +210,7 @@ public final class Replica implements AutoCloseable {
 	 * @param v second moments
 	 * @param t steps taken
 	 */
-	public record State(float[] m, float[] v, int t) implements java.io.Serializable {
+	public record State(float[] m, float[] v, int t) {
 	}
 
 	/**

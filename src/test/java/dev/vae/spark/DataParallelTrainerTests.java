@@ -37,6 +37,11 @@ class DataParallelTrainerTests {
 		spark = new JavaSparkContext(new SparkConf().setMaster("local[2]")
 			.setAppName("DataParallelTrainerTests")
 			.set("spark.ui.enabled", "false")
+			// Kryo, as many clusters configure it: every shipped type must survive it
+			// (Java serialisation, the
+			// default, is what the service's child driver uses in
+			// SparkJobsIntegrationTests)
+			.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
 			.set("spark.driver.host", "127.0.0.1")
 			.set("spark.driver.bindAddress", "127.0.0.1"));
 	}
