@@ -181,6 +181,15 @@ public class DatasetService {
 		return this.repository.find(id).orElseThrow(() -> new NotFoundException("dataset", id));
 	}
 
+	/**
+	 * The file holding a dataset's examples: little-endian float32, one row per example
+	 * (what a Spark job reads).
+	 */
+	public Path file(String id) {
+		get(id);
+		return this.dir.resolve(id + ".f32").toAbsolutePath();
+	}
+
 	/** The stored examples of a dataset. */
 	public Examples examples(String id) throws IOException {
 		DatasetRow row = get(id);

@@ -63,6 +63,37 @@ final class AdamOptimizer {
 		}
 	}
 
+	/** A copy of the first moments m, the second moments v and the step count t. */
+	float[][] moments() {
+		requireSingle();
+		return new float[][] { this.mF.clone(), this.vF.clone() };
+	}
+
+	int steps() {
+		return this.t;
+	}
+
+	/**
+	 * Continues from another optimiser's state (averaged over replicas): the parameters
+	 * as they are now in {@code params}, the moments and step count given.
+	 */
+	void restore(INDArray params, float[] m, float[] v, int t) {
+		requireSingle();
+		if (m.length != this.mF.length || v.length != this.vF.length) {
+			throw new IllegalArgumentException("expected " + this.mF.length + " moments, got " + m.length);
+		}
+		params.data().asNioFloat().get(0, this.paramsF);
+		System.arraycopy(m, 0, this.mF, 0, m.length);
+		System.arraycopy(v, 0, this.vF, 0, v.length);
+		this.t = t;
+	}
+
+	private void requireSingle() {
+		if (!this.single) {
+			throw new IllegalStateException("moments are exchanged for float32 parameters only");
+		}
+	}
+
 	/**
 	 * One step: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², θ ← θ − α·m/(√v + ε) with α =
 	 * lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ). The parameters must not have been changed by anyone else

@@ -203,6 +203,11 @@ public final class LayeredNetwork implements Passes, Trainable {
 		return this.params;
 	}
 
+	/** The flat running statistics, updated in place by training passes. */
+	INDArray buffers() {
+		return this.buffers;
+	}
+
 	@Override
 	public INDArray newGradient() {
 		return Nd4j.zeros(this.params.dataType(), this.params.length());

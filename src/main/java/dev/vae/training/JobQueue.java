@@ -35,7 +35,7 @@ final class JobQueue {
 
 	private final JobRepository repository;
 
-	private final JobRunner runner;
+	private final RunningJobs runner;
 
 	private final JobEvents events;
 
@@ -63,7 +63,7 @@ final class JobQueue {
 		return thread;
 	});
 
-	JobQueue(JobRepository repository, JobRunner runner, JobEvents events, Function<String, JobView> views,
+	JobQueue(JobRepository repository, RunningJobs runner, JobEvents events, Function<String, JobView> views,
 			Consumer<JobRepository.JobRow> launcher, VaeProperties.Jobs settings, String replica) {
 		if (settings.lease().compareTo(settings.pollInterval().multipliedBy(3)) < 0) {
 			throw new IllegalStateException("vae.jobs.lease (" + settings.lease()

@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -34,7 +33,7 @@ import java.util.stream.Stream;
  * success the final checkpoint moves into the registry, on cancellation or failure
  * nothing is registered.
  */
-final class JobRunner {
+final class JobRunner implements RunningJobs {
 
 	private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
 
@@ -109,7 +108,8 @@ final class JobRunner {
 		return (l != null) ? l.progress() : null;
 	}
 
-	void cancel(String id) {
+	@Override
+	public void cancel(String id) {
 		Live l = this.live.get(id);
 		if (l != null) {
 			l.cancelled = true;
@@ -121,7 +121,8 @@ final class JobRunner {
 	}
 
 	/** The jobs training here now. */
-	java.util.Set<String> running() {
+	@Override
+	public java.util.Set<String> running() {
 		return java.util.Set.copyOf(this.live.keySet());
 	}
 
@@ -165,7 +166,7 @@ final class JobRunner {
 	private ModelRow train(String id, TrainingSpec spec, Live state, Path jobDir) throws IOException {
 		Examples all = this.datasets.examples(spec.dataset());
 		TrainingSpec.Plan plan = spec.plan(this.datasets.get(spec.dataset()).shape());
-		Examples[] split = split(all, spec.validationSplit(), spec.seed());
+		Examples[] split = spec.split(all);
 		Examples train = split[0];
 		Examples validation = split[1];
 		Path checkpoint = jobDir.resolve("checkpoint.vae");
@@ -250,30 +251,6 @@ final class JobRunner {
 	private static Manifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {
 		return new Manifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
 				m.validationKl(), baseline);
-	}
-
-	/** A seeded shuffle, then the last fraction held out. */
-	static Examples[] split(Examples all, double fraction, long seed) {
-		int n = all.count();
-		int held = Math.max(1, Math.min(n - 1, (int) Math.round(n * fraction)));
-		int[] order = new int[n];
-		for (int i = 0; i < n; i++) {
-			order[i] = i;
-		}
-		SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
-		for (int i = n - 1; i > 0; i--) {
-			int j = random.nextInt(i + 1);
-			int t = order[i];
-			order[i] = order[j];
-			order[j] = t;
-		}
-		int d = all.length();
-		float[] shuffled = new float[all.values().length];
-		for (int i = 0; i < n; i++) {
-			System.arraycopy(all.values(), order[i] * d, shuffled, i * d, d);
-		}
-		Examples mixed = new Examples(shuffled, n, d);
-		return new Examples[] { mixed.slice(0, n - held), mixed.slice(n - held, n) };
 	}
 
 	private void finish(String id, JobStatus to, String error, String modelId) {

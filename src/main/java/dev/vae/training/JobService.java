@@ -52,6 +52,10 @@ public class JobService implements DatasetUsage {
 
 	private final JobRunner runner;
 
+	private final SparkSettings sparkSettings;
+
+	private final SparkJobRunner spark;
+
 	private final ObjectMapper json;
 
 	private final VaeProperties.Jobs settings;
@@ -61,8 +65,8 @@ public class JobService implements DatasetUsage {
 	private final JobQueue queue;
 
 	JobService(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events,
-			ObjectMapper json, VaeProperties properties, io.micrometer.core.instrument.MeterRegistry meters,
-			ReplicaIdentity replica) {
+			ObjectMapper json, VaeProperties properties, SparkSettings spark,
+			io.micrometer.core.instrument.MeterRegistry meters, ReplicaIdentity replica) {
 		this.repository = repository;
 		this.datasets = datasets;
 		this.events = events;
@@ -70,6 +74,9 @@ public class JobService implements DatasetUsage {
 		this.settings = properties.jobs();
 		this.runner = new JobRunner(repository, datasets, registry, events, properties.storage().dir().resolve("jobs"),
 				this::view, meters, replica.id());
+		this.sparkSettings = spark;
+		this.spark = new SparkJobRunner(spark, repository, datasets, registry, events,
+				properties.storage().dir().resolve("jobs"), this::view, json, replica.id());
 		for (JobStatus status : JobStatus.values()) {
 			io.micrometer.core.instrument.Gauge.builder("vae.jobs", () -> repository.count(status))
 				.description("training jobs by state")
@@ -80,8 +87,8 @@ public class JobService implements DatasetUsage {
 		this.executor = new ThreadPoolExecutor(this.settings.concurrency(), this.settings.concurrency(), 0,
 				TimeUnit.SECONDS, new ArrayBlockingQueue<>(this.settings.queueLength()),
 				(r) -> new Thread(r, "training-" + threads.incrementAndGet()), new ThreadPoolExecutor.AbortPolicy());
-		this.queue = new JobQueue(repository, this.runner, events, this::view, this::launch, this.settings,
-				replica.id());
+		this.queue = new JobQueue(repository, RunningJobs.of(this.runner, this.spark), events, this::view, this::launch,
+				this.settings, replica.id());
 	}
 
 	@PostConstruct
@@ -98,6 +105,7 @@ public class JobService implements DatasetUsage {
 	void stop() {
 		this.queue.stop();
 		this.runner.cancelAll();
+		this.spark.cancelAll();
 		this.executor.shutdownNow();
 	}
 
@@ -107,7 +115,12 @@ public class JobService implements DatasetUsage {
 		try {
 			this.executor.execute(() -> {
 				try {
-					this.runner.run(job.id(), spec);
+					if (spec.engine().equals("spark")) {
+						this.spark.run(job.id(), spec);
+					}
+					else {
+						this.runner.run(job.id(), spec);
+					}
 				}
 				finally {
 					this.queue.release();
@@ -184,6 +197,13 @@ public class JobService implements DatasetUsage {
 			throw new InvalidInputException("validationSplit",
 					"validationSplit must lie in (0, 0.5], was " + spec.validationSplit());
 		}
+		if (!spec.engine().equals("local") && !spec.engine().equals("spark")) {
+			throw new InvalidInputException("engine", "engine must be 'local' or 'spark', was '" + spec.engine() + "'");
+		}
+		if (spec.engine().equals("spark") && this.sparkSettings.missing() != null) {
+			throw new InvalidInputException("engine",
+					"engine 'spark' is not configured on this service: " + this.sparkSettings.missing());
+		}
 		if (dataset.count() < 2) {
 			throw new InvalidInputException("dataset", "dataset '" + dataset.id() + "' holds " + dataset.count()
 					+ " example(s); training needs at least 2");
@@ -220,6 +240,7 @@ public class JobService implements DatasetUsage {
 		// the replica that runs it sees the request at its next poll; here it stops now
 		this.repository.requestCancel(id);
 		this.runner.cancel(id);
+		this.spark.cancel(id);
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
 		while (row(id).status() == JobStatus.RUNNING && System.nanoTime() < deadline) {
 			try {
@@ -265,6 +286,9 @@ public class JobService implements DatasetUsage {
 
 	private JobView view(JobRepository.JobRow row) {
 		JobView.Progress progress = this.runner.progress(row.id());
+		if (progress == null) {
+			progress = this.spark.progress(row.id());
+		}
 		if (progress == null) {
 			long total = row.totalSteps();
 			progress = new JobView.Progress(row.epoch(), row.totalEpochs(), row.step(), total,

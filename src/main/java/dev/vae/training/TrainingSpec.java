@@ -16,7 +16,10 @@ import dev.vae.model.Likelihood;
 import dev.vae.model.Trainer;
 import io.swagger.v3.oas.annotations.media.Schema;
 
+import dev.vae.model.Examples;
+
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * What a training job trains. Omitted fields take the defaults of the shipped model.
@@ -40,6 +43,9 @@ import java.util.List;
  * @param learningRate Adam step size
  * @param seed initialisation, shuffling and noise
  * @param validationSplit fraction held out for validation
+ * @param engine where it trains: {@code "local"} (default, the service's training
+ * executor) or {@code "spark"} (a Spark application, when {@code vae.spark.master} is
+ * set)
  */
 @Schema(description = "A training job's specification")
 public record TrainingSpec(
@@ -71,11 +77,13 @@ public record TrainingSpec(
 		@Schema(description = "Adam learning rate", example = "0.001") Double learningRate,
 		@Schema(description = "seed", example = "1") Long seed,
 		@Schema(description = "fraction of the dataset held out for validation",
-				example = "0.1") Double validationSplit) {
+				example = "0.1") Double validationSplit,
+		@Schema(description = "where it trains: 'local' (default) or 'spark' (data-parallel on the Spark cluster "
+				+ "configured by vae.spark.master)", example = "local") String engine) {
 
 	private static final ObjectMapper LAYERS = new ObjectMapper();
 
-	TrainingSpec withDefaults() {
+	public TrainingSpec withDefaults() {
 		if (this.hidden != null && this.hidden.stream().anyMatch(java.util.Objects::isNull)) {
 			throw new IllegalArgumentException("hidden must be a list of positive whole numbers, was " + this.hidden);
 		}
@@ -93,7 +101,8 @@ public record TrainingSpec(
 				(this.sigma != null) ? this.sigma : 1.0, (this.beta != null) ? this.beta : 1.0,
 				(this.epochs != null) ? this.epochs : 10, (this.batchSize != null) ? this.batchSize : 100,
 				(this.learningRate != null) ? this.learningRate : 1e-3, (this.seed != null) ? this.seed : 1L,
-				(this.validationSplit != null) ? this.validationSplit : 0.1);
+				(this.validationSplit != null) ? this.validationSplit : 0.1,
+				(this.engine != null) ? this.engine : "local");
 	}
 
 	/**
@@ -102,7 +111,7 @@ public record TrainingSpec(
 	 * everything else as layers. Throws IllegalArgumentException naming what is wrong,
 	 * down to the layer and the shape that does not fit.
 	 */
-	Plan plan(List<Integer> shape) {
+	public Plan plan(List<Integer> shape) {
 		DecoderHead head = head();
 		if (this.architecture.isTextual() && this.architecture.asText().equals("mlp")) {
 			boolean classic = !this.likelihood.startsWith("gaussian-") && this.outputActivation.equals("sigmoid");
@@ -170,7 +179,7 @@ public record TrainingSpec(
 	}
 
 	/** What a job trains: the format-1 MLP or a layered network. */
-	sealed interface Plan permits Plan.FormatOne, Plan.Layered {
+	public sealed interface Plan permits Plan.FormatOne, Plan.Layered {
 
 		int inputLength();
 
@@ -194,8 +203,35 @@ public record TrainingSpec(
 
 	}
 
-	Trainer.Settings settings() {
+	public Trainer.Settings settings() {
 		return new Trainer.Settings(this.epochs, this.batchSize, this.learningRate, this.seed);
+	}
+
+	/**
+	 * The training and validation examples of {@code all}: a shuffle seeded by
+	 * {@link #seed()}, then the last {@link #validationSplit()} held out.
+	 */
+	public Examples[] split(Examples all) {
+		int n = all.count();
+		int held = Math.max(1, Math.min(n - 1, (int) Math.round(n * this.validationSplit)));
+		int[] order = new int[n];
+		for (int i = 0; i < n; i++) {
+			order[i] = i;
+		}
+		SplittableRandom random = new SplittableRandom(this.seed ^ 0x5DEECE66DL);
+		for (int i = n - 1; i > 0; i--) {
+			int j = random.nextInt(i + 1);
+			int t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		int d = all.length();
+		float[] shuffled = new float[all.values().length];
+		for (int i = 0; i < n; i++) {
+			System.arraycopy(all.values(), order[i] * d, shuffled, i * d, d);
+		}
+		Examples mixed = new Examples(shuffled, n, d);
+		return new Examples[] { mixed.slice(0, n - held), mixed.slice(n - held, n) };
 	}
 
 }

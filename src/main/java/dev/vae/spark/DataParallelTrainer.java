@@ -1,0 +1,331 @@
+package dev.vae.spark;
+
+import dev.vae.model.Evaluation;
+import dev.vae.model.Examples;
+import dev.vae.model.Replica;
+import dev.vae.model.Trainer;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.UUID;
+
+/**
+ * Synchronous data-parallel training on Spark, the way MLlib's mini-batch gradient
+ * descent works: each step the driver broadcasts the parameters, every partition computes
+ * the gradient sum over its part of the global minibatch with the model core
+ * ({@link Replica#gradientSum}), {@code treeAggregate} adds the (gradient, loss, count)
+ * sums, and the driver divides by the count and steps the local trainer's Adam. The
+ * minibatch order and the noise are drawn on the driver from the same generator, in the
+ * same order, as {@link Trainer} draws them, so the run follows the single-process one up
+ * to float rounding (the sums are added in another order). Batch norm normalises each
+ * partition's rows by their own statistics (as PyTorch's DDP without SyncBatchNorm), and
+ * the running statistics are the row-weighted average of the replicas'.
+ */
+final class DataParallelTrainer {
+
+	private final JavaSparkContext spark;
+
+	private final NetworkSpec spec;
+
+	private final Trainer.Settings settings;
+
+	private final int partitions;
+
+	private final int localSteps;
+
+	private final Listener listener;
+
+	DataParallelTrainer(JavaSparkContext spark, NetworkSpec spec, Trainer.Settings settings, int partitions,
+			Listener listener) {
+		this(spark, spec, settings, partitions, 1, listener);
+	}
+
+	/**
+	 * @param localSteps 1: synchronous gradient aggregation every step (exact); K &gt; 1:
+	 * each partition takes K local steps between averages (K times fewer aggregations, no
+	 * longer the single-process run)
+	 */
+	DataParallelTrainer(JavaSparkContext spark, NetworkSpec spec, Trainer.Settings settings, int partitions,
+			int localSteps, Listener listener) {
+		if (partitions < 1 || localSteps < 1) {
+			throw new IllegalArgumentException(
+					"partitions and local steps must be at least 1, were " + partitions + " and " + localSteps);
+		}
+		this.localSteps = localSteps;
+		this.spark = spark;
+		this.spec = spec;
+		this.settings = settings;
+		this.partitions = partitions;
+		this.listener = listener;
+	}
+
+	/**
+	 * Trains {@code network} (the driver's copy, updated in place) on {@code train},
+	 * evaluating on {@code validation} after each epoch.
+	 * @return the last epoch's metrics
+	 */
+	Trainer.EpochMetrics train(NetworkSpec.Network network, Examples train, Examples validation) {
+		Replica master = network.replica();
+		int d = train.length();
+		int k = master.latentSize();
+		if (d != master.inputLength() || validation.length() != d) {
+			throw new IllegalArgumentException(
+					"examples have length " + d + ", the network expects " + master.inputLength());
+		}
+		String run = UUID.randomUUID().toString();
+		JavaRDD<Chunk> chunks = this.spark.parallelize(chunks(train, this.partitions), this.partitions)
+			.persist(StorageLevel.MEMORY_ONLY());
+		Replica.Optimizer adam = master.adam(this.settings.learningRate());
+		// the trainer's generator, shuffle and noise, draw for draw
+		SplittableRandom random = new SplittableRandom(this.settings.seed());
+		int batchSize = Math.min(this.settings.batchSize(), train.count());
+		int stepsPerEpoch = (train.count() + batchSize - 1) / batchSize;
+		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
+		int[] order = new int[train.count()];
+		for (int i = 0; i < order.length; i++) {
+			order[i] = i;
+		}
+		Trainer.EpochMetrics last = null;
+		long iteration = 0;
+		try {
+			for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
+				long started = System.nanoTime();
+				shuffle(order, random);
+				double reconstruction = 0;
+				double kl = 0;
+				StepTimes times = new StepTimes();
+				for (int step = 0; step < stepsPerEpoch; step += this.localSteps) {
+					if (this.listener.cancelled()) {
+						throw new Trainer.CancelledException("training cancelled in epoch " + epoch);
+					}
+					long stepStarted = System.nanoTime();
+					// the next global minibatches and their noise, drawn as the trainer
+					// draws them
+					int count = Math.min(this.localSteps, stepsPerEpoch - step);
+					int[][] batches = new int[count][];
+					float[][] noise = new float[count][];
+					int rows = 0;
+					for (int j = 0; j < count; j++) {
+						int from = (step + j) * batchSize;
+						int b = Math.min(batchSize, train.count() - from);
+						batches[j] = new int[b];
+						System.arraycopy(order, from, batches[j], 0, b);
+						noise[j] = new float[b * k];
+						for (int i = 0; i < noise[j].length; i++) {
+							noise[j][i] = (float) random.nextGaussian();
+						}
+						rows += b;
+					}
+					double[] losses = (this.localSteps == 1)
+							? synchronousStep(chunks, run, master, adam, batches[0], noise[0])
+							: averagedRound(chunks, run, master, adam, batches, noise, rows);
+					reconstruction += losses[0];
+					kl += losses[1];
+					long elapsed = System.nanoTime() - stepStarted;
+					long compute = (long) losses[2];
+					times.add(elapsed / count, compute / count);
+					iteration += count;
+					this.listener.onStep(epoch, iteration, totalSteps, (losses[0] + losses[1]) / rows,
+							elapsed / 1e6 / count, compute / 1e6 / count);
+				}
+				Evaluation.Summary held = master.negElbo(validation, this.settings.seed() + epoch);
+				int n = train.count();
+				last = new Trainer.EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n,
+						held.negElbo(), held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);
+				this.listener.onEpoch(last, times);
+			}
+		}
+		finally {
+			chunks.unpersist(false);
+			Replicas.release(run);
+			master.close();
+		}
+		return last;
+	}
+
+	/**
+	 * One synchronous step: the gradient sums of all partitions, their mean over the
+	 * minibatch, one Adam step on the driver.
+	 * @return summed reconstruction, summed KL, the slowest partition's compute (ns)
+	 */
+	private double[] synchronousStep(JavaRDD<Chunk> chunks, String run, Replica master, Replica.Optimizer adam,
+			int[] batch, float[] eps) {
+		int b = batch.length;
+		float[] buffers = master.buffers();
+		Sum sum = aggregate(this.spark, chunks, new Step(run, master.parameters(), buffers, batch, eps), this.spec);
+		if (sum.count != b) {
+			throw new IllegalStateException("step aggregated " + sum.count + " rows, expected " + b);
+		}
+		// the mean gradient of the global minibatch: Σ_partitions Σ_rows ∇ / B
+		float[] mean = sum.gradient;
+		for (int i = 0; i < mean.length; i++) {
+			mean[i] /= b;
+		}
+		adam.step(mean);
+		if (buffers.length > 0) {
+			for (int i = 0; i < buffers.length; i++) {
+				buffers[i] = sum.buffers[i] / b;
+			}
+			adam.setBuffers(buffers);
+		}
+		return new double[] { sum.reconstruction, sum.kl, sum.computeNanos };
+	}
+
+	/**
+	 * One round of local steps: every partition takes an Adam step on its rows of each
+	 * minibatch in turn, from the driver's parameters and Adam state; the driver then
+	 * sets parameters, moments and running statistics to the row-weighted means of the
+	 * partitions' (DL4J's parameter averaging, with the updater state averaged too).
+	 */
+	private double[] averagedRound(JavaRDD<Chunk> chunks, String run, Replica master, Replica.Optimizer adam,
+			int[][] batches, float[][] noise, int rows) {
+		Replica.State state = adam.state();
+		Round round = new Round(run, master.parameters(), master.buffers(), state, this.settings.learningRate(),
+				batches, noise);
+		Broadcast<Round> shared = this.spark.broadcast(round);
+		Average average;
+		try {
+			average = chunks.treeAggregate(Average.empty(), new Local(shared, this.spec), Average::merge, 2);
+		}
+		finally {
+			shared.destroy();
+		}
+		if (average.rows != rows) {
+			throw new IllegalStateException("round aggregated " + average.rows + " rows, expected " + rows);
+		}
+		master.load(Average.divide(average.params, rows), Average.divide(average.buffers, rows));
+		adam.restore(new Replica.State(Average.divide(average.m, rows), Average.divide(average.v, rows),
+				state.t() + batches.length));
+		return new double[] { average.reconstruction, average.kl, average.computeNanos };
+	}
+
+	/** The per-partition fold of a round: this partition's local steps. */
+	private static final class Local implements Function2<Average, Chunk, Average> {
+
+		private static final long serialVersionUID = 1L;
+
+		private final Broadcast<Round> round;
+
+		private final NetworkSpec spec;
+
+		Local(Broadcast<Round> round, NetworkSpec spec) {
+			this.round = round;
+			this.spec = spec;
+		}
+
+		@Override
+		public Average call(Average average, Chunk chunk) {
+			return average.merge(chunk.localSteps(this.round.value(), this.spec));
+		}
+
+	}
+
+	/**
+	 * One step's sums over all partitions: the step broadcast, each partition's share
+	 * computed where its slice lives, the sums added in a tree.
+	 */
+	static Sum aggregate(JavaSparkContext spark, JavaRDD<Chunk> chunks, Step step, NetworkSpec spec) {
+		Broadcast<Step> shared = spark.broadcast(step);
+		try {
+			return chunks.treeAggregate(Sum.empty(), new Seq(shared, spec), Sum::merge, 2);
+		}
+		finally {
+			shared.destroy();
+		}
+	}
+
+	/** The per-partition fold: this partition's share of the broadcast step. */
+	private static final class Seq implements Function2<Sum, Chunk, Sum> {
+
+		private static final long serialVersionUID = 1L;
+
+		private final Broadcast<Step> step;
+
+		private final NetworkSpec spec;
+
+		Seq(Broadcast<Step> step, NetworkSpec spec) {
+			this.step = step;
+			this.spec = spec;
+		}
+
+		@Override
+		public Sum call(Sum sum, Chunk chunk) {
+			return sum.merge(chunk.share(this.step.value(), this.spec));
+		}
+
+	}
+
+	/** The training set in {@code n} contiguous, nearly equal slices. */
+	static List<Chunk> chunks(Examples train, int n) {
+		List<Chunk> chunks = new ArrayList<>();
+		int d = train.length();
+		for (int p = 0; p < n; p++) {
+			int from = (int) ((long) train.count() * p / n);
+			int to = (int) ((long) train.count() * (p + 1) / n);
+			float[] values = new float[(to - from) * d];
+			System.arraycopy(train.values(), from * d, values, 0, values.length);
+			chunks.add(new Chunk(from, to - from, d, values));
+		}
+		return chunks;
+	}
+
+	/** Fisher–Yates, as {@link Trainer} shuffles. */
+	private static void shuffle(int[] order, SplittableRandom random) {
+		for (int i = order.length - 1; i > 0; i--) {
+			int j = random.nextInt(i + 1);
+			int t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+	}
+
+	/** An epoch's step times: the whole step and the slowest partition's compute. */
+	static final class StepTimes {
+
+		private long steps;
+
+		private long stepNanos;
+
+		private long computeNanos;
+
+		void add(long step, long compute) {
+			this.steps++;
+			this.stepNanos += step;
+			this.computeNanos += compute;
+		}
+
+		double stepMillis() {
+			return this.stepNanos / 1e6 / Math.max(1, this.steps);
+		}
+
+		double computeMillis() {
+			return this.computeNanos / 1e6 / Math.max(1, this.steps);
+		}
+
+	}
+
+	/** Progress callbacks; {@link #cancelled()} is polled before every step. */
+	interface Listener {
+
+		/**
+		 * @param loss the minibatch's −ELBO per example
+		 * @param stepMillis wall time of the step on the driver
+		 * @param computeMillis the slowest partition's gradient computation
+		 */
+		void onStep(int epoch, long step, long totalSteps, double loss, double stepMillis, double computeMillis);
+
+		void onEpoch(Trainer.EpochMetrics metrics, StepTimes times);
+
+		default boolean cancelled() {
+			return false;
+		}
+
+	}
+
+}

@@ -1,0 +1,305 @@
+package dev.vae.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vae.data.DatasetRow;
+import dev.vae.data.DatasetService;
+import dev.vae.model.Trainer;
+import dev.vae.registry.ModelRegistry;
+import dev.vae.registry.ModelRow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Runs an {@code "engine": "spark"} job: starts the Spark training application
+ * ({@code dev.vae.spark.SparkTraining}) as a child JVM whose driver runs against
+ * {@code vae.spark.master}, follows the JSON lines it prints into the job's progress,
+ * epochs and events, and registers the checkpoint it writes into the job's directory.
+ * Cancelling destroys the process (the cluster ends the application's executors with it).
+ * The same state machine as local jobs: QUEUED → RUNNING → SUCCEEDED | FAILED |
+ * CANCELLED.
+ */
+final class SparkJobRunner implements RunningJobs {
+
+	private static final Logger log = LoggerFactory.getLogger(SparkJobRunner.class);
+
+	private static final long PUBLISH_EVERY_NANOS = 250_000_000L;
+
+	private final SparkSettings settings;
+
+	private final JobRepository repository;
+
+	private final DatasetService datasets;
+
+	private final ModelRegistry registry;
+
+	private final JobEvents events;
+
+	private final Path dir;
+
+	private final Function<String, JobView> views;
+
+	private final ObjectMapper json;
+
+	private final Map<String, Driver> running = new ConcurrentHashMap<>();
+
+	/** This replica: it holds the jobs it runs under a lease (see {@link JobQueue}). */
+	private final String replica;
+
+	SparkJobRunner(SparkSettings settings, JobRepository repository, DatasetService datasets, ModelRegistry registry,
+			JobEvents events, Path dir, Function<String, JobView> views, ObjectMapper json, String replica) {
+		this.replica = replica;
+		this.settings = settings;
+		this.repository = repository;
+		this.datasets = datasets;
+		this.registry = registry;
+		this.events = events;
+		this.dir = dir;
+		this.views = views;
+		this.json = json;
+	}
+
+	/** A running driver process and its progress as it last reported it. */
+	private static final class Driver {
+
+		final long started = System.nanoTime();
+
+		final int totalEpochs;
+
+		volatile Process process;
+
+		volatile boolean cancelled;
+
+		volatile int epoch = 1;
+
+		volatile long step;
+
+		volatile long totalSteps;
+
+		long lastPublished;
+
+		Driver(int totalEpochs) {
+			this.totalEpochs = totalEpochs;
+		}
+
+		JobView.Progress progress() {
+			long total = this.totalSteps;
+			double fraction = (total > 0) ? (double) this.step / total : 0;
+			Double eta = (this.step > 0) ? (System.nanoTime() - this.started) / 1e9 * (total - this.step) / this.step
+					: null;
+			return new JobView.Progress(this.epoch, this.totalEpochs, this.step, total, fraction, eta);
+		}
+
+	}
+
+	JobView.Progress progress(String id) {
+		Driver d = this.running.get(id);
+		return (d != null) ? d.progress() : null;
+	}
+
+	@Override
+	public java.util.Set<String> running() {
+		return java.util.Set.copyOf(this.running.keySet());
+	}
+
+	@Override
+	public void cancel(String id) {
+		Driver d = this.running.get(id);
+		if (d != null) {
+			synchronized (d) {
+				d.cancelled = true;
+				if (d.process != null) {
+					d.process.destroy();
+				}
+			}
+		}
+	}
+
+	void cancelAll() {
+		this.running.keySet().forEach(this::cancel);
+	}
+
+	/** Trains a job this replica has claimed (RUNNING, held by it) on a Spark cluster. */
+	void run(String id, TrainingSpec spec) {
+		Driver driver = new Driver(spec.epochs());
+		this.running.put(id, driver);
+		this.events.publish(id, "status", this.views.apply(id));
+		Path jobDir = this.dir.resolve(id);
+		try {
+			ModelRow model = train(id, spec, driver, jobDir);
+			finish(id, JobStatus.SUCCEEDED, null, model.id());
+			log.info("Spark job {} succeeded: model {}", id, model.id());
+		}
+		catch (Trainer.CancelledException ex) {
+			finish(id, JobStatus.CANCELLED, null, null);
+			log.info("Spark job {} cancelled", id);
+		}
+		catch (Exception ex) {
+			String reason = (ex.getMessage() != null) ? ex.getMessage() : "the Spark driver failed";
+			finish(id, JobStatus.FAILED, reason, null);
+			log.warn("Spark job {} failed: {}", id, reason);
+		}
+		finally {
+			Process p = driver.process;
+			if (p != null && p.isAlive()) {
+				p.destroyForcibly();
+			}
+			this.running.remove(id);
+			deleteQuietly(jobDir);
+		}
+	}
+
+	private ModelRow train(String id, TrainingSpec spec, Driver driver, Path jobDir)
+			throws IOException, InterruptedException {
+		Files.createDirectories(jobDir);
+		Path specFile = jobDir.resolve("spec.json");
+		Files.writeString(specFile, this.json.writeValueAsString(spec));
+		Path checkpoint = jobDir.resolve("checkpoint.vae");
+		Path driverLog = jobDir.resolve("driver.log");
+		DatasetRow dataset = this.datasets.get(spec.dataset());
+		List<String> command = command(spec, dataset, specFile, checkpoint);
+		ProcessBuilder builder = new ProcessBuilder(command).redirectError(driverLog.toFile());
+		builder.environment().put("OMP_NUM_THREADS", "1");
+		synchronized (driver) {
+			if (driver.cancelled) {
+				throw new Trainer.CancelledException("cancelled before the driver started");
+			}
+			driver.process = builder.start();
+		}
+		log.info("Spark job {}: driver started on {}", id, this.settings.master());
+		String failure = null;
+		boolean finished = false;
+		try (BufferedReader lines = new BufferedReader(
+				new InputStreamReader(driver.process.getInputStream(), StandardCharsets.UTF_8))) {
+			String line;
+			while ((line = lines.readLine()) != null) {
+				if (!line.startsWith("{")) {
+					continue;
+				}
+				JsonNode event = this.json.readTree(line);
+				switch (event.path("event").asText()) {
+					case "started" -> driver.totalSteps = event.path("totalSteps").asLong();
+					case "step" -> onStep(id, driver, event);
+					case "epoch" -> onEpoch(id, event);
+					case "finished" -> finished = true;
+					case "failed" -> failure = event.path("error").asText();
+					default -> log.debug("Spark job {}: ignored line {}", id, line);
+				}
+			}
+		}
+		catch (IOException ex) {
+			// a destroyed process closes its stream under the reader
+			if (!driver.cancelled) {
+				throw ex;
+			}
+		}
+		int exit = driver.process.waitFor();
+		if (driver.cancelled) {
+			throw new Trainer.CancelledException("cancelled");
+		}
+		if (failure != null || exit != 0 || !finished || !Files.exists(checkpoint)) {
+			log.warn("Spark job {}: driver exited with {}; last lines of {}:\n{}", id, exit, driverLog,
+					tail(driverLog, 20));
+			throw new IllegalStateException(
+					(failure != null) ? failure : "the Spark driver exited with code " + exit + " before finishing");
+		}
+		if (!this.repository.holds(id, this.replica)) {
+			throw new IllegalStateException("this replica no longer holds the job (its lease expired); "
+					+ "the trained model is not registered");
+		}
+		return this.registry.registerTrained(checkpoint, id);
+	}
+
+	private List<String> command(TrainingSpec spec, DatasetRow dataset, Path specFile, Path checkpoint) {
+		List<String> command = new ArrayList<>();
+		command.add(this.settings.javaExecutable().toString());
+		command.add("-Xmx" + this.settings.driverMemory().toMegabytes() + "m");
+		command.addAll(SparkJvmOptions.SPARK);
+		command.add("-cp");
+		command.add(this.settings.driverClasspath());
+		command.add("dev.vae.spark.SparkTraining");
+		command.addAll(List.of("--master", this.settings.master(), "--spec", specFile.toString(), "--data",
+				this.datasets.file(dataset.id()).toString(), "--format", "f32", "--shape",
+				dataset.shape().stream().map(String::valueOf).collect(Collectors.joining(",")), "--out",
+				checkpoint.toString(), "--description", "dataset " + dataset.id() + " (" + dataset.description() + ")",
+				"--conf", "spark.driver.host=" + this.settings.driverHost(), "--conf",
+				"spark.driver.bindAddress=" + this.settings.driverHost()));
+		if (this.settings.localSteps() > 1) {
+			command.addAll(List.of("--local-steps", String.valueOf(this.settings.localSteps())));
+		}
+		if (this.settings.partitions() > 0) {
+			command.addAll(List.of("--partitions", String.valueOf(this.settings.partitions())));
+		}
+		command.addAll(this.settings.confArguments());
+		return command;
+	}
+
+	private void onStep(String id, Driver driver, JsonNode event) {
+		driver.epoch = event.path("epoch").asInt();
+		driver.step = event.path("step").asLong();
+		driver.totalSteps = event.path("totalSteps").asLong();
+		long now = System.nanoTime();
+		if (now - driver.lastPublished > PUBLISH_EVERY_NANOS || driver.step == driver.totalSteps) {
+			driver.lastPublished = now;
+			this.repository.progress(id, driver.epoch, driver.step, driver.totalSteps);
+			this.events.publish(id, "progress", driver.progress());
+		}
+	}
+
+	private void onEpoch(String id, JsonNode e) {
+		Trainer.EpochMetrics metrics = new Trainer.EpochMetrics(e.path("epoch").asInt(),
+				e.path("trainNegElbo").asDouble(), e.path("trainReconstruction").asDouble(),
+				e.path("trainKl").asDouble(), e.path("validationNegElbo").asDouble(),
+				e.path("validationReconstruction").asDouble(), e.path("validationKl").asDouble(),
+				e.path("seconds").asDouble());
+		this.repository.insertEpoch(id, metrics);
+		this.events.publish(id, "epoch", metrics);
+	}
+
+	private void finish(String id, JobStatus to, String error, String modelId) {
+		if (!this.repository.finish(id, this.replica, to, error, modelId)) {
+			log.warn("Spark job {} was no longer held by this replica; it stays as another replica left it", id);
+		}
+		this.running.remove(id);
+		this.events.finish(id, this.views.apply(id));
+	}
+
+	private static String tail(Path file, int lines) {
+		try {
+			List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+			return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+		}
+		catch (IOException ex) {
+			return "(unreadable: " + ex.getMessage() + ")";
+		}
+	}
+
+	private static void deleteQuietly(Path dir) {
+		if (!Files.exists(dir)) {
+			return;
+		}
+		try (Stream<Path> files = Files.walk(dir)) {
+			files.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
+		}
+		catch (IOException ex) {
+			log.warn("Could not delete {}: {}", dir, ex.getMessage());
+		}
+	}
+
+}
