@@ -54,9 +54,10 @@ ENV JAVA_TOOL_OPTIONS="-XX:+UseParallelGC -Xmx768m -Dorg.bytedeco.javacpp.cached
 VOLUME ["/data"]
 EXPOSE 8080
 
-# Follows SERVER_PORT when the port is overridden at run time (default 8080).
+# Follows SERVER_PORT when the port is overridden at run time (default 8080). Liveness, not
+# readiness: a replica that is still loading a newly activated model is alive, only not ready.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=90s --retries=3 \
-    CMD curl -fsS "http://127.0.0.1:${SERVER_PORT:-8080}/actuator/health" || exit 1
+    CMD curl -fsS "http://127.0.0.1:${SERVER_PORT:-8080}/actuator/health/liveness" || exit 1
 
 USER vae
 ENTRYPOINT ["java", "-jar", "/app/app.jar"]
