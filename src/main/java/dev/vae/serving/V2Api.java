@@ -37,7 +37,7 @@ final class V2Api {
 
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record RequestInput(String name, List<Long> shape, String datatype, Map<String, Object> parameters,
-			List<Object> data) {
+			TensorData data) {
 	}
 
 	@JsonInclude(JsonInclude.Include.NON_NULL)

@@ -241,7 +241,7 @@ class V2Controller {
 			values = V2Binary.values(in, (long) rows * d, binary);
 		}
 		else {
-			values = numbers(in, flat(in.data()), (long) rows * d, shape);
+			values = numbers(in, (long) rows * d, shape);
 		}
 		double[][] x = new double[rows][d];
 		for (int i = 0; i < values.length; i++) {
@@ -257,38 +257,19 @@ class V2Controller {
 		return x;
 	}
 
-	private static double[] numbers(V2Api.RequestInput in, List<Object> data, long count, List<Long> shape) {
-		if (data.size() != count) {
-			throw bad("input '" + in.name() + "' holds " + data.size() + " values; its shape " + shape + " needs "
-					+ count);
-		}
-		double[] values = new double[data.size()];
-		for (int i = 0; i < values.length; i++) {
-			if (!(data.get(i) instanceof Number n)) {
-				throw bad("input '" + in.name() + "' value " + i + " is not a finite number");
-			}
-			values[i] = n.doubleValue();
-		}
-		return values;
-	}
-
-	/** The protocol allows nested arrays as well as flat row-major data. */
-	private static List<Object> flat(List<Object> data) {
+	private static double[] numbers(V2Api.RequestInput in, long count, List<Long> shape) {
+		TensorData data = in.data();
 		if (data == null) {
 			throw bad("the input has no data");
 		}
-		List<Object> out = new ArrayList<>();
-		for (Object o : data) {
-			if (o instanceof List<?> nested) {
-				@SuppressWarnings("unchecked")
-				List<Object> inner = (List<Object>) nested;
-				out.addAll(flat(inner));
-			}
-			else {
-				out.add(o);
-			}
+		if (data.problem() != null) {
+			throw bad("input '" + in.name() + "': " + data.problem());
 		}
-		return out;
+		if (data.values().length != count) {
+			throw bad("input '" + in.name() + "' holds " + data.values().length + " values; its shape " + shape
+					+ " needs " + count);
+		}
+		return data.values();
 	}
 
 	private static List<String> wanted(V2Api.InferenceRequest request) {

@@ -22,7 +22,7 @@ import java.util.Arrays;
  * an object) through Jackson's handling for a primitive double, so errors and their
  * messages are as before.
  */
-final class DoubleArrayDeserializer extends StdDeserializer<double[]> {
+public final class DoubleArrayDeserializer extends StdDeserializer<double[]> {
 
 	private static final double[] POWERS_OF_TEN = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 			1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
@@ -75,7 +75,7 @@ final class DoubleArrayDeserializer extends StdDeserializer<double[]> {
 	 * The value of a JSON number's characters by the exact fast path, or NaN when it does
 	 * not apply (JSON has no NaN, so NaN means "parse it the general way").
 	 */
-	static double parse(char[] text, int offset, int length) {
+	public static double parse(char[] text, int offset, int length) {
 		int i = offset;
 		int end = offset + length;
 		boolean negative = (i < end && text[i] == '-');

@@ -96,6 +96,21 @@ class V2ControllerTests {
 	}
 
 	@Test
+	void nestedDataIsReadRowMajorAndAValueThatIsNoNumberIsTheProtocolsError() throws Exception {
+		given(this.registry.resolve(any())).willReturn(echo());
+		this.mvc.perform(post("/v2/models/vae/infer").contentType(MediaType.APPLICATION_JSON).content("""
+				{"inputs": [{"name": "x", "shape": [2, 4], "datatype": "FP32",
+				  "data": [[0.25, 0.5, 0, 0], [0.75, 1, 0, 0]]}], "outputs": [{"name": "mu"}]}"""))
+			.andExpect(status().isOk())
+			.andExpect(jsonPath("$.outputs[0].data[2]").value(0.75));
+		this.mvc.perform(post("/v2/models/vae/infer").contentType(MediaType.APPLICATION_JSON).content("""
+				{"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP32",
+				  "data": [0.25, "0.5", 0, 0]}]}"""))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.error").value("input 'x': value 1 is not a finite number"));
+	}
+
+	@Test
 	void theBinaryExtensionCarriesTheSameTensors() throws Exception {
 		given(this.registry.resolve(any())).willReturn(echo());
 		byte[] header = """
