@@ -44,25 +44,34 @@ final class LeanForward {
 		// two ping-pong blocks for the hidden rows; the heads write into the free one
 		try (FloatPointer first = new FloatPointer(block); FloatPointer second = new FloatPointer(block)) {
 			FloatPointer[] blocks = { first, second };
-			FloatBuffer input = first.asBuffer();
+			// element by element, a direct buffer's get and put cost several times a
+			// float[]'s
+			// (bounds, scope and address checks per call): every transfer here is one
+			// bulk
+			// copy between a Java array and the native rows
+			float[] scratch = new float[(int) block];
 			for (int i = 0; i < m; i++) {
 				for (int j = 0; j < width; j++) {
-					input.put(i * width + j, (float) rows[i][j]);
+					scratch[i * width + j] = (float) rows[i][j];
 				}
 			}
+			first.asBuffer().put(0, scratch, 0, m * width);
 			int current = 0;
 			for (Dense layer : hidden) {
-				FloatBuffer out = affine(m, blocks[current], layer, blocks[1 - current]);
-				activate(out, m * out(layer), activation);
+				int n = out(layer);
+				FloatBuffer out = affine(m, blocks[current], layer, blocks[1 - current], scratch);
+				out.get(0, scratch, 0, m * n);
+				activate(scratch, m * n, activation);
+				out.put(0, scratch, 0, m * n);
 				current = 1 - current;
 			}
 			for (int h = 0; h < heads.length; h++) {
 				int n = out(heads[h]);
-				FloatBuffer values = affine(m, blocks[current], heads[h], blocks[1 - current]);
+				affine(m, blocks[current], heads[h], blocks[1 - current], scratch).get(0, scratch, 0, m * n);
 				for (int i = 0; i < m; i++) {
 					double[] row = new double[n];
 					for (int j = 0; j < n; j++) {
-						row[j] = values.get(i * n + j);
+						row[j] = scratch[i * n + j];
 					}
 					results[h][i] = row;
 				}
@@ -75,13 +84,14 @@ final class LeanForward {
 	 * out ← x·W + b for m rows: b copied into each row, then one GEMM with β = 1; returns
 	 * out's rows as a buffer.
 	 */
-	private static FloatBuffer affine(int m, FloatPointer x, Dense layer, FloatPointer out) {
+	private static FloatBuffer affine(int m, FloatPointer x, Dense layer, FloatPointer out, float[] scratch) {
 		int n = out(layer);
-		FloatBuffer bias = Blas.buffer(layer.bias());
-		FloatBuffer rows = out.asBuffer();
-		for (int i = 0; i < m; i++) {
-			rows.put(i * n, bias, 0, n);
+		Blas.buffer(layer.bias()).get(0, scratch, 0, n);
+		for (int i = 1; i < m; i++) {
+			System.arraycopy(scratch, 0, scratch, i * n, n);
 		}
+		FloatBuffer rows = out.asBuffer();
+		rows.put(0, scratch, 0, m * n);
 		Blas.sgemm(m, x, layer.weight(), out, 1.0f);
 		return rows;
 	}
@@ -93,9 +103,9 @@ final class LeanForward {
 	/**
 	 * The hidden activation in place, with ND4J's constants (leaky slope 0.01, ELU α 1).
 	 */
-	private static void activate(FloatBuffer values, int n, ActivationKind activation) {
+	private static void activate(float[] values, int n, ActivationKind activation) {
 		for (int i = 0; i < n; i++) {
-			float x = values.get(i);
+			float x = values[i];
 			float y = switch (activation) {
 				case RELU -> Math.max(x, 0f);
 				case LEAKY_RELU -> (x > 0) ? x : 0.01f * x;
@@ -104,7 +114,7 @@ final class LeanForward {
 				case SOFTPLUS -> (float) ((x > 0) ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 				case SIGMOID -> (float) (1 / (1 + Math.exp(-x)));
 			};
-			values.put(i, y);
+			values[i] = y;
 		}
 	}
 
