@@ -67,13 +67,7 @@ rss_start=$(rss_mib "$SERVICE_PID")
 # requests/s swing with whatever else runs, while server CPU per request barely moves
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-run_wrk() { # name path body [content-type] [port] [pid] -> a table row
-  local type=${4:-application/json} port=${5:-$PORT} pid=${6:-$SERVICE_PID} file="$WORK/$3"
-  [ -f "$file" ] || file="$WORK/$3.json"
-  BODY="$file" CONTENT_TYPE="$type" EXTRA_HEADER="${EXTRA_HEADER:-}" wrk -t2 -c16 -d3s -s bench/post.lua "http://127.0.0.1:$port$2" > /dev/null
-  local before; before=$(cpu_ticks "$pid")
-  BODY="$file" CONTENT_TYPE="$type" EXTRA_HEADER="${EXTRA_HEADER:-}" wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/post.lua "http://127.0.0.1:$port$2" > "$WORK/wrk.txt"
-  echo "$(( $(cpu_ticks "$pid") - before ))" > "$WORK/cpu.txt"
+table_row() { # name -> a table row from $WORK/wrk.txt (wrk --latency) and $WORK/cpu.txt (server CPU ticks)
   python3 - "$1" "$WORK/wrk.txt" "$WORK/cpu.txt" <<'PY'
 import os, re, sys
 name, text = sys.argv[1], open(sys.argv[2]).read()
@@ -90,24 +84,22 @@ print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(90):.2f} | {lat(99):.2f} | 
 PY
 }
 
+run_wrk() { # name path body [content-type] [port] [pid] -> a table row
+  local type=${4:-application/json} port=${5:-$PORT} pid=${6:-$SERVICE_PID} file="$WORK/$3"
+  [ -f "$file" ] || file="$WORK/$3.json"
+  BODY="$file" CONTENT_TYPE="$type" EXTRA_HEADER="${EXTRA_HEADER:-}" wrk -t2 -c16 -d3s -s bench/post.lua "http://127.0.0.1:$port$2" > /dev/null
+  local before; before=$(cpu_ticks "$pid")
+  BODY="$file" CONTENT_TYPE="$type" EXTRA_HEADER="${EXTRA_HEADER:-}" wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/post.lua "http://127.0.0.1:$port$2" > "$WORK/wrk.txt"
+  echo "$(( $(cpu_ticks "$pid") - before ))" > "$WORK/cpu.txt"
+  table_row "$1"
+}
+
 get_wrk() { # name path -> a table row for a GET
   wrk -t2 -c16 -d3s "http://127.0.0.1:$PORT$2" > /dev/null
   local before; before=$(cpu_ticks "$SERVICE_PID")
   wrk -t2 -c16 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT$2" > "$WORK/wrk.txt"
   echo "$(( $(cpu_ticks "$SERVICE_PID") - before ))" > "$WORK/cpu.txt"
-  python3 - "$1" "$WORK/wrk.txt" "$WORK/cpu.txt" <<'PY'
-import os, re, sys
-name, text = sys.argv[1], open(sys.argv[2]).read()
-ticks = int(open(sys.argv[3]).read())
-def lat(p):
-    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
-    v, u = float(m.group(1)), m.group(2)
-    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-requests = int(re.search(r"(\d+) requests in", text).group(1))
-cpu = ticks / os.sysconf("SC_CLK_TCK") * 1e6 / max(1, requests)
-print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(90):.2f} | {lat(99):.2f} | {cpu:,.0f} | 0 |")
-PY
+  table_row "$1"
 }
 
 # warm the JIT before any row: after a 3 s warm-up /encode answered ~4,900 requests/s, after two minutes of load
