@@ -94,11 +94,7 @@ final class JobRunner implements RunningJobs {
 		}
 
 		JobView.Progress progress() {
-			long total = this.totalSteps;
-			double fraction = (total > 0) ? (double) this.step / total : 0;
-			Double eta = (this.step > 0) ? (System.nanoTime() - this.started) / 1e9 * (total - this.step) / this.step
-					: null;
-			return new JobView.Progress(this.epoch, this.totalEpochs, this.step, total, fraction, eta);
+			return JobView.Progress.running(this.epoch, this.totalEpochs, this.step, this.totalSteps, this.started);
 		}
 
 	}

@@ -35,6 +35,18 @@ public record JobView(String id, JobStatus status, TrainingSpec spec, Instant cr
 	 * @param etaSeconds estimated seconds left, while running
 	 */
 	public record Progress(int epoch, int totalEpochs, long step, long totalSteps, double fraction, Double etaSeconds) {
+
+		/**
+		 * The progress of a job running here since {@code startedNanos}
+		 * ({@link System#nanoTime()}): the fraction of steps done and the time left at
+		 * the pace so far.
+		 */
+		static Progress running(int epoch, int totalEpochs, long step, long totalSteps, long startedNanos) {
+			double fraction = (totalSteps > 0) ? (double) step / totalSteps : 0;
+			Double eta = (step > 0) ? (System.nanoTime() - startedNanos) / 1e9 * (totalSteps - step) / step : null;
+			return new Progress(epoch, totalEpochs, step, totalSteps, fraction, eta);
+		}
+
 	}
 
 }
