@@ -36,42 +36,7 @@ public final class Replica implements AutoCloseable {
 
 	/** A replica training {@code network} in place. */
 	public static Replica of(VaeNetwork network) {
-		return new Replica(new Trainable() {
-			@Override
-			public int inputLength() {
-				return network.architecture().inputLength();
-			}
-
-			@Override
-			public int latentSize() {
-				return network.architecture().latentSize();
-			}
-
-			@Override
-			public INDArray parameters() {
-				return network.parameters();
-			}
-
-			@Override
-			public INDArray newGradient() {
-				return network.newGradient();
-			}
-
-			@Override
-			public VaeNetwork.BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient) {
-				return network.lossAndGradient(x, eps, gradient);
-			}
-
-			@Override
-			public Evaluation.Summary negElbo(Examples data, long seed) {
-				return Evaluation.negElbo(network, data, seed);
-			}
-
-			@Override
-			public void endTraining() {
-				network.releaseStepBuffers();
-			}
-		}, network.parameters(), null);
+		return new Replica(Trainable.of(network), network.parameters(), null);
 	}
 
 	/** A replica training {@code network} (and its running statistics) in place. */

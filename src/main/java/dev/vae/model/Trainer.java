@@ -29,42 +29,7 @@ public final class Trainer {
 	 * minibatches)
 	 */
 	public EpochMetrics train(VaeNetwork network, Examples train, Examples validation) {
-		return train(new Trainable() {
-			@Override
-			public int inputLength() {
-				return network.architecture().inputLength();
-			}
-
-			@Override
-			public int latentSize() {
-				return network.architecture().latentSize();
-			}
-
-			@Override
-			public INDArray parameters() {
-				return network.parameters();
-			}
-
-			@Override
-			public INDArray newGradient() {
-				return network.newGradient();
-			}
-
-			@Override
-			public VaeNetwork.BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient) {
-				return network.lossAndGradient(x, eps, gradient);
-			}
-
-			@Override
-			public Evaluation.Summary negElbo(Examples data, long seed) {
-				return Evaluation.negElbo(network, data, seed);
-			}
-
-			@Override
-			public void endTraining() {
-				network.releaseStepBuffers();
-			}
-		}, train, validation);
+		return train(Trainable.of(network), train, validation);
 	}
 
 	/**
