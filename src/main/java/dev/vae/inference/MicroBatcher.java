@@ -74,7 +74,7 @@ final class MicroBatcher {
 			// no pass running: this caller leads, running batches on its own thread until
 			// its rows are answered (no hand-off to the executor and back), then leaves
 			// whatever still waits to a drain on the executor
-			lead(pending);
+			drain(pending);
 		}
 		else {
 			schedule();
@@ -92,27 +92,18 @@ final class MicroBatcher {
 
 	private void schedule() {
 		if (!this.queue.isEmpty() && this.draining.compareAndSet(false, true)) {
-			this.executor.execute(this::drain);
+			this.executor.execute(() -> drain(null));
 		}
 	}
 
-	private void lead(Pending own) {
+	/**
+	 * Runs batches while requests wait, or for a leader ({@code own} not null) until its
+	 * own rows are answered; then lets the next drain start.
+	 */
+	private void drain(Pending own) {
 		try {
 			List<Pending> batch;
-			while (!own.result().isDone() && !(batch = take()).isEmpty()) {
-				run(batch);
-			}
-		}
-		finally {
-			this.draining.set(false);
-			schedule();
-		}
-	}
-
-	private void drain() {
-		try {
-			List<Pending> batch;
-			while (!(batch = take()).isEmpty()) {
+			while ((own == null || !own.result().isDone()) && !(batch = take()).isEmpty()) {
 				run(batch);
 			}
 		}
