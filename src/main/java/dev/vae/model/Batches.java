@@ -39,6 +39,29 @@ final class Batches {
 		}
 	}
 
+	/**
+	 * Writes {@code values} in 'c' order into a dense float or double array with no
+	 * offset (a fresh array) by one bulk copy; returns it.
+	 */
+	static INDArray write(double[] values, INDArray into) {
+		if (into.length() != values.length || into.ordering() != 'c' || into.offset() != 0) {
+			throw new IllegalArgumentException(
+					"cannot write " + values.length + " values into " + into.shapeInfoToString());
+		}
+		switch (into.dataType()) {
+			case DOUBLE -> into.data().asNioDouble().put(0, values);
+			case FLOAT -> {
+				float[] floats = new float[values.length];
+				for (int i = 0; i < values.length; i++) {
+					floats[i] = (float) values[i];
+				}
+				into.data().asNioFloat().put(0, floats);
+			}
+			default -> throw new IllegalArgumentException("passes run in float or double, not " + into.dataType());
+		}
+		return into;
+	}
+
 	/** A [n, …] array as n rows. */
 	static double[][] rows(INDArray a) {
 		double[] flat = values(a);

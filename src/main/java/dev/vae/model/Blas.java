@@ -15,13 +15,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * seventeen GEMMs, most of them small. Every array must be dense and row-major ('c', rows
  * contiguous).
  */
-final class Blas {
+public final class Blas {
 
 	private Blas() {
 	}
 
 	/** C ← op(A)·op(B) + β·C, op transposing when asked. */
-	static INDArray gemm(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, double beta) {
+	public static INDArray gemm(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, double beta) {
 		int m = rows(c);
 		int n = columns(c);
 		int k = transA ? rows(a) : columns(a);
@@ -75,7 +75,7 @@ final class Blas {
 	 * Whether element (i, j) sits at i · columns + j (strides of size-1 axes do not
 	 * matter).
 	 */
-	static boolean denseRows(INDArray a) {
+	public static boolean denseRows(INDArray a) {
 		return a.rank() == 2 && (a.size(0) == 1 || a.stride(0) == a.size(1)) && (a.size(1) == 1 || a.stride(1) == 1);
 	}
 

@@ -121,10 +121,16 @@ public sealed interface DecoderHead {
 			double sum = 0;
 			for (int j = 0; j < d; j++) {
 				double e = eta[etaAt + j];
-				sum += Reconstruction.bce(x[xAt + j], e);
+				double v = x[xAt + j];
+				// t = e^−|η| serves both: BCE = x·softplus(−η) + (1 − x)·softplus(η),
+				// with
+				// softplus(±η) = max(±η, 0) + log1p(t), and σ(η) = 1/(1 + t) or t/(1 + t)
+				double t = Math.exp(-Math.abs(e));
+				double shared = Reconstruction.log1p(t);
+				sum += v * (Math.max(-e, 0) + shared) + (1 - v) * (Math.max(e, 0) + shared);
 				if (gradient != null) {
 					// d BCE / dη = σ(η) − x
-					gradient[etaAt + j] = Reconstruction.mean(e) - x[xAt + j];
+					gradient[etaAt + j] = ((e >= 0) ? 1 / (1 + t) : t / (1 + t)) - v;
 				}
 			}
 			return sum;

@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +34,12 @@ public final class LayeredNetwork implements Passes, Trainable {
 	private final List<LayerOp> ops = new ArrayList<>();
 
 	private final int heads;
+
+	/**
+	 * The arrays of the training steps, reused from one step to the next (training owns
+	 * the network); freed by {@link #endTraining()}.
+	 */
+	private Tape.Arena arena;
 
 	private LayeredNetwork(LayeredArchitecture architecture, INDArray params, INDArray buffers) {
 		if (params.length() != architecture.parameterCount() || buffers.length() != architecture.bufferCount()) {
@@ -271,16 +276,29 @@ public final class LayeredNetwork implements Passes, Trainable {
 	public VaeNetwork.BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient) {
 		int batch = (int) x.size(0);
 		int d = inputLength();
+		int k = latentSize();
 		double beta = this.architecture.beta();
+		DataType type = dataType();
 		try (Scope scope = new Scope()) {
-			Tape tape = Tape.training(scope);
+			if (this.arena == null) {
+				this.arena = new Tape.Arena();
+			}
+			Tape tape = Tape.training(scope, this.arena);
 			INDArray encoded = encoded(x, tape);
-			INDArray mu = this.ops.get(this.heads).forward(encoded, tape);
-			INDArray lv = this.ops.get(this.heads + 1).forward(encoded, tape);
-			INDArray std = scope.add(Transforms.exp(lv.mul(0.5), false));
-			// z = μ + σ ⊙ ε
-			INDArray z = scope.add(std.mul(eps)).addi(mu);
-			INDArray eta = decoded(z, tape);
+			double[] mu = Batches.values(this.ops.get(this.heads).forward(encoded, tape));
+			double[] logvar = Batches.values(this.ops.get(this.heads + 1).forward(encoded, tape));
+			double[] e = Batches.values(eps);
+			double[] std = new double[mu.length];
+			double[] z = new double[mu.length];
+			double klSum = 0;
+			for (int j = 0; j < z.length; j++) {
+				// σ = e^(½ log σ²); z = μ + σ ε
+				std[j] = Math.exp(0.5 * logvar[j]);
+				z[j] = mu[j] + std[j] * e[j];
+				// KL = ½ Σ (μ² + σ² − 1 − log σ²)
+				klSum += mu[j] * mu[j] + std[j] * std[j] - 1 - logvar[j];
+			}
+			INDArray eta = decoded(Batches.write(z, tape.uninitialized(type, batch, k)), tape);
 
 			// the head, per input in double precision
 			double[] xs = Batches.values(x);
@@ -291,30 +309,37 @@ public final class LayeredNetwork implements Passes, Trainable {
 			for (int i = 0; i < batch; i++) {
 				nll += this.architecture.head().nll(xs, i * d, etas, i * o, d, dEtas);
 			}
-			// KL = ½ Σ (μ² + σ² − 1 − log σ²)
-			INDArray variance = scope.add(std.mul(std));
-			double kl = 0.5
-					* (scope.add(mu.mul(mu)).addi(variance).subi(lv).sumNumber().doubleValue() - (double) mu.length());
-
 			// backward, scaled by 1/B for the batch mean, popping the tape in reverse
-			INDArray dA = scope.add(Nd4j.createFromArray(dEtas).castTo(dataType()))
-				.divi(batch)
+			for (int i = 0; i < dEtas.length; i++) {
+				dEtas[i] /= batch;
+			}
+			INDArray dA = Batches.write(dEtas, tape.uninitialized(type, eta.shape()))
 				.reshape('c', this.slots.get(this.slots.size() - 1).out().batch(batch));
 			for (int i = this.ops.size() - 1; i >= this.heads + 2; i--) {
 				dA = backward(i, dA, gradient, tape);
 			}
-			// dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
-			INDArray dMu = scope.add(mu.mul(beta / batch)).addi(dA);
-			INDArray dLv = scope.add(dA.mul(eps))
-				.muli(std)
-				.muli(0.5)
-				.addi(scope.add(variance.sub(1.0)).muli(0.5 * beta / batch));
-			dA = scope
-				.add(backward(this.heads + 1, dLv, gradient, tape).add(backward(this.heads, dMu, gradient, tape)));
+			double[] dz = Batches.values(dA);
+			double scale = beta / batch;
+			for (int j = 0; j < dz.length; j++) {
+				// dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
+				mu[j] = dz[j] + scale * mu[j];
+				logvar[j] = 0.5 * dz[j] * e[j] * std[j] + scale * 0.5 * (std[j] * std[j] - 1);
+			}
+			INDArray dLogvar = Batches.write(logvar, tape.uninitialized(type, batch, k));
+			INDArray dMu = Batches.write(mu, tape.uninitialized(type, batch, k));
+			dA = backward(this.heads + 1, dLogvar, gradient, tape).addi(backward(this.heads, dMu, gradient, tape));
 			for (int i = this.heads - 1; i >= 0; i--) {
 				dA = backward(i, dA, gradient, tape);
 			}
-			return new VaeNetwork.BatchLoss(nll, kl, batch);
+			return new VaeNetwork.BatchLoss(nll, 0.5 * klSum, batch);
+		}
+	}
+
+	@Override
+	public void endTraining() {
+		if (this.arena != null) {
+			this.arena.close();
+			this.arena = null;
 		}
 	}
 

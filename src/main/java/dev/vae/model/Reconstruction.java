@@ -23,16 +23,29 @@ public final class Reconstruction {
 
 	/** softplus(η) = log(1 + e^η), stable for any η: max(η, 0) + log1p(e^−|η|). */
 	public static double softplus(double eta) {
-		return Math.max(eta, 0) + Math.log1p(Math.exp(-Math.abs(eta)));
+		return Math.max(eta, 0) + log1p(Math.exp(-Math.abs(eta)));
 	}
 
 	/**
 	 * −[x log σ(η) + (1 − x) log(1 − σ(η))] = x·softplus(−η) + (1 − x)·softplus(η).
 	 * Algebraically softplus(η) − xη, but this form keeps full relative precision when
-	 * the loss is tiny (x = 1, η = 40 gives e^−40, not 0).
+	 * the loss is tiny (x = 1, η = 40 gives e^−40, not 0). Both softplus terms share
+	 * log1p(e^−|η|), computed once.
 	 */
 	public static double bce(double x, double eta) {
-		return x * softplus(-eta) + (1 - x) * softplus(eta);
+		double shared = log1p(Math.exp(-Math.abs(eta)));
+		return x * (Math.max(-eta, 0) + shared) + (1 - x) * (Math.max(eta, 0) + shared);
+	}
+
+	/**
+	 * log(1 + t) for t ≥ 0 to within a few ulps, from the intrinsic {@link Math#log}:
+	 * with u = fl(1 + t), log1p(t) = log(u)·t/(u − 1), the rounding of u cancelling in
+	 * the ratio (Goldberg 1991, theorem 4). {@link Math#log1p} is the same function but
+	 * not intrinsified, and cost a fifth of a training step in the Bernoulli head.
+	 */
+	public static double log1p(double t) {
+		double u = 1 + t;
+		return (u == 1) ? t : Math.log(u) * (t / (u - 1));
 	}
 
 	/** (x − μ)²/(2σ²) + log σ + ½ log 2π: the NLL of x under N(μ, σ²). */

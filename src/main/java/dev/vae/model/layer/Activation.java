@@ -4,6 +4,11 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.LeakyReLU;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.LeakyReLUBp;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Arrays;
@@ -64,7 +69,7 @@ public record Activation(Function function, double slope) implements Layer {
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
-				INDArray y = tape.add(apply(x));
+				INDArray y = apply(x, tape.uninitialized(x.dataType(), x.shape()));
 				tape.save(x);
 				tape.save(y);
 				return y;
@@ -74,20 +79,28 @@ public record Activation(Function function, double slope) implements Layer {
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
 				INDArray y = tape.restore();
 				INDArray x = tape.restore();
-				return tape.add(derivative(x, y, tape)).muli(dy);
+				INDArray dx = tape.uninitialized(x.dataType(), x.shape());
+				return switch (Activation.this.function) {
+					// dy ⊙ 1[x > 0], one native op
+					case RELU -> Nd4j.exec(new RectifiedLinearDerivative(x, dy, dx))[0];
+					// dy ⊙ (1 for x > 0, else slope), one native op
+					case LEAKY_RELU -> Nd4j.exec(new LeakyReLUBp(x, dy, dx, Activation.this.slope))[0];
+					case ELU, TANH, SIGMOID, SOFTPLUS, IDENTITY -> dx.assign(derivative(x, y, tape)).muli(dy);
+				};
 			}
 		};
 	}
 
-	private INDArray apply(INDArray x) {
+	/** f(x) written into {@code y}, one native op for the rectifiers; returns y. */
+	private INDArray apply(INDArray x, INDArray y) {
 		return switch (this.function) {
-			case RELU -> Transforms.relu(x, true);
-			case LEAKY_RELU -> Transforms.leakyRelu(x, this.slope, true);
-			case ELU -> Transforms.elu(x, true);
-			case TANH -> Transforms.tanh(x, true);
-			case SIGMOID -> Transforms.sigmoid(x, true);
-			case SOFTPLUS -> Transforms.softPlus(x, true);
-			case IDENTITY -> x.dup();
+			case RELU -> Nd4j.exec(new RectifiedLinear(x, y, 0.0));
+			case LEAKY_RELU -> Nd4j.exec(new LeakyReLU(x, y, this.slope));
+			case ELU -> Transforms.elu(y.assign(x), false);
+			case TANH -> Transforms.tanh(y.assign(x), false);
+			case SIGMOID -> Transforms.sigmoid(y.assign(x), false);
+			case SOFTPLUS -> Transforms.softPlus(y.assign(x), false);
+			case IDENTITY -> y.assign(x);
 		};
 	}
 

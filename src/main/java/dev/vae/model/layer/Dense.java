@@ -47,22 +47,25 @@ public record Dense(int out) implements Layer {
 		List<Parameter> spec = parameters(in);
 		List<INDArray> p = Parameter.views(spec, parameters);
 		INDArray weight = p.get(0);
-		INDArray bias = p.get(1);
+		INDArray biasRow = p.get(1).reshape('c', 1, this.out);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
 				tape.save(x);
-				// y = x·Wᵀ + b
-				return Gemm.times(x, false, weight, true, tape).addiRowVector(bias);
+				long n = x.size(0);
+				// y = 1·bᵀ + x·Wᵀ: two GEMMs into one array, no broadcast op
+				INDArray y = Gemm.into(tape.uninitialized(x.dataType(), n, out), tape.ones(x.dataType(), n), false,
+						biasRow, false);
+				return Gemm.add(y, x, false, weight, true);
 			}
 
 			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
 				INDArray x = tape.restore();
 				List<INDArray> g = Parameter.views(spec, gradient);
-				// dW = dyᵀ·x, db = Σₙ dy, dx = dy·W
+				// dW = dyᵀ·x, db = dyᵀ·1, dx = dy·W
 				Gemm.into(g.get(0), dy, true, x, false);
-				g.get(1).assign(tape.add(dy.sum(0)));
+				Gemm.into(g.get(1).reshape(out, 1), dy, true, tape.ones(dy.dataType(), dy.size(0)), false);
 				return Gemm.times(dy, false, weight, false, tape);
 			}
 		};
