@@ -6,7 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Rows of Java doubles into and out of ND4J by one bulk copy each way (ND4J's per-element
- * paths cost several times more, see {@link VaeNetwork}).
+ * paths cost several times more).
  */
 final class Batches {
 
@@ -60,6 +60,23 @@ final class Batches {
 			default -> throw new IllegalArgumentException("passes run in float or double, not " + into.dataType());
 		}
 		return into;
+	}
+
+	/**
+	 * Writes float32 {@code values} in 'c' order into a fresh float or double array by
+	 * one bulk copy.
+	 */
+	static void write(float[] values, INDArray into) {
+		switch (into.dataType()) {
+			case FLOAT -> into.data().asNioFloat().put(0, values);
+			case DOUBLE -> {
+				java.nio.DoubleBuffer out = into.data().asNioDouble();
+				for (int i = 0; i < values.length; i++) {
+					out.put(i, values[i]);
+				}
+			}
+			default -> throw new IllegalArgumentException("training runs in float or double, not " + into.dataType());
+		}
 	}
 
 	/** A [n, …] array as n rows. */

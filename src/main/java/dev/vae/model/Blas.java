@@ -53,6 +53,18 @@ public final class Blas {
 				openblas_nolapack.CblasNoTrans, m, n, k, 1.0f, a, k, floats(w), n, beta, c, n);
 	}
 
+	/**
+	 * C ← A·Wᵀ + β·C for float32 rows in native memory: A is [m, k] at {@code a}, C is
+	 * [m, n] at {@code c}, W a dense row-major [n, k] array (a layer's weight view in
+	 * PyTorch's layout).
+	 */
+	static void sgemmTransposed(int m, FloatPointer a, INDArray w, FloatPointer c, float beta) {
+		int n = rows(w);
+		int k = columns(w);
+		openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+				openblas_nolapack.CblasTrans, m, n, k, 1.0f, a, k, floats(w), k, beta, c, n);
+	}
+
 	/** A float32 array's elements as a direct buffer over its native memory (no copy). */
 	static java.nio.FloatBuffer buffer(INDArray a) {
 		return floats(a).capacity(a.length()).limit(a.length()).asBuffer();

@@ -1,5 +1,7 @@
 package dev.vae.model;
 
+import org.nd4j.linalg.api.buffer.DataType;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -25,7 +27,8 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
- * The checkpoint format: a zip holding {@code manifest.json} (a {@link Manifest}) and
+ * Checkpoint format 1, read only (new checkpoints are {@link LayeredCheckpoint}'s format
+ * 2): a zip holding {@code manifest.json} (a {@link Manifest}) and
  * {@code parameters.f32}, the flat parameters as little-endian float32 whose SHA-256 the
  * manifest records. Nothing in it is Java-serialised, and reading never trusts a size it
  * has not checked.
@@ -47,40 +50,6 @@ public final class Checkpoint {
 		.enable(SerializationFeature.INDENT_OUTPUT);
 
 	private Checkpoint() {
-	}
-
-	/**
-	 * Writes the network and its manifest to {@code target} atomically: to a temporary
-	 * file beside it, then renamed, so a reader sees the old file or the new one, never
-	 * half of one.
-	 * @return the manifest as written, with count and checksum
-	 */
-	public static Manifest write(Path target, Manifest draft, VaeNetwork network) throws IOException {
-		byte[] parameters = toBytes(network.parametersAsFloats());
-		Manifest manifest = draft.withParameters(network.architecture().parameterCount(), sha256(parameters));
-		Path dir = target.toAbsolutePath().getParent();
-		Files.createDirectories(dir);
-		Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-		try {
-			try (OutputStream out = Files.newOutputStream(temp); ZipOutputStream zip = new ZipOutputStream(out)) {
-				zip.putNextEntry(new ZipEntry(MANIFEST));
-				zip.write(JSON.writeValueAsBytes(manifest));
-				zip.closeEntry();
-				zip.putNextEntry(new ZipEntry(PARAMETERS));
-				zip.write(parameters);
-				zip.closeEntry();
-			}
-			try {
-				Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-			}
-			catch (AtomicMoveNotSupportedException ex) {
-				Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-			}
-		}
-		finally {
-			Files.deleteIfExists(temp);
-		}
-		return manifest;
 	}
 
 	/** Reads a checkpoint file. */
@@ -111,8 +80,7 @@ public final class Checkpoint {
 	 */
 	public static Loaded read(InputStream in, String source, long maxParameters) {
 		Scanned scanned = scan(in, source, maxParameters, true);
-		return new Loaded(scanned.manifest(),
-				VaeNetwork.of(scanned.manifest().architecture(), toFloats(scanned.parameters())));
+		return new Loaded(scanned.manifest(), toFloats(scanned.parameters()));
 	}
 
 	/**
@@ -312,9 +280,20 @@ public final class Checkpoint {
 	 * A checkpoint read back.
 	 *
 	 * @param manifest what it says about itself
-	 * @param network the network it holds
+	 * @param parameters its flat parameters in format-1 layout (dense weights [in, out],
+	 * then bias, layer by layer)
 	 */
-	public record Loaded(Manifest manifest, VaeNetwork network) {
+	public record Loaded(Manifest manifest, float[] parameters) {
+
+		/** The network as the {@code mlp} preset it is, in float32. */
+		public LayeredNetwork network() {
+			double[] values = new double[this.parameters.length];
+			for (int i = 0; i < values.length; i++) {
+				values[i] = this.parameters[i];
+			}
+			return LayeredNetwork.fromFormatOne(this.manifest.architecture(), values, DataType.FLOAT);
+		}
+
 	}
 
 }

@@ -15,16 +15,8 @@ public final class Evaluation {
 
 	/**
 	 * Means over the data of −ELBO = NLL(x | z) + KL(q(z|x) ‖ p(z)) (β = 1: the bound on
-	 * −log p(x)), one z ~ q(z|x) per input drawn from {@code seed}.
-	 */
-	public static Summary negElbo(VaeNetwork network, Examples data, long seed) {
-		Architecture architecture = network.architecture();
-		return negElbo(network, architecture.latentSize(), data, seed, (x, eta) -> nll(architecture, x, eta));
-	}
-
-	/**
-	 * {@link #negElbo(VaeNetwork, Examples, long)} for a layered network, its NLL from
-	 * its decoder head (batch norm on running statistics).
+	 * −log p(x)), one z ~ q(z|x) per input drawn from {@code seed}, the NLL from the
+	 * network's decoder head (batch norm on running statistics).
 	 */
 	public static Summary negElbo(LayeredNetwork network, Examples data, long seed) {
 		DecoderHead head = network.architecture().head();
@@ -63,29 +55,6 @@ public final class Evaluation {
 	}
 
 	/**
-	 * −log p(x) under the trivial model that ignores z: each pixel's decoder mean is its
-	 * mean over {@code train}, clamped to [10⁻⁶, 1 − 10⁻⁶], under the same likelihood;
-	 * averaged over {@code test}.
-	 */
-	public static double pixelMeanBaseline(Architecture architecture, Examples train, Examples test) {
-		int d = train.length();
-		double[] logits = new double[d];
-		for (int j = 0; j < d; j++) {
-			double sum = 0;
-			for (int i = 0; i < train.count(); i++) {
-				sum += train.values()[i * d + j];
-			}
-			double p = Math.min(1 - 1e-6, Math.max(1e-6, sum / train.count()));
-			logits[j] = Math.log(p / (1 - p));
-		}
-		double total = 0;
-		for (int i = 0; i < test.count(); i++) {
-			total += nll(architecture, test.row(i), logits);
-		}
-		return total / test.count();
-	}
-
-	/**
 	 * −log p(x) averaged over {@code test} under the model that ignores z: each pixel at
 	 * its mean (and variance) over {@code train}, under the layered network's head.
 	 */
@@ -110,15 +79,6 @@ public final class Evaluation {
 			total += architecture.head().nll(test.row(i), 0, eta, 0, d, null);
 		}
 		return total / test.count();
-	}
-
-	/** Σⱼ NLL(xⱼ | ηⱼ) under the architecture's likelihood. */
-	public static double nll(Architecture architecture, double[] x, double[] eta) {
-		double sum = 0;
-		for (int j = 0; j < x.length; j++) {
-			sum += architecture.likelihood().nll(x[j], eta[j], architecture.gaussianSigma());
-		}
-		return sum;
 	}
 
 	/** Σₖ ½(μₖ² + σₖ² − 1 − log σₖ²). */

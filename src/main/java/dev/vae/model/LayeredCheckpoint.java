@@ -22,7 +22,8 @@ import java.util.zip.ZipOutputStream;
  * {@link LayeredManifest} holding the layer list), {@code parameters.f32} and
  * {@code buffers.f32} (batch-norm running statistics), both little-endian float32 with
  * their SHA-256 in the manifest. Reading also accepts format-1 files, as the equivalent
- * {@code mlp} network; {@link Checkpoint} still reads and writes format 1 unchanged.
+ * {@code mlp} network its weights describe ({@link Checkpoint} reads them), converted on
+ * load; nothing writes format 1 any more.
  */
 public final class LayeredCheckpoint {
 
@@ -102,7 +103,7 @@ public final class LayeredCheckpoint {
 		int version = version(manifestBytes, source);
 		if (version == Checkpoint.FORMAT_VERSION) {
 			Checkpoint.Loaded old = Checkpoint.read(new ByteArrayInputStream(raw), source, maxParameters);
-			return new Loaded(LayeredManifest.of(old.manifest()), LayeredNetwork.of(old.network()), old.network());
+			return new Loaded(LayeredManifest.of(old.manifest()), old.network());
 		}
 		if (version != FORMAT_VERSION) {
 			throw new CheckpointException("checkpoint " + source + " has format version " + version
@@ -113,7 +114,7 @@ public final class LayeredCheckpoint {
 				manifest.parametersSha256(), source);
 		float[] buffers = array(entries, BUFFERS, manifest.bufferCount(), manifest.buffersSha256(), source);
 		LayeredNetwork network = LayeredNetwork.of(manifest.architecture(), parameters, buffers);
-		return new Loaded(manifest, network, null);
+		return new Loaded(manifest, network);
 	}
 
 	/**
@@ -292,16 +293,12 @@ public final class LayeredCheckpoint {
 	 *
 	 * @param manifest what it says about itself (format 1 converted)
 	 * @param network the network it holds, as a layered network
-	 * @param formatOne a format-1 file's network as it was written, else null
 	 */
-	public record Loaded(LayeredManifest manifest, LayeredNetwork network, VaeNetwork formatOne) {
+	public record Loaded(LayeredManifest manifest, LayeredNetwork network) {
 
-		/**
-		 * The passes to serve: a format-1 file's own {@link VaeNetwork} (so that its
-		 * results stay bit for bit what they were), else the layered network.
-		 */
+		/** The passes to serve. */
 		public Passes passes() {
-			return (this.formatOne != null) ? this.formatOne : this.network;
+			return this.network;
 		}
 
 	}

@@ -1,8 +1,13 @@
 package dev.vae.model;
 
 import dev.vae.model.LayeredArchitecture.Slot;
+import dev.vae.model.layer.Activation;
+import dev.vae.model.layer.Dense;
+import dev.vae.model.layer.Flatten;
+import dev.vae.model.layer.Layer;
 import dev.vae.model.layer.LayerOp;
 import dev.vae.model.layer.Parameter;
+import dev.vae.model.layer.Reshape;
 import dev.vae.model.layer.Tape;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,9 +24,10 @@ import java.util.SplittableRandom;
  * A VAE built from a {@link LayeredArchitecture}: all trainable parameters in one flat
  * vector (so Adam and checkpoints see one array), the batch-norm running statistics in a
  * second. Inference only reads both and may run on many threads; a training pass updates
- * the running statistics and must own the network, as for {@link VaeNetwork}.
+ * the running statistics and reuses its arrays from step to step, so it must own the
+ * network: a trainer works on its own instance, published only when done.
  */
-public final class LayeredNetwork implements Passes, Trainable {
+public final class LayeredNetwork implements Passes {
 
 	private final LayeredArchitecture architecture;
 
@@ -34,6 +40,16 @@ public final class LayeredNetwork implements Passes, Trainable {
 	private final List<LayerOp> ops = new ArrayList<>();
 
 	private final int heads;
+
+	/**
+	 * The encoder and decoder as chains of dense layers for {@link LeanForward}, when the
+	 * network is float32 and has only dense layers, activations, flattens and reshapes;
+	 * else null. The encoder's chain ends in the two heads μ and log σ²; the decoder's
+	 * last entry is its output layer.
+	 */
+	private final List<LeanForward.Affine> leanEncoder;
+
+	private final List<LeanForward.Affine> leanDecoder;
 
 	/**
 	 * The arrays of the training steps, reused from one step to the next (training owns
@@ -57,6 +73,42 @@ public final class LayeredNetwork implements Passes, Trainable {
 						segment(buffers, slot.bufferOffset(), slot.bufferCount())));
 		}
 		this.heads = architecture.encoder().size();
+		List<LeanForward.Affine> encoder = lean(0, this.heads + 2);
+		List<LeanForward.Affine> decoder = lean(this.heads + 2, this.slots.size());
+		boolean lean = params.dataType() == DataType.FLOAT && encoder != null && decoder != null && encoder.size() >= 2
+				&& !decoder.isEmpty() && encoder.get(encoder.size() - 1).activation() == null
+				&& encoder.get(encoder.size() - 2).activation() == null;
+		this.leanEncoder = lean ? encoder : null;
+		this.leanDecoder = lean ? decoder : null;
+	}
+
+	/**
+	 * Slots [from, to) as dense layers each followed by at most one activation, or null
+	 * when another kind of layer is among them (flattens and reshapes move no value).
+	 */
+	private List<LeanForward.Affine> lean(int from, int to) {
+		List<LeanForward.Affine> chain = new ArrayList<>();
+		for (int i = from; i < to; i++) {
+			Slot slot = this.slots.get(i);
+			Layer layer = slot.layer();
+			if (layer instanceof Dense dense) {
+				List<INDArray> p = dense.parameterViews(slot.in(),
+						segment(this.params, slot.parameterOffset(), slot.parameterCount()));
+				chain.add(new LeanForward.Affine(p.get(0), p.get(1), null));
+			}
+			else if (layer instanceof Activation activation) {
+				if (chain.isEmpty() || chain.get(chain.size() - 1).activation() != null) {
+					return null;
+				}
+				LeanForward.Affine last = chain.remove(chain.size() - 1);
+				chain.add(new LeanForward.Affine(last.weight(), last.bias(), activation));
+			}
+			else if (!(layer instanceof Flatten) && !(layer instanceof Reshape)) {
+				// convolutions and batch norm run through ND4J
+				return null;
+			}
+		}
+		return chain;
 	}
 
 	/**
@@ -99,29 +151,31 @@ public final class LayeredNetwork implements Passes, Trainable {
 	}
 
 	/**
-	 * The layered equivalent of a format-1 network ({@link Presets#of(Architecture)}):
-	 * the same function, its dense weights transposed from [in, out] to PyTorch's [out,
-	 * in].
+	 * A format-1 network as the {@code mlp} preset it is
+	 * ({@link Presets#of(Architecture)}): the same function, its flat parameters (dense
+	 * weights [in, out], then bias, layer by layer) with each weight transposed to
+	 * PyTorch's [out, in]; no value changes.
 	 */
-	public static LayeredNetwork of(VaeNetwork formatOne) {
-		Architecture architecture = formatOne.architecture();
-		double[] old = formatOne.parameters().toDoubleVector();
-		double[] converted = new double[old.length];
+	public static LayeredNetwork fromFormatOne(Architecture architecture, double[] parameters, DataType dataType) {
+		if (parameters.length != architecture.parameterCount()) {
+			throw new IllegalArgumentException("a format-1 " + architecture.inputLength() + "-input network has "
+					+ architecture.parameterCount() + " parameters, got " + parameters.length);
+		}
+		double[] converted = new double[parameters.length];
 		int offset = 0;
 		for (Architecture.LayerShape shape : architecture.layers()) {
 			int in = shape.in();
 			int out = shape.out();
 			for (int i = 0; i < in; i++) {
 				for (int o = 0; o < out; o++) {
-					converted[offset + o * in + i] = old[offset + i * out + o];
+					converted[offset + o * in + i] = parameters[offset + i * out + o];
 				}
 			}
-			System.arraycopy(old, offset + in * out, converted, offset + in * out, out);
+			System.arraycopy(parameters, offset + in * out, converted, offset + in * out, out);
 			offset += (int) shape.parameterCount();
 		}
-		return new LayeredNetwork(Presets.of(architecture),
-				Nd4j.createFromArray(converted).castTo(formatOne.dataType()),
-				Nd4j.createFromArray(new double[0]).castTo(formatOne.dataType()));
+		return new LayeredNetwork(Presets.of(architecture), Nd4j.createFromArray(converted).castTo(dataType),
+				Nd4j.createFromArray(new double[0]).castTo(dataType));
 	}
 
 	public LayeredArchitecture architecture() {
@@ -132,12 +186,10 @@ public final class LayeredNetwork implements Passes, Trainable {
 		return this.params.dataType();
 	}
 
-	@Override
 	public int inputLength() {
 		return this.architecture.inputLength();
 	}
 
-	@Override
 	public int latentSize() {
 		return this.architecture.latentSize();
 	}
@@ -203,7 +255,6 @@ public final class LayeredNetwork implements Passes, Trainable {
 			.assign(Nd4j.createFromArray(values).castTo(flat.dataType()));
 	}
 
-	@Override
 	public INDArray parameters() {
 		return this.params;
 	}
@@ -213,7 +264,6 @@ public final class LayeredNetwork implements Passes, Trainable {
 		return this.buffers;
 	}
 
-	@Override
 	public INDArray newGradient() {
 		return Nd4j.zeros(this.params.dataType(), this.params.length());
 	}
@@ -221,6 +271,13 @@ public final class LayeredNetwork implements Passes, Trainable {
 	/** q(z|x) for a batch of inputs, with batch norm on its running statistics. */
 	@Override
 	public Encoding encode(double[][] inputs) {
+		if (this.leanEncoder != null) {
+			requireLength(inputs, inputLength());
+			int n = this.leanEncoder.size();
+			double[][][] heads = LeanForward.run(inputs, this.leanEncoder.subList(0, n - 2),
+					this.leanEncoder.get(n - 2), this.leanEncoder.get(n - 1));
+			return new Encoding(heads[0], heads[1]);
+		}
 		try (Scope scope = new Scope()) {
 			Tape tape = Tape.inference(scope);
 			INDArray a = encoded(scope.add(Batches.matrix(inputs, dataType())), tape);
@@ -232,9 +289,23 @@ public final class LayeredNetwork implements Passes, Trainable {
 	/** The decoder head's pre-activations η for a batch of latent vectors. */
 	@Override
 	public double[][] decodeLogits(double[][] z) {
+		if (this.leanDecoder != null) {
+			requireLength(z, latentSize());
+			int n = this.leanDecoder.size();
+			return LeanForward.run(z, this.leanDecoder.subList(0, n - 1), this.leanDecoder.get(n - 1))[0];
+		}
 		try (Scope scope = new Scope()) {
 			Tape tape = Tape.inference(scope);
 			return Batches.rows(decoded(scope.add(Batches.matrix(z, dataType())), tape));
+		}
+	}
+
+	private static void requireLength(double[][] rows, int length) {
+		for (int i = 0; i < rows.length; i++) {
+			if (rows[i].length != length) {
+				throw new IllegalArgumentException(
+						"row " + i + " has " + rows[i].length + " values, expected " + length);
+			}
 		}
 	}
 
@@ -272,8 +343,7 @@ public final class LayeredNetwork implements Passes, Trainable {
 	 * @param eps standard normal noise [B, K]
 	 * @return the batch's summed reconstruction NLL and summed KL
 	 */
-	@Override
-	public VaeNetwork.BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient) {
+	public BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient) {
 		int batch = (int) x.size(0);
 		int d = inputLength();
 		int k = latentSize();
@@ -331,11 +401,10 @@ public final class LayeredNetwork implements Passes, Trainable {
 			for (int i = this.heads - 1; i >= 0; i--) {
 				dA = backward(i, dA, gradient, tape);
 			}
-			return new VaeNetwork.BatchLoss(nll, 0.5 * klSum, batch);
+			return new BatchLoss(nll, 0.5 * klSum, batch);
 		}
 	}
 
-	@Override
 	public void endTraining() {
 		if (this.arena != null) {
 			this.arena.close();
@@ -349,7 +418,6 @@ public final class LayeredNetwork implements Passes, Trainable {
 	}
 
 	/** Held-out −ELBO (β = 1) with one z per input drawn from {@code seed}. */
-	@Override
 	public Evaluation.Summary negElbo(Examples data, long seed) {
 		return Evaluation.negElbo(this, data, seed);
 	}
@@ -357,6 +425,16 @@ public final class LayeredNetwork implements Passes, Trainable {
 	/** A view of [offset, offset + count) of a flat vector, or null when empty. */
 	private static INDArray segment(INDArray flat, long offset, long count) {
 		return (count == 0) ? null : flat.get(NDArrayIndex.interval(offset, offset + count));
+	}
+
+	/**
+	 * Summed losses of one minibatch.
+	 *
+	 * @param reconstruction Σ NLL(x | z) over the batch
+	 * @param kl Σ KL(q(z|x) ‖ p(z)) over the batch
+	 * @param count the batch size
+	 */
+	public record BatchLoss(double reconstruction, double kl, int count) {
 	}
 
 }

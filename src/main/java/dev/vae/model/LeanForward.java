@@ -1,16 +1,19 @@
 package dev.vae.model;
 
+import dev.vae.model.layer.Activation;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 import java.nio.FloatBuffer;
 import java.util.List;
 
-import org.bytedeco.javacpp.FloatPointer;
-
 /**
- * The inference passes of a float32 MLP without ND4J's per-operation set-up: one native
- * scratch block per call, each layer one OpenBLAS GEMM onto rows pre-filled with its bias
- * (C ← x·W + C), activations applied in Java over the native rows. ND4J spent about 200
- * µs per call on its own set-up (array creation, op dispatch, the workspace), more than
- * the arithmetic of a 784-400-20 pass; this path costs the GEMMs and a few µs.
+ * The inference passes of a float32 chain of dense layers without ND4J's per-operation
+ * set-up: one native scratch block per call, each layer one OpenBLAS GEMM onto rows
+ * pre-filled with its bias (C ← x·Wᵀ + C), activations applied in Java over the native
+ * rows. ND4J spent about 200 µs per call on its own set-up (array creation, op dispatch,
+ * the workspace), more than the arithmetic of a 784-400-20 pass; this path costs the
+ * GEMMs and a few µs.
  * <p>
  * Every layer is a GEMM also for one row, so a row's result does not depend on the batch
  * it was computed in. The weights and biases are read from the network's parameters on
@@ -22,11 +25,26 @@ final class LeanForward {
 	}
 
 	/**
-	 * Runs rows through the hidden layers (each followed by {@code activation}) and then
-	 * each of the {@code heads} (no activation) from the last hidden activation.
+	 * One dense layer and the activation after it.
+	 *
+	 * @param weight [out, in], PyTorch's layout, a view of the flat parameters
+	 * @param bias [out]
+	 * @param activation applied to the layer's output, or null for none
+	 */
+	record Affine(INDArray weight, INDArray bias, Activation activation) {
+
+		int out() {
+			return (int) this.weight.size(0);
+		}
+
+	}
+
+	/**
+	 * Runs rows through the trunk and then each of the {@code heads} from the trunk's
+	 * last output.
 	 * @return per head, its rows of outputs
 	 */
-	static double[][][] run(double[][] rows, List<Dense> hidden, ActivationKind activation, Dense... heads) {
+	static double[][][] run(double[][] rows, List<Affine> trunk, Affine... heads) {
 		int m = rows.length;
 		double[][][] results = new double[heads.length][m][];
 		if (m == 0) {
@@ -34,21 +52,19 @@ final class LeanForward {
 		}
 		int width = rows[0].length;
 		int widest = width;
-		for (Dense layer : hidden) {
-			widest = Math.max(widest, out(layer));
+		for (Affine layer : trunk) {
+			widest = Math.max(widest, layer.out());
 		}
-		for (Dense head : heads) {
-			widest = Math.max(widest, out(head));
+		for (Affine head : heads) {
+			widest = Math.max(widest, head.out());
 		}
 		long block = (long) m * widest;
-		// two ping-pong blocks for the hidden rows; the heads write into the free one
+		// two ping-pong blocks for the trunk's rows; the heads write into the free one
 		try (FloatPointer first = new FloatPointer(block); FloatPointer second = new FloatPointer(block)) {
 			FloatPointer[] blocks = { first, second };
 			// element by element, a direct buffer's get and put cost several times a
-			// float[]'s
-			// (bounds, scope and address checks per call): every transfer here is one
-			// bulk
-			// copy between a Java array and the native rows
+			// float[]'s (bounds, scope and address checks per call): every transfer here
+			// is one bulk copy between a Java array and the native rows
 			float[] scratch = new float[(int) block];
 			for (int i = 0; i < m; i++) {
 				for (int j = 0; j < width; j++) {
@@ -57,17 +73,22 @@ final class LeanForward {
 			}
 			first.asBuffer().put(0, scratch, 0, m * width);
 			int current = 0;
-			for (Dense layer : hidden) {
-				int n = out(layer);
+			for (Affine layer : trunk) {
+				int n = layer.out();
 				FloatBuffer out = affine(m, blocks[current], layer, blocks[1 - current], scratch);
-				out.get(0, scratch, 0, m * n);
-				activate(scratch, m * n, activation);
-				out.put(0, scratch, 0, m * n);
+				if (layer.activation() != null) {
+					out.get(0, scratch, 0, m * n);
+					activate(scratch, m * n, layer.activation());
+					out.put(0, scratch, 0, m * n);
+				}
 				current = 1 - current;
 			}
 			for (int h = 0; h < heads.length; h++) {
-				int n = out(heads[h]);
+				int n = heads[h].out();
 				affine(m, blocks[current], heads[h], blocks[1 - current], scratch).get(0, scratch, 0, m * n);
+				if (heads[h].activation() != null) {
+					activate(scratch, m * n, heads[h].activation());
+				}
 				for (int i = 0; i < m; i++) {
 					double[] row = new double[n];
 					for (int j = 0; j < n; j++) {
@@ -81,38 +102,34 @@ final class LeanForward {
 	}
 
 	/**
-	 * out ← x·W + b for m rows: b copied into each row, then one GEMM with β = 1; returns
-	 * out's rows as a buffer.
+	 * out ← x·Wᵀ + b for m rows: b copied into each row, then one GEMM with β = 1;
+	 * returns out's rows as a buffer.
 	 */
-	private static FloatBuffer affine(int m, FloatPointer x, Dense layer, FloatPointer out, float[] scratch) {
-		int n = out(layer);
+	private static FloatBuffer affine(int m, FloatPointer x, Affine layer, FloatPointer out, float[] scratch) {
+		int n = layer.out();
 		Blas.buffer(layer.bias()).get(0, scratch, 0, n);
 		for (int i = 1; i < m; i++) {
 			System.arraycopy(scratch, 0, scratch, i * n, n);
 		}
 		FloatBuffer rows = out.asBuffer();
 		rows.put(0, scratch, 0, m * n);
-		Blas.sgemm(m, x, layer.weight(), out, 1.0f);
+		Blas.sgemmTransposed(m, x, layer.weight(), out, 1.0f);
 		return rows;
 	}
 
-	private static int out(Dense layer) {
-		return (int) layer.weight().size(1);
-	}
-
-	/**
-	 * The hidden activation in place, with ND4J's constants (leaky slope 0.01, ELU α 1).
-	 */
-	private static void activate(float[] values, int n, ActivationKind activation) {
+	/** The activation in place, with the layer's constants (leaky slope, ELU α = 1). */
+	private static void activate(float[] values, int n, Activation activation) {
+		float slope = (float) activation.slope();
 		for (int i = 0; i < n; i++) {
 			float x = values[i];
-			float y = switch (activation) {
+			float y = switch (activation.function()) {
 				case RELU -> Math.max(x, 0f);
-				case LEAKY_RELU -> (x > 0) ? x : 0.01f * x;
+				case LEAKY_RELU -> (x > 0) ? x : slope * x;
 				case ELU -> (x > 0) ? x : (float) Math.expm1(x);
 				case TANH -> (float) Math.tanh(x);
 				case SOFTPLUS -> (float) ((x > 0) ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 				case SIGMOID -> (float) (1 / (1 + Math.exp(-x)));
+				case IDENTITY -> x;
 			};
 			values[i] = y;
 		}

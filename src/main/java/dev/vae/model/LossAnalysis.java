@@ -152,9 +152,9 @@ public final class LossAnalysis {
 	 * @param likelihood the likelihood of the importance weights
 	 * @param likelihoodSigma its σ when Gaussian
 	 */
-	public static List<InputLoss> analyse(VaeNetwork network, double[][] x, Options options, Likelihood likelihood,
+	public static List<InputLoss> analyse(LayeredNetwork network, double[][] x, Options options, Likelihood likelihood,
 			double likelihoodSigma) {
-		return analyse(network, network.architecture(), x, options, likelihood, likelihoodSigma);
+		return analyse(network, network.latentSize(), x, options, likelihood, likelihoodSigma);
 	}
 
 	/** Analyses a batch through the given passes of a network of {@code architecture}. */

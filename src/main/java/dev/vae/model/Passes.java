@@ -1,7 +1,7 @@
 package dev.vae.model;
 
 /**
- * The two passes of a VAE over a batch. {@link VaeNetwork} computes them directly; a
+ * The two passes of a VAE over a batch. {@link LayeredNetwork} computes them directly; a
  * serving layer may gather concurrent callers' rows into one call (micro-batching) behind
  * the same interface.
  */

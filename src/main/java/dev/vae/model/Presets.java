@@ -59,7 +59,7 @@ public final class Presets {
 	 * The layered form of a format-1 architecture: its image shape channels first (height
 	 * × width × channels becomes C×H×W, flattened in and reshaped out, which moves no
 	 * value) or a vector, its hidden widths and activation, its likelihood as a head.
-	 * Parameters carry over by {@link LayeredNetwork#of(VaeNetwork)}.
+	 * Parameters carry over by {@link LayeredNetwork#fromFormatOne}.
 	 */
 	public static LayeredArchitecture of(Architecture formatOne) {
 		Activation activation = switch (formatOne.activation()) {

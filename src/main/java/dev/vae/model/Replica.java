@@ -15,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Replica implements AutoCloseable {
 
-	private final Trainable network;
+	private final LayeredNetwork network;
 
 	private final INDArray params;
 
@@ -24,7 +24,7 @@ public final class Replica implements AutoCloseable {
 
 	private final INDArray gradient;
 
-	private Replica(Trainable network, INDArray params, INDArray buffers) {
+	private Replica(LayeredNetwork network, INDArray params, INDArray buffers) {
 		if (params.dataType() != DataType.FLOAT) {
 			throw new IllegalArgumentException("replicas train in float32, not " + params.dataType());
 		}
@@ -32,11 +32,6 @@ public final class Replica implements AutoCloseable {
 		this.params = params;
 		this.buffers = (buffers == null || buffers.length() == 0) ? null : buffers;
 		this.gradient = network.newGradient();
-	}
-
-	/** A replica training {@code network} in place. */
-	public static Replica of(VaeNetwork network) {
-		return new Replica(Trainable.of(network), network.parameters(), null);
 	}
 
 	/** A replica training {@code network} (and its running statistics) in place. */
@@ -94,9 +89,9 @@ public final class Replica implements AutoCloseable {
 		}
 		try (INDArray xs = Nd4j.createUninitialized(DataType.FLOAT, rows, d);
 				INDArray es = Nd4j.createUninitialized(DataType.FLOAT, rows, k)) {
-			StepBuffers.write(x, xs);
-			StepBuffers.write(eps, es);
-			VaeNetwork.BatchLoss loss = this.network.lossAndGradient(xs, es, this.gradient);
+			Batches.write(x, xs);
+			Batches.write(eps, es);
+			LayeredNetwork.BatchLoss loss = this.network.lossAndGradient(xs, es, this.gradient);
 			// the network returns the batch mean's gradient: times rows for the sum
 			float[] sum = this.gradient.toFloatVector();
 			for (int i = 0; i < sum.length; i++) {

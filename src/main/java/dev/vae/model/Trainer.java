@@ -23,24 +23,12 @@ public final class Trainer {
 
 	/**
 	 * Trains {@code network} on {@code train}, evaluating on {@code validation} after
-	 * each epoch.
+	 * each epoch; its batch-norm running statistics move with every minibatch.
 	 * @return the last epoch's metrics
 	 * @throws CancelledException when the listener asked to stop (checked between
 	 * minibatches)
 	 */
-	public EpochMetrics train(VaeNetwork network, Examples train, Examples validation) {
-		return train(Trainable.of(network), train, validation);
-	}
-
-	/**
-	 * Trains a layered network as {@link #train(VaeNetwork, Examples, Examples)} does;
-	 * its batch-norm running statistics move with every minibatch.
-	 */
 	public EpochMetrics train(LayeredNetwork network, Examples train, Examples validation) {
-		return train((Trainable) network, train, validation);
-	}
-
-	private EpochMetrics train(Trainable network, Examples train, Examples validation) {
 		int d = network.inputLength();
 		int k = network.latentSize();
 		if (train.length() != d || validation.length() != d) {
@@ -86,9 +74,9 @@ public final class Trainer {
 					for (int i = 0; i < es.length; i++) {
 						es[i] = (float) random.nextGaussian();
 					}
-					StepBuffers.write(xs, x);
-					StepBuffers.write(es, eps);
-					VaeNetwork.BatchLoss loss = network.lossAndGradient(x, eps, gradient);
+					Batches.write(xs, x);
+					Batches.write(es, eps);
+					LayeredNetwork.BatchLoss loss = network.lossAndGradient(x, eps, gradient);
 					reconstruction += loss.reconstruction();
 					kl += loss.kl();
 					adam.step(params, gradient);

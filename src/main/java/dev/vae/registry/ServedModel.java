@@ -7,7 +7,7 @@ import dev.vae.model.Likelihood;
 import dev.vae.model.Manifest;
 import dev.vae.model.OutputActivation;
 import dev.vae.model.Passes;
-import dev.vae.model.VaeNetwork;
+import dev.vae.model.LayeredNetwork;
 
 import java.util.List;
 import java.util.Optional;
@@ -16,8 +16,8 @@ import java.util.stream.Collectors;
 
 /**
  * A model ready to answer requests: its identity, manifest (format 1 in its layered form)
- * and passes. The passes are only read while served: a format-1 file's own
- * {@link VaeNetwork}, or a layered network.
+ * and passes. The passes are only read while served: a format-1 file's own layered
+ * network.
  *
  * @param id the model's identifier in responses
  * @param manifest what its checkpoint says about it
@@ -25,8 +25,8 @@ import java.util.stream.Collectors;
  */
 public record ServedModel(String id, LayeredManifest manifest, Passes network) {
 
-	/** A format-1 model. */
-	public static ServedModel of(String id, Manifest manifest, VaeNetwork network) {
+	/** A model described by a format-1 manifest (an {@code mlp} preset). */
+	public static ServedModel of(String id, Manifest manifest, LayeredNetwork network) {
 		return new ServedModel(id, LayeredManifest.of(manifest), network);
 	}
 

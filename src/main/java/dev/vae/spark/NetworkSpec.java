@@ -3,7 +3,6 @@ package dev.vae.spark;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.model.LayeredNetwork;
 import dev.vae.model.Replica;
-import dev.vae.model.VaeNetwork;
 import dev.vae.training.TrainingSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -66,25 +65,14 @@ final class NetworkSpec implements Serializable {
 	Network initialise() {
 		TrainingSpec spec = spec();
 		TrainingSpec.Plan plan = spec.plan(this.shape);
-		if (plan instanceof TrainingSpec.Plan.FormatOne one) {
-			return new Network.FormatOne(VaeNetwork.initialise(one.architecture(), DataType.FLOAT, spec.seed()));
-		}
 		TrainingSpec.Plan.Layered layered = (TrainingSpec.Plan.Layered) plan;
 		return new Network.Layered(LayeredNetwork.initialise(layered.architecture(), DataType.FLOAT, spec.seed()));
 	}
 
 	/** A network of either kind with the replica that trains it. */
-	sealed interface Network permits Network.FormatOne, Network.Layered {
+	sealed interface Network permits Network.Layered {
 
 		Replica replica();
-
-		record FormatOne(VaeNetwork network, Replica replica) implements Network {
-
-			FormatOne(VaeNetwork network) {
-				this(network, Replica.of(network));
-			}
-
-		}
 
 		record Layered(LayeredNetwork network, Replica replica) implements Network {
 

@@ -1,16 +1,15 @@
 package dev.vae.spark;
 
-import dev.vae.data.Csv;
-import dev.vae.data.Dataset;
-import dev.vae.data.Idx;
-import dev.vae.data.Shapes;
-import dev.vae.model.Checkpoint;
 import dev.vae.model.Evaluation;
 import dev.vae.model.Examples;
 import dev.vae.model.LayeredCheckpoint;
 import dev.vae.model.LayeredManifest;
 import dev.vae.model.Manifest;
 import dev.vae.model.Trainer;
+import dev.vae.data.Csv;
+import dev.vae.data.Dataset;
+import dev.vae.data.Idx;
+import dev.vae.data.Shapes;
 import dev.vae.training.TrainingSpec;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -143,19 +142,11 @@ public final class SparkTraining {
 		if (target.toAbsolutePath().getParent() != null) {
 			Files.createDirectories(target.toAbsolutePath().getParent());
 		}
-		if (trained instanceof NetworkSpec.Network.FormatOne one) {
-			double baseline = Evaluation.pixelMeanBaseline(one.network().architecture(), train, validation);
-			Checkpoint.write(target,
-					Manifest.draft(spec.name(), one.network().architecture(), info, metrics(last, baseline)),
-					one.network());
-		}
-		else {
-			NetworkSpec.Network.Layered layered = (NetworkSpec.Network.Layered) trained;
-			double baseline = Evaluation.pixelMeanBaseline(layered.network().architecture(), train, validation);
-			LayeredCheckpoint.write(target,
-					LayeredManifest.draft(spec.name(), layered.network().architecture(), info, metrics(last, baseline)),
-					layered.network());
-		}
+		NetworkSpec.Network.Layered layered = (NetworkSpec.Network.Layered) trained;
+		double baseline = Evaluation.pixelMeanBaseline(layered.network().architecture(), train, validation);
+		LayeredCheckpoint.write(target,
+				LayeredManifest.draft(spec.name(), layered.network().architecture(), info, metrics(last, baseline)),
+				layered.network());
 	}
 
 	private static Manifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {

@@ -1,17 +1,15 @@
 package dev.vae.training;
 
+import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.layer.Activation;
 import dev.vae.data.Shapes;
-import dev.vae.model.ActivationKind;
-import dev.vae.model.Architecture;
 import dev.vae.model.DecoderHead;
 import dev.vae.model.Evaluation;
 import dev.vae.model.Examples;
 import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Likelihood;
 import dev.vae.model.NativeThreads;
 import dev.vae.model.Presets;
 import dev.vae.model.Trainer;
-import dev.vae.model.VaeNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.List;
@@ -39,9 +37,9 @@ public final class ArchitectureComparison {
 		Examples test = Shapes.generate(11, count + 200, HELD_OUT).examples();
 		Trainer.Settings settings = new Trainer.Settings(epochs, 64, 1e-3, 1);
 
-		Architecture mlp = Architecture.mirrored(List.of(28, 28, 1), List.of(400), latent, ActivationKind.RELU,
-				Likelihood.BERNOULLI, 1.0, 1.0);
-		VaeNetwork dense = VaeNetwork.initialise(mlp, DataType.FLOAT, 1);
+		LayeredArchitecture mlp = Presets.mlp(List.of(1, 28, 28), List.of(400), latent,
+				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0);
+		LayeredNetwork dense = LayeredNetwork.initialise(mlp, DataType.FLOAT, 1);
 		long started = System.nanoTime();
 		new Trainer(settings, new Trainer.Listener() {
 		}).train(dense, train, validation);

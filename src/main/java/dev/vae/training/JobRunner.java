@@ -5,12 +5,10 @@ import dev.vae.model.LayeredArchitecture;
 import dev.vae.model.LayeredCheckpoint;
 import dev.vae.model.LayeredManifest;
 import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Checkpoint;
 import dev.vae.model.Evaluation;
 import dev.vae.model.Examples;
 import dev.vae.model.Manifest;
 import dev.vae.model.Trainer;
-import dev.vae.model.VaeNetwork;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.registry.ModelRow;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -171,23 +169,13 @@ final class JobRunner implements RunningJobs {
 		java.util.function.Supplier<Manifest.TrainingInfo> info = () -> new Manifest.TrainingInfo(description,
 				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
 				(System.nanoTime() - started) / 1e9);
-		Trainer.EpochMetrics last;
-		// the tuned format-1 network for the classic MLP, layers for everything else
-		if (plan instanceof TrainingSpec.Plan.FormatOne one) {
-			VaeNetwork network = VaeNetwork.initialise(one.architecture(), DataType.FLOAT, spec.seed());
-			Snapshot snapshot = (m, baseline) -> Checkpoint.write(checkpoint,
-					Manifest.draft(spec.name(), one.architecture(), info.get(), metrics(m, baseline)), network);
-			last = new Trainer(spec.settings(), listener(id, state, snapshot)).train(network, train, validation);
-			snapshot.write(last, Evaluation.pixelMeanBaseline(one.architecture(), train, validation));
-		}
-		else {
-			LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
-			LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
-			Snapshot snapshot = (m, baseline) -> LayeredCheckpoint.write(checkpoint,
-					LayeredManifest.draft(spec.name(), architecture, info.get(), metrics(m, baseline)), network);
-			last = new Trainer(spec.settings(), listener(id, state, snapshot)).train(network, train, validation);
-			snapshot.write(last, Evaluation.pixelMeanBaseline(architecture, train, validation));
-		}
+		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
+		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
+		Snapshot snapshot = (m, baseline) -> LayeredCheckpoint.write(checkpoint,
+				LayeredManifest.draft(spec.name(), architecture, info.get(), metrics(m, baseline)), network);
+		Trainer.EpochMetrics last = new Trainer(spec.settings(), listener(id, state, snapshot)).train(network, train,
+				validation);
+		snapshot.write(last, Evaluation.pixelMeanBaseline(architecture, train, validation));
 		if (state.cancelled) {
 			throw new Trainer.CancelledException("training cancelled after the last epoch");
 		}

@@ -1,16 +1,18 @@
 package dev.vae.training;
 
+import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.LayeredNetwork;
+import dev.vae.model.LayeredManifest;
+import dev.vae.model.LayeredCheckpoint;
+import dev.vae.model.DecoderHead;
+import dev.vae.model.Presets;
+import dev.vae.model.layer.Activation;
 import dev.vae.data.Dataset;
 import dev.vae.data.Shapes;
-import dev.vae.model.ActivationKind;
-import dev.vae.model.Architecture;
-import dev.vae.model.Checkpoint;
 import dev.vae.model.Evaluation;
-import dev.vae.model.Likelihood;
 import dev.vae.model.Manifest;
 import dev.vae.model.NativeThreads;
 import dev.vae.model.Trainer;
-import dev.vae.model.VaeNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.io.IOException;
@@ -45,10 +47,10 @@ public final class TrainDefaultModel {
 
 		Dataset train = Shapes.generate(DATA_SEED, 0, count);
 		Dataset validation = Shapes.generate(DATA_SEED, count, VALIDATION);
-		Architecture architecture = Architecture.mirrored(List.of(28, 28, 1), List.of(400), 20, ActivationKind.RELU,
-				Likelihood.BERNOULLI, 1.0, 1.0);
+		LayeredArchitecture architecture = Presets.mlp(List.of(1, 28, 28), List.of(400), 20,
+				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0);
 		Trainer.Settings settings = new Trainer.Settings(epochs, 100, 1e-3, 42);
-		VaeNetwork network = VaeNetwork.initialise(architecture, DataType.FLOAT, settings.seed());
+		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, settings.seed());
 
 		long started = System.nanoTime();
 		Trainer.EpochMetrics last = new Trainer(settings, new Trainer.Listener() {
@@ -64,11 +66,11 @@ public final class TrainDefaultModel {
 
 		Evaluation.Summary held = Evaluation.negElbo(network, validation.examples(), 7);
 		double baseline = Evaluation.pixelMeanBaseline(architecture, train.examples(), validation.examples());
-		Manifest manifest = Manifest.draft("default-shapes-784-400-20", architecture,
+		LayeredManifest manifest = LayeredManifest.draft("default-shapes-784-400-20", architecture,
 				new Manifest.TrainingInfo(train.description(), count, VALIDATION, epochs, settings.batchSize(),
 						settings.learningRate(), settings.seed(), seconds),
 				new Manifest.Metrics(last.trainNegElbo(), held.negElbo(), held.reconstruction(), held.kl(), baseline));
-		Checkpoint.write(target, manifest, network);
+		LayeredCheckpoint.write(target, manifest, network);
 		System.out.printf("held-out -ELBO %.2f vs per-pixel-mean baseline %.2f (%.0f%% lower); wrote %s%n",
 				held.negElbo(), baseline, 100 * (1 - held.negElbo() / baseline), target);
 	}

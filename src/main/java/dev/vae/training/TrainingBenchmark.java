@@ -1,14 +1,15 @@
 package dev.vae.training;
 
+import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.LayeredNetwork;
+import dev.vae.model.DecoderHead;
+import dev.vae.model.Presets;
+import dev.vae.model.layer.Activation;
 import dev.vae.data.Idx;
 import dev.vae.data.Shapes;
-import dev.vae.model.ActivationKind;
-import dev.vae.model.Architecture;
 import dev.vae.model.Examples;
-import dev.vae.model.Likelihood;
 import dev.vae.model.NativeThreads;
 import dev.vae.model.Trainer;
-import dev.vae.model.VaeNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.List;
@@ -43,9 +44,9 @@ public final class TrainingBenchmark {
 			validation = Shapes.generate(1, count, 100).examples();
 		}
 		int examples = train.count();
-		Architecture architecture = Architecture.mirrored(List.of(28, 28, 1), List.of(400), 20, ActivationKind.RELU,
-				Likelihood.BERNOULLI, 1.0, 1.0);
-		VaeNetwork network = VaeNetwork.initialise(architecture, DataType.FLOAT, 42);
+		LayeredArchitecture architecture = Presets.mlp(List.of(1, 28, 28), List.of(400), 20,
+				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0);
+		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 42);
 		long[] stepNanos = new long[1];
 		long[] last = { System.nanoTime() };
 		double[] best = { 0 };

@@ -10,9 +10,6 @@ import dev.vae.model.Presets;
 import dev.vae.model.layer.Activation;
 import dev.vae.model.layer.Layer;
 
-import dev.vae.model.ActivationKind;
-import dev.vae.model.Architecture;
-import dev.vae.model.Likelihood;
 import dev.vae.model.Trainer;
 import io.swagger.v3.oas.annotations.media.Schema;
 
@@ -107,19 +104,13 @@ public record TrainingSpec(
 
 	/**
 	 * What to train on inputs of {@code shape} (height, width, channels, as datasets give
-	 * it): the MLP with a classic sigmoid decoder trains on the tuned format-1 network,
-	 * everything else as layers. Throws IllegalArgumentException naming what is wrong,
-	 * down to the layer and the shape that does not fit.
+	 * it), always as layers: "mlp" and "conv" are presets. Throws
+	 * IllegalArgumentException naming what is wrong, down to the layer and the shape that
+	 * does not fit.
 	 */
 	public Plan plan(List<Integer> shape) {
 		DecoderHead head = head();
 		if (this.architecture.isTextual() && this.architecture.asText().equals("mlp")) {
-			boolean classic = !this.likelihood.startsWith("gaussian-") && this.outputActivation.equals("sigmoid");
-			if (classic) {
-				return new Plan.FormatOne(Architecture.mirrored(shape, this.hidden, this.latentSize,
-						ActivationKind.fromWireName(this.activation), Likelihood.fromWireName(this.likelihood),
-						this.sigma, this.beta));
-			}
 			return new Plan.Layered(Presets.mlp(channelsFirst(shape), this.hidden, this.latentSize,
 					Activation.of(Activation.Function.fromWireName(this.activation)), head, this.beta));
 		}
@@ -178,19 +169,10 @@ public record TrainingSpec(
 		return List.of((hwc.size() > 2) ? hwc.get(2) : 1, hwc.get(0), (hwc.size() > 1) ? hwc.get(1) : 1);
 	}
 
-	/** What a job trains: the format-1 MLP or a layered network. */
-	public sealed interface Plan permits Plan.FormatOne, Plan.Layered {
+	/** What a job trains: a layered network (the mlp preset, conv, or a layer list). */
+	public sealed interface Plan permits Plan.Layered {
 
 		int inputLength();
-
-		record FormatOne(Architecture architecture) implements Plan {
-
-			@Override
-			public int inputLength() {
-				return this.architecture.inputLength();
-			}
-
-		}
 
 		record Layered(LayeredArchitecture architecture) implements Plan {
 

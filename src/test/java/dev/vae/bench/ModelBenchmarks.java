@@ -4,7 +4,7 @@ import dev.vae.model.Checkpoint;
 import dev.vae.model.Likelihood;
 import dev.vae.model.LossAnalysis;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.VaeNetwork;
+import dev.vae.model.LayeredNetwork;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +33,7 @@ public class ModelBenchmarks {
 	@Param({ "1", "32", "256" })
 	public int batch;
 
-	private VaeNetwork network;
+	private LayeredNetwork network;
 
 	private double[][] inputs;
 

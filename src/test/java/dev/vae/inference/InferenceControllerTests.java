@@ -4,7 +4,8 @@ import dev.vae.model.ActivationKind;
 import dev.vae.model.Architecture;
 import dev.vae.model.Likelihood;
 import dev.vae.model.Manifest;
-import dev.vae.model.VaeNetwork;
+import dev.vae.model.LayeredNetwork;
+import dev.vae.model.Presets;
 import dev.vae.registry.ActiveModel;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.VaeProperties;
@@ -65,7 +66,7 @@ class InferenceControllerTests {
 			Architecture a = Architecture.mirrored(List.of(2, 2, 1), List.of(3), 2, ActivationKind.TANH,
 					Likelihood.BERNOULLI, 1.0, 1.0);
 			return new ActiveModel(ServedModel.of("tiny", Manifest.draft("tiny", a, null, null),
-					VaeNetwork.initialise(a, DataType.FLOAT, 1)));
+					LayeredNetwork.initialise(Presets.of(a), DataType.FLOAT, 1)));
 		}
 
 	}

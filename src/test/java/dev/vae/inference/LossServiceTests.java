@@ -4,7 +4,7 @@ import dev.vae.model.ActivationKind;
 import dev.vae.model.Architecture;
 import dev.vae.model.Likelihood;
 import dev.vae.model.Manifest;
-import dev.vae.model.VaeNetwork;
+import dev.vae.model.LayeredNetwork;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.TooLargeException;
@@ -39,7 +39,7 @@ class LossServiceTests {
 	private static Loss aService(Likelihood likelihood, double beta) {
 		Architecture a = new Architecture(List.of(2), List.of(), List.of(), 1, ActivationKind.TANH, likelihood, 0.5,
 				beta);
-		VaeNetwork network = VaeNetwork.of(a, PARAMS);
+		LayeredNetwork network = LayeredNetwork.fromFormatOne(a, PARAMS, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
 		VaeProperties properties = new VaeProperties(new VaeProperties.Model("unused", 1000),
 				new VaeProperties.Limits(8, 100, 10, 10, 50, 300,
 						org.springframework.util.unit.DataSize.ofMegabytes(1)),

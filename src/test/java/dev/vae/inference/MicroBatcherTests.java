@@ -3,7 +3,6 @@ package dev.vae.inference;
 import dev.vae.model.Checkpoint;
 import dev.vae.model.Encoding;
 import dev.vae.model.Passes;
-import dev.vae.model.VaeNetwork;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.VaeProperties;
 import io.micrometer.core.instrument.DistributionSummary;

@@ -168,8 +168,7 @@ class PicturesTests {
 		dev.vae.model.Architecture twoD = dev.vae.model.Architecture.mirrored(java.util.List.of(28, 28, 1),
 				java.util.List.of(16), 2, dev.vae.model.ActivationKind.TANH, dev.vae.model.Likelihood.BERNOULLI, 1, 1);
 		java.nio.file.Path file = java.nio.file.Files.createTempFile("two-d", ".vae");
-		dev.vae.model.Checkpoint.write(file, dev.vae.model.Manifest.draft("two-d", twoD, null, null),
-				dev.vae.model.VaeNetwork.initialise(twoD, org.nd4j.linalg.api.buffer.DataType.FLOAT, 4));
+		dev.vae.model.ModelFixtures.writeFormatOne(file, dev.vae.model.Manifest.draft("two-d", twoD, null, null), 4);
 		String id = http.postBytes("/models", java.nio.file.Files.readAllBytes(file), "application/octet-stream")
 			.body()
 			.get("id")
@@ -186,8 +185,7 @@ class PicturesTests {
 		dev.vae.model.Architecture colour = dev.vae.model.Architecture.mirrored(java.util.List.of(6, 5, 3),
 				java.util.List.of(16), 3, dev.vae.model.ActivationKind.TANH, dev.vae.model.Likelihood.BERNOULLI, 1, 1);
 		java.nio.file.Path file = java.nio.file.Files.createTempFile("colour", ".vae");
-		dev.vae.model.Checkpoint.write(file, dev.vae.model.Manifest.draft("colour", colour, null, null),
-				dev.vae.model.VaeNetwork.initialise(colour, org.nd4j.linalg.api.buffer.DataType.FLOAT, 5));
+		dev.vae.model.ModelFixtures.writeFormatOne(file, dev.vae.model.Manifest.draft("colour", colour, null, null), 5);
 		String id = http.postBytes("/models", java.nio.file.Files.readAllBytes(file), "application/octet-stream")
 			.body()
 			.get("id")

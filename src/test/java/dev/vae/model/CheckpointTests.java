@@ -30,11 +30,11 @@ class CheckpointTests {
 
 	@Test
 	void roundTripKeepsEveryParameterAndTheManifest() throws IOException {
-		VaeNetwork network = VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3);
+		float[] parameters = floats(ModelFixtures.formatOneParameters(aTinyArchitecture(), 3));
 		Path file = this.dir.resolve("m.vae");
-		Manifest written = Checkpoint.write(file, aDraft(), network);
+		Manifest written = ModelFixtures.writeFormatOne(file, aDraft(), parameters);
 		Checkpoint.Loaded loaded = Checkpoint.read(file, 1_000_000);
-		assertThat(loaded.network().parametersAsFloats()).containsExactly(network.parametersAsFloats());
+		assertThat(loaded.parameters()).containsExactly(parameters);
 		assertThat(loaded.manifest()).isEqualTo(written);
 		assertThat(written.parameterCount()).isEqualTo(aTinyArchitecture().parameterCount());
 		assertThat(written.parametersSha256()).hasSize(64);
@@ -53,7 +53,7 @@ class CheckpointTests {
 	@Test
 	void aTruncatedFileIsCorrupt() throws IOException {
 		Path file = this.dir.resolve("m.vae");
-		Checkpoint.write(file, aDraft(), VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3));
+		ModelFixtures.writeFormatOne(file, aDraft(), 3);
 		byte[] bytes = Files.readAllBytes(file);
 		Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
 		assertThatThrownBy(() -> Checkpoint.read(file, 1_000_000)).isInstanceOf(CheckpointException.class)
@@ -62,13 +62,10 @@ class CheckpointTests {
 
 	@Test
 	void aFlippedParameterBitFailsTheChecksum() throws IOException {
-		VaeNetwork network = VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3);
-		Manifest manifest = Checkpoint.write(this.dir.resolve("m.vae"), aDraft(), network);
+		float[] parameters = floats(ModelFixtures.formatOneParameters(aTinyArchitecture(), 3));
+		Manifest manifest = ModelFixtures.writeFormatOne(this.dir.resolve("m.vae"), aDraft(), parameters);
 		byte[] params = new byte[4 * (int) manifest.parameterCount()];
-		java.nio.ByteBuffer.wrap(params)
-			.order(java.nio.ByteOrder.LITTLE_ENDIAN)
-			.asFloatBuffer()
-			.put(network.parametersAsFloats());
+		java.nio.ByteBuffer.wrap(params).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(parameters);
 		params[17] ^= 0x04;
 		byte[] zip = zip(json(manifest), params);
 		assertThatThrownBy(() -> Checkpoint.read(new ByteArrayInputStream(zip), "flipped", 1_000_000))
@@ -78,8 +75,7 @@ class CheckpointTests {
 
 	@Test
 	void anotherFormatVersionIsRefusedByName() throws IOException {
-		Manifest manifest = Checkpoint.write(this.dir.resolve("m.vae"), aDraft(),
-				VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3));
+		Manifest manifest = ModelFixtures.writeFormatOne(this.dir.resolve("m.vae"), aDraft(), 3);
 		String json = json(manifest).replace("\"formatVersion\" : 1", "\"formatVersion\" : 99");
 		assertThatThrownBy(() -> Checkpoint.read(new ByteArrayInputStream(zip(json, new byte[0])), "v99", 1000))
 			.isInstanceOf(CheckpointException.class)
@@ -88,8 +84,7 @@ class CheckpointTests {
 
 	@Test
 	void aManifestThatAsksForTooManyParametersIsRefusedBeforeReadingThem() throws IOException {
-		Manifest manifest = Checkpoint.write(this.dir.resolve("m.vae"), aDraft(),
-				VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3));
+		Manifest manifest = ModelFixtures.writeFormatOne(this.dir.resolve("m.vae"), aDraft(), 3);
 		assertThatThrownBy(() -> Checkpoint.read(new ByteArrayInputStream(zip(json(manifest), new byte[0])), "big", 10))
 			.hasMessageContaining("more than the configured limit of 10");
 	}
@@ -104,8 +99,7 @@ class CheckpointTests {
 
 	@Test
 	void anInvalidArchitectureIsReported() throws IOException {
-		Manifest manifest = Checkpoint.write(this.dir.resolve("m.vae"), aDraft(),
-				VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3));
+		Manifest manifest = ModelFixtures.writeFormatOne(this.dir.resolve("m.vae"), aDraft(), 3);
 		String json = json(manifest).replace("\"latentSize\" : 2", "\"latentSize\" : -2");
 		assertThatThrownBy(() -> Checkpoint.read(new ByteArrayInputStream(zip(json, new byte[0])), "bad", 1000))
 			.isInstanceOf(CheckpointException.class)
@@ -141,7 +135,10 @@ class CheckpointTests {
 			.hasMessage("checkpoint bomb is corrupt: manifest.json is larger than the 1048576 bytes expected");
 	}
 
-	/** The manifest JSON exactly as {@link Checkpoint#write} stored it in m.vae. */
+	/**
+	 * The manifest JSON exactly as {@link ModelFixtures#writeFormatOne} stored it in
+	 * m.vae.
+	 */
 	private String json(Manifest manifest) throws IOException {
 		try (var zip = new java.util.zip.ZipInputStream(Files.newInputStream(this.dir.resolve("m.vae")))) {
 			zip.getNextEntry();
@@ -160,6 +157,14 @@ class CheckpointTests {
 			zip.closeEntry();
 		}
 		return out.toByteArray();
+	}
+
+	private static float[] floats(double[] values) {
+		float[] floats = new float[values.length];
+		for (int i = 0; i < values.length; i++) {
+			floats[i] = (float) values[i];
+		}
+		return floats;
 	}
 
 }

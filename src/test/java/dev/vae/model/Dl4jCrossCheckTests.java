@@ -31,8 +31,10 @@ class Dl4jCrossCheckTests {
 	void dl4jsVaeLayerAgreesWithOurs() {
 		Architecture architecture = Architecture.mirrored(List.of(6), List.of(5), 2, ActivationKind.TANH,
 				Likelihood.BERNOULLI, 1, 1);
-		VaeNetwork ours = VaeNetwork.initialise(architecture, DataType.DOUBLE, 21);
-		org.deeplearning4j.nn.layers.variational.VariationalAutoencoder theirs = dl4jLayerWithWeightsOf(ours);
+		double[] parameters = ModelFixtures.formatOneParameters(architecture, 21);
+		LayeredNetwork ours = LayeredNetwork.fromFormatOne(architecture, parameters, DataType.DOUBLE);
+		org.deeplearning4j.nn.layers.variational.VariationalAutoencoder theirs = dl4jLayerWithWeightsOf(architecture,
+				parameters);
 
 		double[][] x = rows(ModelFixtures.twoPatterns(4, 3));
 		INDArray input = Nd4j.create(x);
@@ -65,7 +67,7 @@ class Dl4jCrossCheckTests {
 	}
 
 	private static org.deeplearning4j.nn.layers.variational.VariationalAutoencoder dl4jLayerWithWeightsOf(
-			VaeNetwork ours) {
+			Architecture architecture, double[] flat) {
 		MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
 			.list()
 			.layer(new VariationalAutoencoder.Builder().nIn(6)
@@ -79,10 +81,9 @@ class Dl4jCrossCheckTests {
 			.build());
 		net.init();
 		var layer = (org.deeplearning4j.nn.layers.variational.VariationalAutoencoder) net.getLayer(0);
-		double[] flat = ours.parameters().toDoubleVector();
 		int offset = 0;
 		int key = 0;
-		for (Architecture.LayerShape shape : ours.architecture().layers()) {
+		for (Architecture.LayerShape shape : architecture.layers()) {
 			int weights = shape.in() * shape.out();
 			double[] w = java.util.Arrays.copyOfRange(flat, offset, offset + weights);
 			layer.setParam(KEYS[key++], Nd4j.create(w, new long[] { shape.in(), shape.out() }, 'c'));

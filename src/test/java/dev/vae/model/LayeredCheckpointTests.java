@@ -28,27 +28,67 @@ class LayeredCheckpointTests {
 	@TempDir
 	Path dir;
 
+	/**
+	 * What the format-1 network class answered for the shipped default model before it
+	 * was replaced by the converted mlp preset: μ, log σ² and η as float32 for inputs and
+	 * z drawn as in {@link #goldenInputs} (written by that class, commit eb4be34).
+	 */
+	private static final Path GOLDEN = Path.of("src/test/resources/format1-default-golden.json");
+
 	@Test
-	void theShippedFormatOneDefaultLoadsThroughBothReadersWithTheSameResults() {
+	void theShippedFormatOneDefaultAnswersBitForBitAsTheFormatOneNetworkDid() throws IOException {
 		Checkpoint.Loaded old = Checkpoint.read(DEFAULT_CHECKPOINT, 10_000_000);
 		LayeredCheckpoint.Loaded layered = LayeredCheckpoint.read(DEFAULT_CHECKPOINT, 10_000_000);
 		assertThat(old.manifest().formatVersion()).isEqualTo(1);
 		assertThat(layered.manifest().formatVersion()).isEqualTo(1);
 		assertThat(layered.manifest().parametersSha256()).isEqualTo(old.manifest().parametersSha256());
 		assertThat(layered.network().architecture()).isEqualTo(Presets.of(old.manifest().architecture()));
-		assertThat(layered.passes()).isSameAs(layered.formatOne());
-		assertThat(layered.formatOne().parametersAsFloats()).containsExactly(old.network().parametersAsFloats());
-		double[][] x = randomRows(5, old.network().architecture().inputLength(), 1);
-		Encoding a = old.network().encode(x);
-		Encoding b = layered.network().encode(x);
-		double[][] z = randomRows(5, old.network().architecture().latentSize(), 2);
-		double[][] etaA = old.network().decodeLogits(z);
-		double[][] etaB = layered.network().decodeLogits(z);
-		for (int i = 0; i < x.length; i++) {
-			assertThat(b.mu()[i]).containsExactly(a.mu()[i], within(1e-5));
-			assertThat(b.logvar()[i]).containsExactly(a.logvar()[i], within(1e-5));
-			assertThat(etaB[i]).containsExactly(etaA[i], within(1e-4));
+		com.fasterxml.jackson.databind.JsonNode golden = new com.fasterxml.jackson.databind.ObjectMapper()
+			.readTree(GOLDEN.toFile());
+		double[][][] inputs = goldenInputs(784, 20);
+		Encoding q = layered.passes().encode(inputs[0]);
+		double[][] eta = layered.passes().decodeLogits(inputs[1]);
+		for (int i = 0; i < 3; i++) {
+			assertThat(floats(q.mu()[i])).as("mu row %d", i).containsExactly(floats(golden.get("mu").get(i)));
+			assertThat(floats(q.logvar()[i])).as("logvar row %d", i)
+				.containsExactly(floats(golden.get("logvar").get(i)));
+			assertThat(floats(eta[i])).as("eta row %d", i).containsExactly(floats(golden.get("eta").get(i)));
 		}
+	}
+
+	/** Three inputs of 4-decimal values from seed 1 and three z ~ N(0, I) from seed 2. */
+	private static double[][][] goldenInputs(int d, int k) {
+		java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+		double[][] x = new double[3][d];
+		for (double[] row : x) {
+			for (int j = 0; j < d; j++) {
+				row[j] = Math.round(r.nextDouble() * 1e4) / 1e4;
+			}
+		}
+		java.util.SplittableRandom g = new java.util.SplittableRandom(2);
+		double[][] z = new double[3][k];
+		for (double[] row : z) {
+			for (int j = 0; j < k; j++) {
+				row[j] = g.nextGaussian();
+			}
+		}
+		return new double[][][] { x, z };
+	}
+
+	private static float[] floats(double[] values) {
+		float[] floats = new float[values.length];
+		for (int i = 0; i < values.length; i++) {
+			floats[i] = (float) values[i];
+		}
+		return floats;
+	}
+
+	private static float[] floats(com.fasterxml.jackson.databind.JsonNode values) {
+		float[] floats = new float[values.size()];
+		for (int i = 0; i < floats.length; i++) {
+			floats[i] = (float) values.get(i).asDouble();
+		}
+		return floats;
 	}
 
 	@Test
@@ -56,16 +96,70 @@ class LayeredCheckpointTests {
 		for (Likelihood likelihood : Likelihood.values()) {
 			Architecture architecture = Architecture.mirrored(List.of(6), List.of(5, 4), 2, ActivationKind.LEAKY_RELU,
 					likelihood, 0.4, 1.3);
-			VaeNetwork old = VaeNetwork.initialise(architecture, DataType.DOUBLE, 8);
-			LayeredNetwork layered = LayeredNetwork.of(old);
+			double[] flat = ModelFixtures.formatOneParameters(architecture, 8);
+			LayeredNetwork layered = LayeredNetwork.fromFormatOne(architecture, flat, DataType.DOUBLE);
 			double[][] x = randomRows(3, 6, 4);
 			double[][] eps = randomRows(3, 2, 5);
-			VaeNetwork.BatchLoss a = old.lossAndGradient(Nd4j.create(x), Nd4j.create(eps), old.newGradient());
-			VaeNetwork.BatchLoss b = layered.lossAndGradient(Nd4j.create(x), Nd4j.create(eps), layered.newGradient());
-			assertThat(b.reconstruction()).as(likelihood.name()).isCloseTo(a.reconstruction(), within(1e-10));
-			assertThat(b.kl()).isCloseTo(a.kl(), within(1e-12));
-			assertThat(layered.encode(x).mu()[2]).containsExactly(old.encode(x).mu()[2], within(1e-14));
+			LayeredNetwork.BatchLoss b = layered.lossAndGradient(Nd4j.create(x), Nd4j.create(eps),
+					layered.newGradient());
+			// the format-1 function written out by hand on its own layout: h = leaky(x·W
+			// + b)
+			double nll = 0;
+			double kl = 0;
+			for (int i = 0; i < 3; i++) {
+				double[] h = x[i];
+				int offset = 0;
+				List<Architecture.LayerShape> layers = architecture.layers();
+				double[][] heads = new double[2][];
+				for (int l = 0; l < 2; l++) {
+					h = leaky(affine(h, flat, offset, layers.get(l)));
+					offset += (int) layers.get(l).parameterCount();
+				}
+				for (int l = 2; l < 4; l++) {
+					heads[l - 2] = affine(h, flat, offset, layers.get(l));
+					offset += (int) layers.get(l).parameterCount();
+				}
+				assertThat(layered.encode(x).mu()[i]).containsExactly(heads[0], within(1e-14));
+				double[] z = new double[2];
+				for (int k = 0; k < 2; k++) {
+					z[k] = heads[0][k] + Math.exp(0.5 * heads[1][k]) * eps[i][k];
+					kl += Reconstruction.kl(heads[0][k], heads[1][k]);
+				}
+				double[] a = z;
+				for (int l = 4; l < layers.size(); l++) {
+					a = affine(a, flat, offset, layers.get(l));
+					a = (l < layers.size() - 1) ? leaky(a) : a;
+					offset += (int) layers.get(l).parameterCount();
+				}
+				for (int j = 0; j < 6; j++) {
+					nll += likelihood.nll(x[i][j], a[j], 0.4);
+				}
+			}
+			assertThat(b.reconstruction()).as(likelihood.name()).isCloseTo(nll, within(1e-10));
+			assertThat(b.kl()).isCloseTo(kl, within(1e-12));
 		}
+	}
+
+	/** x·W + b with W [in, out] and b as format 1 lays them out from {@code offset}. */
+	private static double[] affine(double[] x, double[] flat, int offset, Architecture.LayerShape shape) {
+		double[] y = new double[shape.out()];
+		for (int o = 0; o < shape.out(); o++) {
+			double sum = flat[offset + shape.in() * shape.out() + o];
+			for (int i = 0; i < shape.in(); i++) {
+				sum += x[i] * flat[offset + i * shape.out() + o];
+			}
+			y[o] = sum;
+		}
+		return y;
+	}
+
+	/** ND4J's leaky ReLU as format 1 used it, slope 0.01. */
+	private static double[] leaky(double[] a) {
+		double[] y = new double[a.length];
+		for (int i = 0; i < a.length; i++) {
+			y[i] = (a[i] > 0) ? a[i] : 0.01 * a[i];
+		}
+		return y;
 	}
 
 	@Test

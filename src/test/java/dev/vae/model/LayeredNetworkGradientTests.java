@@ -71,7 +71,7 @@ class LayeredNetworkGradientTests {
 		}
 		LayeredNetwork ours = LayeredNetwork.of(architecture, params, buffers);
 		INDArray gradient = ours.newGradient();
-		VaeNetwork.BatchLoss loss = ours.lossAndGradient(Nd4j.create(x), Nd4j.create(eps), gradient);
+		LayeredNetwork.BatchLoss loss = ours.lossAndGradient(Nd4j.create(x), Nd4j.create(eps), gradient);
 		assertThat((loss.reconstruction() + architecture.beta() * loss.kl()) / n)
 			.isCloseTo(objective(architecture, params, buffers, x, eps), within(1e-9));
 

@@ -23,13 +23,7 @@ public final class LayeredStepBenchmark {
 		time("conv preset 3×64×64, latent 128, calibrated gaussian + tanh",
 				Presets.conv(List.of(3, 64, 64), 128, new DecoderHead.CalibratedGaussian(OutputActivation.TANH), 1),
 				batch);
-		time("mlp 784-400-20 (layered)", Presets.of(ModelFixtures.anMnistMlp()), batch);
-		VaeNetwork mlp = VaeNetwork.initialise(ModelFixtures.anMnistMlp(), DataType.FLOAT, 1);
-		INDArray x = Nd4j.rand(DataType.FLOAT, batch, 784);
-		INDArray eps = Nd4j.randn(DataType.FLOAT, batch, 20);
-		INDArray gradient = mlp.newGradient();
-		System.out.printf("mlp 784-400-20 (VaeNetwork), batch %d: %.1f ms per step%n", batch,
-				dev.vae.model.layer.ConvBenchmark.median(() -> mlp.lossAndGradient(x, eps, gradient)));
+		time("mlp 784-400-20", Presets.of(ModelFixtures.anMnistMlp()), batch);
 	}
 
 	private static void time(String name, LayeredArchitecture architecture, int batch) {

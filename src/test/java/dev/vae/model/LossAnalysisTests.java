@@ -1,5 +1,6 @@
 package dev.vae.model;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import java.io.InputStream;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -32,7 +33,7 @@ class LossAnalysisTests {
 
 	@Test
 	void everyTermAtTheMeanMatchesItsClosedForm() {
-		VaeNetwork network = VaeNetwork.of(tiny(Likelihood.BERNOULLI), PARAMS);
+		LayeredNetwork network = LayeredNetwork.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
 		LossAnalysis.InputLoss loss = LossAnalysis
 			.analyse(network, new double[][] { X }, new LossAnalysis.Options(0.5, 0, 0, 1, true), Likelihood.BERNOULLI,
 					0.5)
@@ -71,7 +72,8 @@ class LossAnalysisTests {
 		double[] params = PARAMS.clone();
 		// decoder weights and biases zero: η = 0, x̂ = ½ whatever z is
 		java.util.Arrays.fill(params, 6, 10, 0.0);
-		VaeNetwork network = VaeNetwork.of(tiny(Likelihood.CONTINUOUS_BERNOULLI), params);
+		LayeredNetwork network = LayeredNetwork.fromFormatOne(tiny(Likelihood.CONTINUOUS_BERNOULLI), params,
+				DataType.DOUBLE);
 		double[][] binary = { { 0, 1 }, { 1, 1 } };
 		for (LossAnalysis.InputLoss loss : LossAnalysis.analyse(network, binary,
 				new LossAnalysis.Options(1, 0, 0, 1, true), Likelihood.CONTINUOUS_BERNOULLI, 1)) {
@@ -85,7 +87,7 @@ class LossAnalysisTests {
 
 	@Test
 	void forBinaryInputsTheTwoDifferBySumOfLogC() {
-		VaeNetwork network = VaeNetwork.of(tiny(Likelihood.BERNOULLI), PARAMS);
+		LayeredNetwork network = LayeredNetwork.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
 		LossAnalysis.InputLoss loss = LossAnalysis
 			.analyse(network, new double[][] { { 1, 0 } }, new LossAnalysis.Options(1, 0, 0, 1, true),
 					Likelihood.BERNOULLI, 1)
@@ -103,7 +105,7 @@ class LossAnalysisTests {
 
 	@Test
 	void iwaeConvergesToTheExactLogLikelihoodFoundByQuadrature() {
-		VaeNetwork network = VaeNetwork.of(tiny(Likelihood.BERNOULLI), PARAMS);
+		LayeredNetwork network = LayeredNetwork.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
 		// log p(x) = log ∫ p(x|z) N(z; 0, 1) dz, by the trapezoidal rule on [−12, 12]
 		int n = 200_000;
 		double h = 24.0 / n;
@@ -220,12 +222,12 @@ class LossAnalysisTests {
 		return LossAnalysis.Estimate.of(d);
 	}
 
-	private static double kurtosisOfBce(VaeNetwork network, double[] x, int n, long seed) {
+	private static double kurtosisOfBce(LayeredNetwork network, double[] x, int n, long seed) {
 		Encoding q = network.encode(new double[][] { x });
 		SplittableRandom random = new SplittableRandom(seed);
 		double[][] z = new double[n][];
 		for (int i = 0; i < n; i++) {
-			z[i] = q.reparameterise(0, Evaluation.gaussian(random, network.architecture().latentSize()));
+			z[i] = q.reparameterise(0, Evaluation.gaussian(random, network.latentSize()));
 		}
 		double[][] eta = network.decodeLogits(z);
 		double[] bce = new double[n];

@@ -18,7 +18,7 @@ class TrainerTests {
 	void trainingLowersTheHeldOutNegativeElboWellBelowTheBaseline() {
 		Examples train = twoPatterns(512, 1);
 		Examples validation = twoPatterns(128, 2);
-		VaeNetwork network = VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3);
+		LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 		double before = Evaluation.negElbo(network, validation, 9).negElbo();
 		List<Trainer.EpochMetrics> epochs = new ArrayList<>();
 		new Trainer(new Trainer.Settings(30, 32, 0.01, 4), new Trainer.Listener() {
@@ -38,7 +38,7 @@ class TrainerTests {
 		Examples train = twoPatterns(64, 1);
 		float[][] results = new float[2][];
 		for (int run = 0; run < 2; run++) {
-			VaeNetwork network = VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3);
+			LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 			new Trainer(new Trainer.Settings(2, 16, 0.01, 4), new Trainer.Listener() {
 			}).train(network, train, train);
 			results[run] = network.parametersAsFloats();
@@ -50,7 +50,7 @@ class TrainerTests {
 	void cancellationStopsBetweenMinibatches() {
 		Examples train = twoPatterns(64, 1);
 		AtomicInteger steps = new AtomicInteger();
-		VaeNetwork network = VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3);
+		LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 		Trainer trainer = new Trainer(new Trainer.Settings(5, 16, 0.01, 4), new Trainer.Listener() {
 			@Override
 			public void onStep(int epoch, long step, long totalSteps) {

@@ -4,7 +4,6 @@ import dev.vae.data.Shapes;
 import dev.vae.model.Examples;
 import dev.vae.model.LayeredNetwork;
 import dev.vae.model.Trainer;
-import dev.vae.model.VaeNetwork;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -75,7 +74,7 @@ class DataParallelTrainerTests {
 		Examples validation = someShapes(40, 2);
 		int steps = 6;
 
-		VaeNetwork single = ((NetworkSpec.Network.FormatOne) spec.initialise()).network();
+		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
 		float[] initial = single.parametersAsFloats();
 		trainSteps(single, spec, train, validation, steps);
 
@@ -145,7 +144,7 @@ class DataParallelTrainerTests {
 		NetworkSpec spec = aSpec(MLP);
 		Examples train = someShapes(600, 4);
 		Examples validation = someShapes(100, 5);
-		VaeNetwork single = ((NetworkSpec.Network.FormatOne) spec.initialise()).network();
+		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
 		double before = dev.vae.model.Evaluation.negElbo(single, validation, 7).negElbo();
 		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
 		}).train(single, train, validation);
@@ -166,7 +165,7 @@ class DataParallelTrainerTests {
 		NetworkSpec spec = aSpec(MLP);
 		Examples train = someShapes(600, 4);
 		Examples validation = someShapes(100, 5);
-		VaeNetwork single = ((NetworkSpec.Network.FormatOne) spec.initialise()).network();
+		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
 		double before = dev.vae.model.Evaluation.negElbo(single, validation, 7).negElbo();
 		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
 		}).train(single, train, validation);
@@ -241,7 +240,7 @@ class DataParallelTrainerTests {
 	}
 
 	/** The local trainer for {@code steps} minibatches (it stops by cancellation). */
-	private static void trainSteps(VaeNetwork network, NetworkSpec spec, Examples train, Examples validation,
+	private static void trainSteps(LayeredNetwork network, NetworkSpec spec, Examples train, Examples validation,
 			int steps) {
 		int[] done = { 0 };
 		try {

@@ -48,6 +48,14 @@ public sealed interface Layer permits Dense, Conv2d, ConvTranspose2d, BatchNorm,
 	 */
 	LayerOp bind(Shape in, INDArray parameters, INDArray buffers);
 
+	/**
+	 * Views of this layer's parameters for input {@code in}, in order, within its segment
+	 * of the flat parameter vector.
+	 */
+	default List<INDArray> parameterViews(Shape in, INDArray segment) {
+		return Parameter.views(parameters(in), segment);
+	}
+
 	/** Σ sizes of a list of parameters. */
 	static long count(List<Parameter> parameters) {
 		return parameters.stream().mapToLong(Parameter::size).sum();
