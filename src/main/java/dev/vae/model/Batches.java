@@ -32,11 +32,38 @@ final class Batches {
 	static double[] values(INDArray a) {
 		boolean dense = a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
 		if (dense) {
-			return a.data().asDouble();
+			return doubles(a);
 		}
 		try (INDArray copy = a.dup('c')) {
-			return copy.data().asDouble();
+			return doubles(copy);
 		}
+	}
+
+	/** A float32 array's values in 'c' order, by one bulk copy. */
+	static float[] floats(INDArray a) {
+		boolean dense = a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
+		try (INDArray copy = dense ? null : a.dup('c')) {
+			float[] floats = new float[(int) a.length()];
+			Blas.buffer(dense ? a : copy).get(0, floats);
+			return floats;
+		}
+	}
+
+	/**
+	 * A dense array's values as doubles; float32 by one bulk copy out of native memory
+	 * (the buffer's own {@code asDouble} reads element by element, several times slower).
+	 */
+	private static double[] doubles(INDArray a) {
+		if (a.dataType() != DataType.FLOAT) {
+			return a.data().asDouble();
+		}
+		float[] floats = new float[(int) a.length()];
+		Blas.buffer(a).get(0, floats);
+		double[] values = new double[floats.length];
+		for (int i = 0; i < floats.length; i++) {
+			values[i] = floats[i];
+		}
+		return values;
 	}
 
 	/**
@@ -55,7 +82,7 @@ final class Batches {
 				for (int i = 0; i < values.length; i++) {
 					floats[i] = (float) values[i];
 				}
-				into.data().asNioFloat().put(0, floats);
+				Blas.buffer(into).put(0, floats);
 			}
 			default -> throw new IllegalArgumentException("passes run in float or double, not " + into.dataType());
 		}
@@ -68,7 +95,7 @@ final class Batches {
 	 */
 	static void write(float[] values, INDArray into) {
 		switch (into.dataType()) {
-			case FLOAT -> into.data().asNioFloat().put(0, values);
+			case FLOAT -> Blas.buffer(into).put(0, values);
 			case DOUBLE -> {
 				java.nio.DoubleBuffer out = into.data().asNioDouble();
 				for (int i = 0; i < values.length; i++) {

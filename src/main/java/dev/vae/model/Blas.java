@@ -66,7 +66,7 @@ public final class Blas {
 	}
 
 	/** A float32 array's elements as a direct buffer over its native memory (no copy). */
-	static java.nio.FloatBuffer buffer(INDArray a) {
+	public static java.nio.FloatBuffer buffer(INDArray a) {
 		return floats(a).capacity(a.length()).limit(a.length()).asBuffer();
 	}
 

@@ -41,6 +41,9 @@ public final class LayeredNetwork implements Passes {
 
 	private final int heads;
 
+	/** The first encoder layer with parameters (the heads' index when there is none). */
+	private final int firstTrainable;
+
 	/**
 	 * The encoder and decoder as chains of dense layers for {@link LeanForward}, when the
 	 * network is float32 and has only dense layers, activations, flattens and reshapes;
@@ -56,6 +59,14 @@ public final class LayeredNetwork implements Passes {
 	 * the network); freed by {@link #endTraining()}.
 	 */
 	private Tape.Arena arena;
+
+	/**
+	 * The flat gradient of the last training step and its per-layer segments, kept while
+	 * the trainer passes the same one.
+	 */
+	private INDArray gradient;
+
+	private List<INDArray> gradientSegments;
 
 	private LayeredNetwork(LayeredArchitecture architecture, INDArray params, INDArray buffers) {
 		if (params.length() != architecture.parameterCount() || buffers.length() != architecture.bufferCount()) {
@@ -73,6 +84,11 @@ public final class LayeredNetwork implements Passes {
 						segment(buffers, slot.bufferOffset(), slot.bufferCount())));
 		}
 		this.heads = architecture.encoder().size();
+		int first = 0;
+		while (first < this.heads && this.slots.get(first).parameterCount() == 0) {
+			first++;
+		}
+		this.firstTrainable = first;
 		List<LeanForward.Affine> encoder = lean(0, this.heads + 2);
 		List<LeanForward.Affine> decoder = lean(this.heads + 2, this.slots.size());
 		boolean lean = params.dataType() == DataType.FLOAT && encoder != null && decoder != null && encoder.size() >= 2
@@ -370,21 +386,11 @@ public final class LayeredNetwork implements Passes {
 			}
 			INDArray eta = decoded(Batches.write(z, tape.uninitialized(type, batch, k)), tape);
 
-			// the head, per input in double precision
-			double[] xs = Batches.values(x);
-			double[] etas = Batches.values(eta);
-			double[] dEtas = new double[etas.length];
-			int o = this.architecture.outputLength();
-			double nll = 0;
-			for (int i = 0; i < batch; i++) {
-				nll += this.architecture.head().nll(xs, i * d, etas, i * o, d, dEtas);
-			}
-			// backward, scaled by 1/B for the batch mean, popping the tape in reverse
-			for (int i = 0; i < dEtas.length; i++) {
-				dEtas[i] /= batch;
-			}
-			INDArray dA = Batches.write(dEtas, tape.uninitialized(type, eta.shape()))
-				.reshape('c', this.slots.get(this.slots.size() - 1).out().batch(batch));
+			// the head, its gradient scaled by 1/B for the batch mean; backward pops the
+			// tape in reverse
+			INDArray dEta = tape.uninitialized(type, eta.shape());
+			double nll = this.architecture.head().trainingNll(x, eta, 1.0 / batch, dEta);
+			INDArray dA = dEta.reshape('c', this.slots.get(this.slots.size() - 1).out().batch(batch));
 			for (int i = this.ops.size() - 1; i >= this.heads + 2; i--) {
 				dA = backward(i, dA, gradient, tape);
 			}
@@ -398,14 +404,22 @@ public final class LayeredNetwork implements Passes {
 			INDArray dLogvar = Batches.write(logvar, tape.uninitialized(type, batch, k));
 			INDArray dMu = Batches.write(mu, tape.uninitialized(type, batch, k));
 			dA = backward(this.heads + 1, dLogvar, gradient, tape).addi(backward(this.heads, dMu, gradient, tape));
-			for (int i = this.heads - 1; i >= 0; i--) {
+			for (int i = this.heads - 1; i > this.firstTrainable; i--) {
 				dA = backward(i, dA, gradient, tape);
+			}
+			// the first layer with parameters needs no gradient for its input, the data;
+			// the parameter-free layers before it (a flatten) none at all
+			if (this.firstTrainable >= 0 && this.firstTrainable < this.heads) {
+				this.ops.get(this.firstTrainable)
+					.backwardParameters(dA, gradientSegment(gradient, this.firstTrainable), tape);
 			}
 			return new BatchLoss(nll, 0.5 * klSum, batch);
 		}
 	}
 
 	public void endTraining() {
+		this.gradient = null;
+		this.gradientSegments = null;
 		if (this.arena != null) {
 			this.arena.close();
 			this.arena = null;
@@ -413,8 +427,21 @@ public final class LayeredNetwork implements Passes {
 	}
 
 	private INDArray backward(int i, INDArray dy, INDArray gradient, Tape tape) {
-		Slot slot = this.slots.get(i);
-		return this.ops.get(i).backward(dy, segment(gradient, slot.parameterOffset(), slot.parameterCount()), tape);
+		return this.ops.get(i).backward(dy, gradientSegment(gradient, i), tape);
+	}
+
+	/**
+	 * Slot i's segment of {@code gradient}, the views kept while it is the same array.
+	 */
+	private INDArray gradientSegment(INDArray gradient, int i) {
+		if (gradient != this.gradient) {
+			this.gradientSegments = new ArrayList<>();
+			for (Slot slot : this.slots) {
+				this.gradientSegments.add(segment(gradient, slot.parameterOffset(), slot.parameterCount()));
+			}
+			this.gradient = gradient;
+		}
+		return this.gradientSegments.get(i);
 	}
 
 	/** Held-out −ELBO (β = 1) with one z per input drawn from {@code seed}. */

@@ -24,6 +24,74 @@ class LayeredNetworkTests {
 	}
 
 	@Test
+	void trainingStepsThatReuseTheirArraysAnswerAsAFreshNetworkDoes() {
+		for (LayeredArchitecture architecture : List.of(Presets.of(ModelFixtures.aTinyArchitecture()),
+				Presets.conv(List.of(1, 8, 8), List.of(3, 4), 2, new DecoderHead.Bernoulli(), 1))) {
+			LayeredNetwork reused = LayeredNetwork.initialise(architecture, DataType.FLOAT, 5);
+			int d = architecture.inputLength();
+			float[][] steps = new float[3][];
+			float[] lossOfSix = null;
+			// batches of 4, 6, 4: the arena's arrays change shape and come back
+			for (int step = 0; step < 3; step++) {
+				int b = (step == 1) ? 6 : 4;
+				org.nd4j.linalg.api.ndarray.INDArray gradient = reused.newGradient();
+				LayeredNetwork.BatchLoss loss = reused.lossAndGradient(
+						Nd4j.create(randomRows(b, d, 40 + b)).castTo(DataType.FLOAT),
+						Nd4j.create(randomRows(b, 2, 50 + b)).castTo(DataType.FLOAT), gradient);
+				steps[step] = gradient.toFloatVector();
+				if (b == 6) {
+					lossOfSix = new float[] { (float) loss.reconstruction(), (float) loss.kl() };
+				}
+			}
+			assertThat(steps[2]).containsExactly(steps[0]);
+			// a fresh copy (batch norm's running statistics moved by the first step) on
+			// batch 6
+			LayeredNetwork fresh = LayeredNetwork.initialise(architecture, DataType.FLOAT, 5);
+			fresh.lossAndGradient(Nd4j.create(randomRows(4, d, 44)).castTo(DataType.FLOAT),
+					Nd4j.create(randomRows(4, 2, 54)).castTo(DataType.FLOAT), fresh.newGradient());
+			LayeredNetwork other = LayeredNetwork.of(architecture, fresh.parametersAsFloats(), fresh.buffersAsFloats());
+			org.nd4j.linalg.api.ndarray.INDArray gradient = other.newGradient();
+			LayeredNetwork.BatchLoss loss = other.lossAndGradient(
+					Nd4j.create(randomRows(6, d, 46)).castTo(DataType.FLOAT),
+					Nd4j.create(randomRows(6, 2, 56)).castTo(DataType.FLOAT), gradient);
+			assertThat(gradient.toFloatVector()).containsExactly(steps[1]);
+			assertThat(new float[] { (float) loss.reconstruction(), (float) loss.kl() }).containsExactly(lossOfSix);
+			reused.endTraining();
+		}
+	}
+
+	@Test
+	void theBernoulliTrainingSumAgreesWithTheExactNllToFloatPrecision() {
+		DecoderHead head = new DecoderHead.Bernoulli();
+		SplittableRandom random = new SplittableRandom(3);
+		int n = 5;
+		int d = 300;
+		double[] x = new double[n * d];
+		double[] eta = new double[n * d];
+		for (int i = 0; i < x.length; i++) {
+			x[i] = random.nextDouble();
+			eta[i] = 30 * (random.nextDouble() - 0.5);
+		}
+		org.nd4j.linalg.api.ndarray.INDArray etaArray = Nd4j.create(eta, new long[] { n, d }, 'c')
+			.castTo(DataType.FLOAT);
+		double[] roundedEta = etaArray.dup().data().asDouble();
+		double[] exactGradient = new double[n * d];
+		double exact = 0;
+		for (int i = 0; i < n; i++) {
+			exact += head.nll(x, i * d, roundedEta, i * d, d, exactGradient);
+		}
+		org.nd4j.linalg.api.ndarray.INDArray dEta = Nd4j.create(DataType.FLOAT, n, d);
+		double fast = head.trainingNll(Nd4j.create(x, new long[] { n, d }, 'c').castTo(DataType.FLOAT), etaArray, 0.5,
+				dEta);
+		// x rounded to float32 moves each term by up to |η|·2⁻²⁴·x
+		assertThat(fast).isCloseTo(exact, within(1e-5 * exact));
+		double[] g = dEta.data().asDouble();
+		for (int j = 0; j < g.length; j++) {
+			assertThat(g[j]).isCloseTo(0.5 * exactGradient[j], within(1e-6));
+		}
+	}
+
+	@Test
 	void inferenceUsesButNeverMovesTheRunningStatisticsAndTreatsRowsIndependently() {
 		LayeredNetwork network = aTrainedLookingConvNetwork(new DecoderHead.Bernoulli());
 		float[] buffers = network.buffersAsFloats();

@@ -73,6 +73,7 @@ public record BatchNorm(double eps, double momentum) implements Layer {
 		// every axis but the channel axis 1 of the batch [N, C, …]
 		int[] axes = IntStream.rangeClosed(0, in.rank()).filter((a) -> a != 1).toArray();
 		long perChannel = in.size() / in.dim(0);
+		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
@@ -114,7 +115,7 @@ public record BatchNorm(double eps, double momentum) implements Layer {
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
 				INDArray inverseStd = tape.restore();
 				INDArray normalised = tape.restore();
-				List<INDArray> g = Parameter.views(spec, gradient);
+				List<INDArray> g = gradientViews.of(gradient);
 				double n = dy.size(0) * perChannel;
 				// dβ = Σ dy, dγ = Σ dy x̂
 				INDArray dBeta = tape.add(dy.sum(axes));

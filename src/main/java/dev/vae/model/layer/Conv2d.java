@@ -71,12 +71,13 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 		List<INDArray> views = Parameter.views(spec, parameters);
 		INDArray weight = views.get(0).reshape('c', o, q);
 		INDArray bias = views.get(1);
+		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
 				tape.save(x);
 				long n = x.size(0);
-				INDArray y = tape.add(Nd4j.createUninitialized(x.dataType(), n, o, oH, oW));
+				INDArray y = tape.uninitialized(x.dataType(), n, o, oH, oW);
 				for (long from = 0; from < n; from += chunk) {
 					long to = Math.min(n, from + chunk);
 					try (Scope scope = new Scope()) {
@@ -94,11 +95,20 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 
 			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
+				return backward(dy, gradient, tape, true);
+			}
+
+			@Override
+			public INDArray backwardParameters(INDArray dy, INDArray gradient, Tape tape) {
+				return backward(dy, gradient, tape, false);
+			}
+
+			private INDArray backward(INDArray dy, INDArray gradient, Tape tape, boolean inputGradient) {
 				INDArray x = tape.restore();
 				long n = x.size(0);
-				List<INDArray> g = Parameter.views(spec, gradient);
+				List<INDArray> g = gradientViews.of(gradient);
 				INDArray dWeight = g.get(0).reshape('c', o, q).assign(0);
-				INDArray dx = tape.add(Nd4j.createUninitialized(x.dataType(), n, c, h, w));
+				INDArray dx = inputGradient ? tape.uninitialized(x.dataType(), n, c, h, w) : null;
 				for (long from = 0; from < n; from += chunk) {
 					long to = Math.min(n, from + chunk);
 					try (Scope scope = new Scope()) {
@@ -107,9 +117,11 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 						INDArray dRows = Convolutions.channelRows(Convolutions.examples(dy, from, to), scope);
 						// dW += dy·patchesᵀ; dx = col2im(Wᵀ·dy)
 						Gemm.add(dWeight, dRows, false, patches, true);
-						INDArray dPatches = Gemm.times(weight, true, dRows, false, scope);
-						Convolutions.examples(dx, from, to)
-							.assign(Convolutions.unpatch(dPatches, to - from, c, h, w, k, s, p, oH, oW, scope));
+						if (inputGradient) {
+							INDArray dPatches = Gemm.times(weight, true, dRows, false, scope);
+							Convolutions.examples(dx, from, to)
+								.assign(Convolutions.unpatch(dPatches, to - from, c, h, w, k, s, p, oH, oW, scope));
+						}
 					}
 				}
 				// db = Σ_{n,i,j} dy

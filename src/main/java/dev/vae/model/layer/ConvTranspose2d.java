@@ -78,12 +78,13 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 		List<INDArray> views = Parameter.views(spec, parameters);
 		INDArray weight = views.get(0).reshape('c', c, q);
 		INDArray bias = views.get(1);
+		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
 				tape.save(x);
 				long n = x.size(0);
-				INDArray y = tape.add(Nd4j.createUninitialized(x.dataType(), n, o, oH, oW));
+				INDArray y = tape.uninitialized(x.dataType(), n, o, oH, oW);
 				for (long from = 0; from < n; from += chunk) {
 					long to = Math.min(n, from + chunk);
 					try (Scope scope = new Scope()) {
@@ -103,9 +104,9 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
 				INDArray x = tape.restore();
 				long n = x.size(0);
-				List<INDArray> g = Parameter.views(spec, gradient);
+				List<INDArray> g = gradientViews.of(gradient);
 				INDArray dWeight = g.get(0).reshape('c', c, q).assign(0);
-				INDArray dx = tape.add(Nd4j.createUninitialized(x.dataType(), n, c, h, w));
+				INDArray dx = tape.uninitialized(x.dataType(), n, c, h, w);
 				for (long from = 0; from < n; from += chunk) {
 					long to = Math.min(n, from + chunk);
 					try (Scope scope = new Scope()) {

@@ -48,6 +48,7 @@ public record Dense(int out) implements Layer {
 		List<INDArray> p = Parameter.views(spec, parameters);
 		INDArray weight = p.get(0);
 		INDArray biasRow = p.get(1).reshape('c', 1, this.out);
+		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
@@ -61,12 +62,19 @@ public record Dense(int out) implements Layer {
 
 			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
+				backwardParameters(dy, gradient, tape);
+				// dx = dy·W
+				return Gemm.times(dy, false, weight, false, tape);
+			}
+
+			@Override
+			public INDArray backwardParameters(INDArray dy, INDArray gradient, Tape tape) {
 				INDArray x = tape.restore();
-				List<INDArray> g = Parameter.views(spec, gradient);
-				// dW = dyᵀ·x, db = dyᵀ·1, dx = dy·W
+				List<INDArray> g = gradientViews.of(gradient);
+				// dW = dyᵀ·x, db = dyᵀ·1
 				Gemm.into(g.get(0), dy, true, x, false);
 				Gemm.into(g.get(1).reshape(out, 1), dy, true, tape.ones(dy.dataType(), dy.size(0)), false);
-				return Gemm.times(dy, false, weight, false, tape);
+				return null;
 			}
 		};
 	}

@@ -23,4 +23,13 @@ public interface LayerOp {
 	 */
 	INDArray backward(INDArray dy, INDArray gradient, Tape tape);
 
+	/**
+	 * {@link #backward} for the first layers of a network, whose input is the data: only
+	 * the parameter gradient is needed, so a layer may skip d loss / d input (a GEMM as
+	 * large as the forward pass for a dense or convolutional layer) and return null.
+	 */
+	default INDArray backwardParameters(INDArray dy, INDArray gradient, Tape tape) {
+		return backward(dy, gradient, tape);
+	}
+
 }

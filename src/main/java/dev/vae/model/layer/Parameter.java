@@ -38,6 +38,33 @@ public record Parameter(String name, List<Integer> shape, double bound, double v
 		return this.shape.stream().mapToLong(Integer::longValue).toArray();
 	}
 
+	/**
+	 * The views of one layer's gradient segment, made again only when a different segment
+	 * comes (a trainer passes the same gradient every step; making ND4J views costs
+	 * native calls each time). Owned by the training thread.
+	 */
+	static final class GradientViews {
+
+		private final List<Parameter> spec;
+
+		private INDArray segment;
+
+		private List<INDArray> views;
+
+		GradientViews(List<Parameter> spec) {
+			this.spec = spec;
+		}
+
+		List<INDArray> of(INDArray segment) {
+			if (segment != this.segment) {
+				this.views = views(this.spec, segment);
+				this.segment = segment;
+			}
+			return this.views;
+		}
+
+	}
+
 	/** Views of each parameter, in order, within one layer's segment of a flat vector. */
 	static List<INDArray> views(List<Parameter> parameters, INDArray segment) {
 		List<INDArray> views = new ArrayList<>();
