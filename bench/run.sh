@@ -170,6 +170,8 @@ training=$(java -cp "$CP" dev.vae.training.TrainingBenchmark 3 10000 2>/dev/null
 
 # keep the Spark sections bench/spark.sh appended
 kept_spark=$(python3 -c "import re,sys,os; t=open(sys.argv[1]).read() if os.path.exists(sys.argv[1]) else ''; print('\n'.join(m.group(0).strip() for m in re.finditer(r'^## Spark data-parallel training.*?(?=^## (?!Spark data-parallel)|^<!-- training:begin|\Z)', t, re.S | re.M)))" "$OUT")
+# keep the sections bench/cold-start.sh and the /loss before/after wrote
+kept_marked=$(python3 -c "import re,sys,os; t=open(sys.argv[1]).read() if os.path.exists(sys.argv[1]) else ''; print('\n\n'.join(m.group(0) for m in re.finditer(r'<!-- (cold-start|loss):begin -->.*?<!-- \\1:end -->', t, re.S)))" "$OUT")
 # keep the training comparison bench/training.sh wrote
 kept=$(python3 -c "import re,sys; t=open(sys.argv[1]).read() if __import__('os').path.exists(sys.argv[1]) else ''; m=re.search(r'<!-- training:begin -->.*?<!-- training:end -->', t, re.S); print(m.group(0) if m else '')" "$OUT")
 cat > "$OUT" <<EOF
@@ -216,5 +218,6 @@ $training — minibatch steps only, best of 3 epochs (\`TrainingBenchmark\`).
 EOF
 if [ -n "$soak" ]; then printf '\n## Soak (%s s of single-vector /encode, 16 connections)\n\n%s\n' "$SOAK" "$soak" >> "$OUT"; fi
 if [ -n "$kept" ]; then printf '\n%s\n' "$kept" >> "$OUT"; fi
+if [ -n "$kept_marked" ]; then printf '\n%s\n' "$kept_marked" >> "$OUT"; fi
 if [ -n "$kept_spark" ]; then printf '\n%s\n' "$kept_spark" >> "$OUT"; fi
 echo "wrote $OUT" >&2

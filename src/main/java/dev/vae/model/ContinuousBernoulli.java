@@ -14,7 +14,7 @@ public final class ContinuousBernoulli {
 	 * Below this |η| (or |1 − 2λ|) the closed form loses digits to 0/0, and the series is
 	 * exact to double.
 	 */
-	private static final double SERIES_BELOW = 1e-3;
+	static final double SERIES_BELOW = 1e-3;
 
 	private ContinuousBernoulli() {
 	}

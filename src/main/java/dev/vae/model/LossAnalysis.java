@@ -59,22 +59,67 @@ public final class LossAnalysis {
 			};
 		}
 
+		/**
+		 * All terms of one decoder output in one pass, from one e^−|η| per value (the
+		 * per-value forms in {@link Reconstruction} and {@link ContinuousBernoulli} took
+		 * eight exp/log calls per value, which was most of /loss's arithmetic). With e =
+		 * e^−|η| and u = 1 + e: x̂ = 1/u or e/u as Reconstruction.mean writes it;
+		 * softplus(±η) = max(±η, 0) + log1p(e); log C = log(|η| u / (1 − e)), since
+		 * tanh(|η|/2) = (1 − e)/u, with the same series as ContinuousBernoulli below |η|
+		 * = 10⁻³. The sum of log C is taken as the log of products of at most 64 factors
+		 * in [2, 10⁴], which neither overflow nor lose digits.
+		 */
 		static Terms of(double[] x, double[] eta, double sigma, boolean unitTerms) {
 			double bce = 0;
 			double sse = 0;
 			double logC = 0;
+			double product = 1;
+			int factors = 0;
 			for (int j = 0; j < x.length; j++) {
-				double d = x[j] - Reconstruction.mean(eta[j]);
+				double h = eta[j];
+				double a = Math.abs(h);
+				double e = Math.exp(-a);
+				double u = 1 + e;
+				double d = x[j] - ((h >= 0) ? 1 / u : e / u);
 				sse += d * d;
 				if (unitTerms) {
-					bce += Reconstruction.bce(x[j], eta[j]);
-					logC += ContinuousBernoulli.logNormaliserOfLogit(eta[j]);
+					// x·softplus(−η) + (1 − x)·softplus(η)
+					double log1pE = log1p(e, u);
+					bce += x[j] * (Math.max(-h, 0) + log1pE) + (1 - x[j]) * (Math.max(h, 0) + log1pE);
+					if (a < ContinuousBernoulli.SERIES_BELOW) {
+						logC += ContinuousBernoulli.logNormaliserOfLogit(h);
+						continue;
+					}
+					// 1 − e is exact for e ≥ ½ (Sterbenz) but cancels there; expm1 keeps
+					// its digits
+					double oneMinusE = (a < 0.7) ? -Math.expm1(-a) : 1 - e;
+					double q = a * u / oneMinusE;
+					if (q > 1e4) {
+						logC += Math.log(q);
+						continue;
+					}
+					product *= q;
+					if (++factors == 64) {
+						logC += Math.log(product);
+						product = 1;
+						factors = 0;
+					}
 				}
 			}
+			logC += Math.log(product);
 			int n = x.length;
 			// Σ [(x − x̂)²/(2σ²) + log σ + ½ log 2π]
 			double gaussian = sse / (2 * sigma * sigma) + n * (Math.log(sigma) + Reconstruction.HALF_LOG_TWO_PI);
 			return new Terms(unitTerms ? bce : Double.NaN, sse, sse / n, gaussian, unitTerms ? logC : Double.NaN);
+		}
+
+		/**
+		 * log(1 + e) for e ∈ [0, 1] given u = 1 + e, with the intrinsic log: log(u) ·
+		 * e/(u − 1) corrects the rounding of u (Goldberg 1991, theorem 4: within 5 ulps),
+		 * and u = 1 means log1p(e) = e to double precision.
+		 */
+		private static double log1p(double e, double u) {
+			return (u == 1) ? e : Math.log(u) * e / (u - 1);
 		}
 
 	}
@@ -170,26 +215,39 @@ public final class LossAnalysis {
 	public static List<InputLoss> analyse(Passes network, int k, double[][] x, Options options, Likelihood likelihood,
 			double likelihoodSigma) {
 		Encoding q = network.encode(x);
-		double[][] atMean = network.decodeLogits(q.mu());
 		SplittableRandom random = new SplittableRandom(options.seed());
+		int perInput = options.samples() + options.iwaeK();
 		List<InputLoss> results = new ArrayList<>();
-		for (int i = 0; i < x.length; i++) {
-			double[] kls = klPerDimension(q, i);
-			double kl = java.util.Arrays.stream(kls).sum();
-			Terms mean = Terms.of(x[i], atMean[i], options.sigma(), options.unitTerms());
-			MonteCarlo mc = (options.samples() > 0) ? monteCarlo(network, k, q, i, x[i], options, random) : null;
-			Iwae iwae = (options.iwaeK() > 0)
-					? iwae(network, k, q, i, x[i], options.iwaeK(), likelihood, likelihoodSigma, random) : null;
-			results.add(new InputLoss(q.mu()[i], q.logvar()[i], kls, kl, mean, mc, iwae));
+		// inputs in groups of at most CHUNK decoded rows (or one input), each group's
+		// rows through one decoder call: its inputs' μ, then each input's L Monte Carlo
+		// and k importance draws, drawn in that order
+		for (int first = 0, end; first < x.length; first = end) {
+			end = Math.max(first + 1, Math.min(x.length, first + CHUNK / (1 + perInput)));
+			int b = end - first;
+			double[][] z = new double[b * (1 + perInput)][];
+			System.arraycopy(q.mu(), first, z, 0, b);
+			for (int i = first; i < end; i++) {
+				System.arraycopy(draws(q, i, perInput, k, random), 0, z, b + (i - first) * perInput, perInput);
+			}
+			double[][] eta = decode(network, z);
+			for (int i = first; i < end; i++) {
+				double[] kls = klPerDimension(q, i);
+				double kl = java.util.Arrays.stream(kls).sum();
+				Terms mean = Terms.of(x[i], eta[i - first], options.sigma(), options.unitTerms());
+				int from = b + (i - first) * perInput;
+				MonteCarlo mc = (options.samples() > 0) ? monteCarlo(q, i, x[i], options, z, eta, from) : null;
+				Iwae iwae = (options.iwaeK() > 0) ? iwae(q, i, z, eta, from + options.samples(), options.iwaeK(),
+						nll(x[i], likelihood, likelihoodSigma)) : null;
+				results.add(new InputLoss(q.mu()[i], q.logvar()[i], kls, kl, mean, mc, iwae));
+			}
 		}
 		return results;
 	}
 
-	private static MonteCarlo monteCarlo(Passes network, int latentSize, Encoding q, int i, double[] x, Options options,
-			SplittableRandom random) {
+	/** The Monte Carlo terms of input i from its L draws z[from..] and their outputs. */
+	private static MonteCarlo monteCarlo(Encoding q, int i, double[] x, Options options, double[][] z, double[][] eta,
+			int from) {
 		int n = options.samples();
-		double[][] z = draws(q, i, n, latentSize, random);
-		double[][] eta = decode(network, z);
 		double[] bce = new double[n];
 		double[] sse = new double[n];
 		double[] mse = new double[n];
@@ -197,27 +255,25 @@ public final class LossAnalysis {
 		double[] cb = new double[n];
 		double[] kl = new double[n];
 		for (int l = 0; l < n; l++) {
-			Terms t = Terms.of(x, eta[l], options.sigma(), options.unitTerms());
+			Terms t = Terms.of(x, eta[from + l], options.sigma(), options.unitTerms());
 			bce[l] = t.bce();
 			sse[l] = t.sse();
 			mse[l] = t.mse();
 			gaussian[l] = t.gaussianNll();
 			cb[l] = t.continuousBernoulliNll();
-			kl[l] = logQ(q, i, z[l]) - logPrior(z[l]);
+			kl[l] = logQ(q, i, z[from + l]) - logPrior(z[from + l]);
 		}
 		return new MonteCarlo(n, options.unitTerms() ? Estimate.of(bce) : null, Estimate.of(sse), Estimate.of(mse),
 				Estimate.of(gaussian), options.unitTerms() ? Estimate.of(cb) : null, Estimate.of(kl));
 	}
 
-	private static Iwae iwae(Passes network, int latentSize, Encoding q, int i, double[] x, int k,
-			Likelihood likelihood, double sigma, SplittableRandom random) {
-		return iwae(network, latentSize, q, i, k, (eta) -> {
-			double nll = 0;
-			for (int j = 0; j < x.length; j++) {
-				nll += likelihood.nll(x[j], eta[j], sigma);
-			}
-			return nll;
-		}, random);
+	/**
+	 * Σⱼ NLL(xⱼ | ηⱼ) under {@code likelihood}, through the one-pass {@link Terms} (the
+	 * Gaussian one needs no x ∈ [0, 1]).
+	 */
+	private static java.util.function.ToDoubleFunction<double[]> nll(double[] x, Likelihood likelihood, double sigma) {
+		boolean unit = likelihood != Likelihood.GAUSSIAN;
+		return (eta) -> Terms.of(x, eta, sigma, unit).nll(likelihood);
 	}
 
 	/**
@@ -227,13 +283,21 @@ public final class LossAnalysis {
 	static Iwae iwae(Passes network, int latentSize, Encoding q, int i, int k,
 			java.util.function.ToDoubleFunction<double[]> nllOfEta, SplittableRandom random) {
 		double[][] z = draws(q, i, k, latentSize, random);
-		double[][] eta = decode(network, z);
+		return iwae(q, i, z, decode(network, z), 0, k, nllOfEta);
+	}
+
+	/**
+	 * The importance-weighted bound of input i from its k draws z[from..] and their
+	 * outputs.
+	 */
+	private static Iwae iwae(Encoding q, int i, double[][] z, double[][] eta, int from, int k,
+			java.util.function.ToDoubleFunction<double[]> nllOfEta) {
 		double[] logW = new double[k];
 		double max = Double.NEGATIVE_INFINITY;
 		double sum = 0;
 		for (int s = 0; s < k; s++) {
 			// log w = log p(x|z) + log p(z) − log q(z|x)
-			logW[s] = -nllOfEta.applyAsDouble(eta[s]) + logPrior(z[s]) - logQ(q, i, z[s]);
+			logW[s] = -nllOfEta.applyAsDouble(eta[from + s]) + logPrior(z[from + s]) - logQ(q, i, z[from + s]);
 			max = Math.max(max, logW[s]);
 			sum += logW[s];
 		}
