@@ -4,7 +4,7 @@ import dev.vae.model.Checkpoint;
 import dev.vae.model.Likelihood;
 import dev.vae.model.LossAnalysis;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.VaeNetwork;
+import dev.vae.model.LayeredNetwork;
 
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -26,7 +26,7 @@ public final class LossCpuTime {
 
 	public static void main(String[] args) throws Exception {
 		NativeThreads.configure(1);
-		VaeNetwork network;
+		LayeredNetwork network;
 		try (InputStream in = LossCpuTime.class.getResourceAsStream("/models/default.vae")) {
 			network = Checkpoint.read(in, "default", 10_000_000).network();
 		}
