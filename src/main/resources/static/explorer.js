@@ -264,6 +264,11 @@
   }
 
   // ---- /loss: the bar chart, the table, Monte Carlo and IWAE
+  // Chart.js loads in parallel (async): the controls work before it arrives, charts wait for it
+  const chartLibrary = new Promise((resolve) => {
+    if (window.Chart) resolve();
+    else $('chartjs').addEventListener('load', resolve);
+  });
   const charts = {};
   function chart(id, config) {
     if (!charts[id]) {
@@ -283,11 +288,13 @@
     const [loss, rec] = await Promise.all([
       api('POST', '/loss', { inputs: [x], samples: L, iwae_k: k, seed: 1 }),
       api('POST', '/reconstruct', { inputs: [x], latent: 'mean' })]);
+    await chartLibrary;
     state.input = x;
     state.loss = loss;
     state.mu = rec.results[0].z;
-    paintValues($('recon'), rec.results[0].mean);
+    paintValues($('recon'), rec.results[0].reconstruction);
     renderLoss(loss);
+    state.analyses = (state.analyses || 0) + 1;
     say(status, 'model ' + loss.model + ', likelihood ' + loss.likelihood + ', β = ' + loss.beta + ', D = ' + loss.input_length);
   }
   function lossTerms(loss) {
@@ -478,6 +485,7 @@
     say($('embed-status'), 'Encoding…');
     const e = await api('GET', '/datasets/' + encodeURIComponent(id) + '/embedding?n=' + $('embed-n').value +
       '&projection=' + $('embed-projection').value + '&seed=1');
+    await chartLibrary;
     state.embedding = e;
     const groups = new Map();
     e.index.forEach((index, i) => {
@@ -513,7 +521,7 @@
     const ex = await api('GET', '/datasets/' + encodeURIComponent(id) + '/examples/' + index);
     paintValues($('point-img'), ex.values);
     const rec = await api('POST', '/reconstruct', { inputs: [ex.values], latent: 'mean' });
-    paintValues($('point-recon'), rec.results[0].mean);
+    paintValues($('point-recon'), rec.results[0].reconstruction);
     say($('embed-status'), 'example ' + index + (ex.label !== undefined && ex.label !== null ? ', label ' + ex.label : '') + ' and its reconstruction');
   }
 
@@ -594,6 +602,7 @@
     }
   }
   async function follow(id) {
+    await chartLibrary;
     state.job = { id, view: null, perEpoch: null };
     const c = jobChart();
     c.data.datasets.forEach((d) => { d.data = []; });
@@ -628,7 +637,8 @@
       body.append(tr);
     }
   }
-  function pastCurve(job) {
+  async function pastCurve(job) {
+    await chartLibrary;
     const c = chart('past-chart', {
       type: 'line',
       data: { labels: [], datasets: [
@@ -728,6 +738,7 @@
 
   async function init() {
     wire();
+    performance.mark('explorer-interactive');
     const show = (id) => (e) => fail($(id), e);
     await checkAuth().catch(show('error'));
     if (sessionStorage.getItem(KEY)) $('api-key').placeholder = 'a key is entered (hidden)';
