@@ -225,6 +225,7 @@ class ExplorerBrowserTests {
 		@SuppressWarnings("unchecked")
 		Map<String, Object> point = (Map<String, Object>) this.browser.js("""
 				const c = Chart.getChart('embed-chart');
+				c.canvas.scrollIntoView({ block: 'center' });
 				const p = c.getDatasetMeta(0).data[0];
 				const r = c.canvas.getBoundingClientRect();
 				return { x: p.x - r.width / 2, y: p.y - r.height / 2, index: c.data.datasets[0].data[0].index };
@@ -245,6 +246,7 @@ class ExplorerBrowserTests {
 		JsonNode example = this.http.get("/datasets/" + dataset.get("id").asText() + "/examples/" + point.get("index"))
 			.body();
 		assertThat(this.browser.find("embed-status").getText()).contains("label " + example.get("label").asInt());
+		this.browser.screenshot("embedding", "explorer-embedding.png");
 		this.browser.screenshot("latent", "explorer-latent.png");
 	}
 
