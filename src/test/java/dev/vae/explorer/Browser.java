@@ -32,9 +32,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 final class Browser implements AutoCloseable {
 
-	static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+	/** Debian's chromium; {@code -Dexplorer.chromium=…} points elsewhere. */
+	static final Path CHROMIUM = Path.of(System.getProperty("explorer.chromium", "/usr/bin/chromium"));
 
-	static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+	/** Debian's chromium-driver; {@code -Dexplorer.chromedriver=…} points elsewhere. */
+	static final Path CHROMEDRIVER = Path.of(System.getProperty("explorer.chromedriver", "/usr/bin/chromedriver"));
 
 	static final Path SCREENSHOTS = Path.of("target", "explorer-screenshots");
 

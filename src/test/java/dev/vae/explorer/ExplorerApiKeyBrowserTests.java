@@ -68,6 +68,12 @@ class ExplorerApiKeyBrowserTests {
 		assertThat(http.post("/loss", Map.of("inputs", new double[][] { new double[784] })).status())
 			.as("inference without the key")
 			.isEqualTo(401);
+		assertThat(http.post("/jobs", Map.of("dataset", "d-x")).status()).as("a job without the key").isEqualTo(401);
+		for (String file : List.of("/", "/explorer.js", "/explorer.css", "/webjars/chart.js/dist/chart.umd.min.js")) {
+			java.net.http.HttpResponse<String> answer = http.raw("GET", file, "");
+			assertThat(answer.statusCode()).as(file + " without the key").isEqualTo(200);
+			assertThat(answer.body()).as(file).isNotBlank();
+		}
 
 		this.browser.open("http://127.0.0.1:" + this.port + "/");
 		this.browser.awaitTrue(WAIT, "window.vaeExplorer && window.vaeExplorer.ready");
