@@ -714,15 +714,19 @@
       const model = state.job && state.job.view && state.job.view.model;
       if (model) { await activate(model); say($('job-status'), 'Model ' + model + ' is now active: every section above uses it.'); }
     }));
-    $('key-form').addEventListener('submit', guard('error', async (e) => {
+    $('key-form').addEventListener('submit', (e) => {
       e.preventDefault();
       const key = $('api-key').value.trim();
       if (key) sessionStorage.setItem(KEY, key); else sessionStorage.removeItem(KEY);
       $('api-key').value = '';
-      await checkAuth();
-      await analyse();
-      if (state.latentShown) refreshLatent();
-    }));
+      $('api-key').placeholder = key ? 'a key is entered (hidden)' : 'paste the key';
+      explorer.keyChecks = (explorer.keyChecks || 0) + 1;
+      guard('error', async () => {
+        await checkAuth();
+        await analyse();
+        if (state.latentShown) refreshLatent();
+      })();
+    });
     $('key-forget').addEventListener('click', guard('error', async () => { sessionStorage.removeItem(KEY); await checkAuth(); }));
   }
   /** The latent section's pictures load when it first comes into view. */

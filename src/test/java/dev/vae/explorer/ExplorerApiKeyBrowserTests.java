@@ -89,12 +89,15 @@ class ExplorerApiKeyBrowserTests {
 		this.browser.awaitTrue(WAIT, "document.getElementById('auth-message').textContent.includes('not accepted')");
 		assertThat(this.browser.js("return Chart.getChart('loss-chart') === undefined;")).isEqualTo(true);
 
+		this.browser.js("window.sameDocument = true;");
 		enterKey("explorer-test-key");
 		this.browser.awaitTrue(WAIT,
 				"document.getElementById('auth-message').textContent.startsWith('API key accepted')");
 		this.browser.awaitTrue(WAIT, "Chart.getChart('loss-chart') && vaeExplorer.state.analyses >= 1");
 		assertThat(this.browser.find("loss-status").getText()).startsWith("model default, likelihood bernoulli");
 		assertThat(this.browser.js("return sessionStorage.getItem('vae-api-key');")).isEqualTo("explorer-test-key");
+		assertThat(this.browser.js("return window.sameDocument === true;")).as("the key form does not reload the page")
+			.isEqualTo(true);
 
 		// a change of state with the key: a dataset from the training section's button
 		this.browser.js("document.querySelector('#training .make-shapes').click();");
