@@ -218,6 +218,62 @@ public class DatasetService {
 		return new Examples(values, row.count(), row.length());
 	}
 
+	/** A dataset's labels, one per example, or null for an unlabelled dataset. */
+	public int[] labels(String id) throws IOException {
+		DatasetRow row = get(id);
+		if (!row.hasLabels()) {
+			return null;
+		}
+		Path file = this.store.get(labelsKey(id), row.labelsSha256());
+		long expected = 4L * row.count();
+		if (Files.size(file) != expected) {
+			throw new IOException(
+					"dataset " + id + " labels file holds " + Files.size(file) + " bytes, expected " + expected);
+		}
+		ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+		int[] labels = new int[row.count()];
+		bytes.asIntBuffer().get(labels);
+		return labels;
+	}
+
+	/** One example of a dataset, as the values a model takes. */
+	public double[] example(String id, int index) throws IOException {
+		return rows(id, new int[] { index })[0];
+	}
+
+	/**
+	 * Some examples of a dataset, read from its file (checked once) without loading the
+	 * rest.
+	 */
+	public double[][] rows(String id, int[] indices) throws IOException {
+		DatasetRow row = get(id);
+		for (int index : indices) {
+			if (index < 0 || index >= row.count()) {
+				throw new dev.vae.system.InvalidInputException("index",
+						"index must lie in 0.." + (row.count() - 1) + " for dataset '" + id + "', was " + index);
+			}
+		}
+		Path file = this.store.get(valuesKey(id), row.sha256());
+		double[][] rows = new double[indices.length][row.length()];
+		ByteBuffer bytes = ByteBuffer.allocate(4 * row.length()).order(ByteOrder.LITTLE_ENDIAN);
+		try (FileChannel channel = FileChannel.open(file)) {
+			for (int r = 0; r < indices.length; r++) {
+				long offset = 4L * indices[r] * row.length();
+				bytes.clear();
+				while (bytes.hasRemaining()) {
+					if (channel.read(bytes, offset + bytes.position()) < 0) {
+						throw new IOException("dataset " + id + " file ended early");
+					}
+				}
+				bytes.flip();
+				for (int i = 0; i < rows[r].length; i++) {
+					rows[r][i] = bytes.getFloat();
+				}
+			}
+		}
+		return rows;
+	}
+
 	/** Deletes a dataset no queued or running job uses. */
 	public synchronized void delete(String id) throws IOException {
 		get(id);

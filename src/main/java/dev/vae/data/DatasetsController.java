@@ -111,6 +111,22 @@ class DatasetsController {
 		return this.datasets.get(id);
 	}
 
+	@GetMapping("/datasets/{id}/examples/{index}")
+	@Operation(summary = "One example of a dataset",
+			description = "Its values (in the order a model takes them, as stored) and its label, if the dataset has labels.")
+	Example example(@PathVariable String id, @PathVariable int index) throws IOException {
+		DatasetRow row = this.datasets.get(id);
+		double[] values = this.datasets.example(id, index);
+		int[] labels = this.datasets.labels(id);
+		return new Example(id, index, row.shape(), (labels != null) ? labels[index] : null, values);
+	}
+
+	record Example(String dataset, int index,
+			@Schema(description = "height, width, channels of the dataset's images") List<Integer> shape,
+			@Schema(description = "its label; absent for an unlabelled dataset") Integer label,
+			@Schema(description = "its values in [0, 1]") double[] values) {
+	}
+
 	@DeleteMapping("/datasets/{id}")
 	@Operation(summary = "Delete a dataset no queued or running job uses")
 	ResponseEntity<Void> delete(@PathVariable String id) throws IOException {

@@ -80,6 +80,7 @@ public final class Trainer {
 					reconstruction += loss.reconstruction();
 					kl += loss.kl();
 					adam.step(params, gradient);
+					this.listener.onBatch(epoch, (loss.reconstruction() + loss.kl()) / b);
 					this.listener.onStep(epoch, ++iteration, totalSteps);
 				}
 				Evaluation.Summary held = network.negElbo(validation, this.settings.seed() + epoch);
@@ -161,6 +162,13 @@ public final class Trainer {
 	public interface Listener {
 
 		default void onStep(int epoch, long step, long totalSteps) {
+		}
+
+		/**
+		 * After each minibatch's update: its objective per example, NLL + KL (β = 1), in
+		 * nats, before {@link #onStep} of the same step.
+		 */
+		default void onBatch(int epoch, double negElbo) {
 		}
 
 		default void onEpoch(EpochMetrics metrics) {

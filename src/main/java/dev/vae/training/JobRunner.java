@@ -87,12 +87,37 @@ final class JobRunner implements RunningJobs {
 
 		long lastPublished;
 
+		/** The epoch the batch sums below belong to. */
+		int lossEpoch;
+
+		double batchLossSum;
+
+		int batches;
+
+		double lastBatchLoss = Double.NaN;
+
 		Live(int totalEpochs) {
 			this.totalEpochs = totalEpochs;
 		}
 
 		JobView.Progress progress() {
 			return JobView.Progress.running(this.epoch, this.totalEpochs, this.step, this.totalSteps, this.started);
+		}
+
+		void batch(int epoch, double negElbo) {
+			if (epoch != this.lossEpoch) {
+				this.lossEpoch = epoch;
+				this.batchLossSum = 0;
+				this.batches = 0;
+			}
+			this.batchLossSum += negElbo;
+			this.batches++;
+			this.lastBatchLoss = negElbo;
+		}
+
+		JobView.StepLoss stepLoss() {
+			return new JobView.StepLoss(this.lossEpoch, this.step, this.totalSteps, this.lastBatchLoss,
+					this.batchLossSum / this.batches);
 		}
 
 	}
@@ -200,6 +225,11 @@ final class JobRunner implements RunningJobs {
 	private Trainer.Listener listener(String id, Live state, Snapshot snapshot) {
 		return new Trainer.Listener() {
 			@Override
+			public void onBatch(int epoch, double negElbo) {
+				state.batch(epoch, negElbo);
+			}
+
+			@Override
 			public void onStep(int epoch, long step, long totalSteps) {
 				state.epoch = epoch;
 				state.step = step;
@@ -209,6 +239,9 @@ final class JobRunner implements RunningJobs {
 					state.lastPublished = now;
 					JobRunner.this.repository.progress(id, epoch, step, totalSteps);
 					JobRunner.this.events.publish(id, "progress", state.progress());
+					if (state.batches > 0) {
+						JobRunner.this.events.publish(id, "loss", state.stepLoss());
+					}
 				}
 			}
 

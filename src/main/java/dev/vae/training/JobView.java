@@ -49,4 +49,18 @@ public record JobView(String id, JobStatus status, TrainingSpec spec, Instant cr
 
 	}
 
+	/**
+	 * The training objective as a local job runs, sent as the {@code loss} event with
+	 * each {@code progress} event (at most four a second).
+	 *
+	 * @param epoch the epoch in progress
+	 * @param step minibatches done in all
+	 * @param totalSteps minibatches in all
+	 * @param negElbo the last minibatch's −ELBO per example (NLL + KL, β = 1), in nats
+	 * @param epochMeanNegElbo the mean of this epoch's minibatch −ELBOs so far (what the
+	 * epoch's trainNegElbo becomes)
+	 */
+	public record StepLoss(int epoch, long step, long totalSteps, double negElbo, double epochMeanNegElbo) {
+	}
+
 }

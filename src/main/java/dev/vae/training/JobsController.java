@@ -74,6 +74,7 @@ class JobsController {
 	@GetMapping(path = "/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 	@Operation(summary = "Follow a job as Server-Sent Events",
 			description = "Events: `status` (the job, first and at every change), `progress` (epoch, step, fraction, ETA), "
+					+ "`loss` (with each progress event of a local job: the last minibatch's −ELBO per example and the epoch's mean so far), "
 					+ "`epoch` (metrics of a finished epoch). The stream ends when the job finishes.")
 	SseEmitter events(@PathVariable String id) {
 		return this.jobs.events(id);

@@ -66,4 +66,36 @@ class TrainerTests {
 		assertThat(steps.get()).isEqualTo(3);
 	}
 
+	@Test
+	void everyMinibatchReportsItsObjectiveAndTheyAverageToTheEpochs() {
+		// 64 examples in minibatches of 16: four equal batches per epoch, so the epoch's
+		// training −ELBO (sum over examples / 64) is the mean of the four per-example
+		// values
+		Examples train = twoPatterns(64, 1);
+		VaeNetwork network = VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3);
+		List<double[]> batches = new ArrayList<>();
+		List<Trainer.EpochMetrics> epochs = new ArrayList<>();
+		new Trainer(new Trainer.Settings(2, 16, 0.01, 4), new Trainer.Listener() {
+			@Override
+			public void onBatch(int epoch, double negElbo) {
+				batches.add(new double[] { epoch, negElbo });
+			}
+
+			@Override
+			public void onEpoch(Trainer.EpochMetrics metrics) {
+				epochs.add(metrics);
+			}
+		}).train(network, train, train);
+		assertThat(batches).hasSize(8);
+		for (int e = 1; e <= 2; e++) {
+			int epoch = e;
+			double mean = batches.stream()
+				.filter((b) -> b[0] == epoch)
+				.mapToDouble((b) -> b[1])
+				.average()
+				.orElseThrow();
+			assertThat(mean).isCloseTo(epochs.get(e - 1).trainNegElbo(), org.assertj.core.data.Offset.offset(1e-9));
+		}
+	}
+
 }

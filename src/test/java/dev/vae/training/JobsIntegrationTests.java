@@ -83,6 +83,9 @@ class JobsIntegrationTests {
 		List<String> events = this.http.eventLines(location + "/events", 10_000);
 		assertThat(events).anyMatch((l) -> l.equals("event:epoch"));
 		assertThat(events).anyMatch((l) -> l.equals("event:progress"));
+		// the minibatch objective comes with each progress event (the explorer's live
+		// curve)
+		assertThat(events).anyMatch((l) -> l.equals("event:loss"));
 		assertThat(String.join("\n", events)).contains("\"status\":\"SUCCEEDED\"");
 
 		JsonNode done = this.http.get("/jobs/" + job).body();
