@@ -72,7 +72,7 @@ class TrainerTests {
 		// training −ELBO (sum over examples / 64) is the mean of the four per-example
 		// values
 		Examples train = twoPatterns(64, 1);
-		VaeNetwork network = VaeNetwork.initialise(aTinyArchitecture(), DataType.FLOAT, 3);
+		LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 		List<double[]> batches = new ArrayList<>();
 		List<Trainer.EpochMetrics> epochs = new ArrayList<>();
 		new Trainer(new Trainer.Settings(2, 16, 0.01, 4), new Trainer.Listener() {
