@@ -226,23 +226,41 @@ public final class LossAnalysis {
 	 */
 	static Iwae iwae(Passes network, int latentSize, Encoding q, int i, int k,
 			java.util.function.ToDoubleFunction<double[]> nllOfEta, SplittableRandom random) {
+		double[] logW = logWeights(network, latentSize, q, i, k, nllOfEta, random);
+		double sum = 0;
+		for (double w : logW) {
+			sum += w;
+		}
+		return new Iwae(k, logMeanExp(logW), sum / k);
+	}
+
+	/**
+	 * The log importance weights log wᵢ = log p(x|zᵢ) + log p(zᵢ) − log q(zᵢ|x) of k
+	 * draws zᵢ ~ q(z|x) for input i.
+	 */
+	static double[] logWeights(Passes network, int latentSize, Encoding q, int i, int k,
+			java.util.function.ToDoubleFunction<double[]> nllOfEta, SplittableRandom random) {
 		double[][] z = draws(q, i, k, latentSize, random);
 		double[][] eta = decode(network, z);
 		double[] logW = new double[k];
-		double max = Double.NEGATIVE_INFINITY;
-		double sum = 0;
 		for (int s = 0; s < k; s++) {
 			// log w = log p(x|z) + log p(z) − log q(z|x)
 			logW[s] = -nllOfEta.applyAsDouble(eta[s]) + logPrior(z[s]) - logQ(q, i, z[s]);
-			max = Math.max(max, logW[s]);
-			sum += logW[s];
 		}
-		// log-mean-exp, shifted by the largest term
+		return logW;
+	}
+
+	/** log (1/k) Σ e^(aᵢ), shifted by the largest term. */
+	static double logMeanExp(double[] a) {
+		double max = Double.NEGATIVE_INFINITY;
+		for (double v : a) {
+			max = Math.max(max, v);
+		}
 		double acc = 0;
-		for (double w : logW) {
-			acc += Math.exp(w - max);
+		for (double v : a) {
+			acc += Math.exp(v - max);
 		}
-		return new Iwae(k, max + Math.log(acc / k), sum / k);
+		return max + Math.log(acc / a.length);
 	}
 
 	/** ½ (μₖ² + σₖ² − 1 − log σₖ²) for each latent dimension of input i. */
