@@ -218,6 +218,26 @@ public class DatasetService {
 		return new Examples(values, row.count(), row.length());
 	}
 
+	/**
+	 * The stored labels of a dataset, one per example (the shapes' shape ordinal, IDX
+	 * labels, an image folder's class index), or null for an unlabelled one.
+	 */
+	public int[] labels(String id) throws IOException {
+		DatasetRow row = get(id);
+		if (!row.hasLabels()) {
+			return null;
+		}
+		Path file = this.store.get(labelsKey(id), row.labelsSha256());
+		byte[] bytes = Files.readAllBytes(file);
+		if (bytes.length != 4L * row.count()) {
+			throw new IOException(
+					"dataset " + id + " labels file holds " + bytes.length + " bytes, expected " + 4L * row.count());
+		}
+		int[] labels = new int[row.count()];
+		ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(labels);
+		return labels;
+	}
+
 	/** Deletes a dataset no queued or running job uses. */
 	public synchronized void delete(String id) throws IOException {
 		get(id);

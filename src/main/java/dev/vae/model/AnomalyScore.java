@@ -13,6 +13,9 @@ import java.util.SplittableRandom;
  */
 public final class AnomalyScore {
 
+	/** Rows per encoder call when scoring a set of examples. */
+	static final int ROWS = 64;
+
 	private AnomalyScore() {
 	}
 
@@ -67,6 +70,26 @@ public final class AnomalyScore {
 			}
 			scores.add(new Score(-LossAnalysis.logMeanExp(logW), standardError(logW), k, elbo / k, sse / d,
 					head.nll(input, 0, atMean[i], 0, d, null), pixels ? PixelNll.of(head, input, atMean[i]) : null));
+		}
+		return scores;
+	}
+
+	/**
+	 * Scores the first {@code limit} rows of a set of examples, {@value #ROWS} at a time
+	 * (each chunk's draws from a generator seeded by {@code seed} and the chunk's index,
+	 * so the result does not depend on how the rows are later used).
+	 */
+	public static List<Score> scoreExamples(Passes network, DecoderHead head, int latentSize, Examples examples,
+			int limit, int k, long seed) {
+		int n = Math.min(limit, examples.count());
+		List<Score> scores = new ArrayList<>(n);
+		for (int from = 0; from < n; from += ROWS) {
+			int to = Math.min(n, from + ROWS);
+			double[][] x = new double[to - from][];
+			for (int i = from; i < to; i++) {
+				x[i - from] = examples.row(i);
+			}
+			scores.addAll(score(network, head, latentSize, x, k, seed + 0x9E3779B97F4A7C15L * (from / ROWS), false));
 		}
 		return scores;
 	}

@@ -39,7 +39,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
  */
 @WebMvcTest({ InferenceController.class, PicturesController.class, LossController.class, ImageInputController.class,
 		BinaryTensorController.class })
-@Import({ InferenceService.class, LossService.class, Batching.class, Predictor.class,
+@Import({ InferenceService.class, LossService.class, ScoreService.class, Batching.class, Predictor.class,
 		OneInferencePathTests.Swapping.class, dev.vae.system.SecurityConfiguration.class })
 @TestPropertySource(properties = { "vae.batching.enabled=true", "spring.mvc.problemdetails.enabled=true" })
 class OneInferencePathTests {
@@ -50,8 +50,14 @@ class OneInferencePathTests {
 	@Autowired
 	Swapping swapping;
 
+	@org.springframework.test.context.bean.override.mockito.MockitoBean
+	dev.vae.registry.ModelReferences references;
+
+	@org.springframework.test.context.bean.override.mockito.MockitoBean
+	dev.vae.data.DatasetService datasets;
+
 	@TestConfiguration
-	@EnableConfigurationProperties(VaeProperties.class)
+	@EnableConfigurationProperties({ VaeProperties.class, dev.vae.system.AnomalySettings.class })
 	static class Swapping {
 
 		final AtomicInteger resolutions = new AtomicInteger();
