@@ -87,7 +87,7 @@ public record TrainingSpec(
 				example = "0.1") Double validationSplit,
 		@Schema(description = "where it trains: 'local' (default) or 'spark' (data-parallel on the Spark cluster "
 				+ "configured by vae.spark.master)", example = "local") String engine,
-		@Schema(description = "labels of a labelled dataset (the built-in shapes: 0 square, 1 ellipse, 2 triangle, …) kept "
+		@Schema(description = "labels of a labelled dataset (the built-in shapes: 0 square, 1 ellipse, 2 triangle, 3 heart) kept "
 				+ "out of training as known anomalies; the job then reports AUROC and the true-positive rate at "
 				+ "anomalyFpr of each anomaly score", example = "[2]") List<Integer> holdOutClasses,
 		@Schema(description = "importance samples per input of the stored reference distribution of −log p(x) "
