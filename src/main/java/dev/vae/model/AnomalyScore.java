@@ -6,10 +6,10 @@ import java.util.SplittableRandom;
 
 /**
  * Three anomaly scores of each input under a VAE, the higher the more unusual: the
- * importance-weighted estimate of −log p(x) with its standard error (the best of the
- * three), −ELBO from the same draws, and the reconstruction error at z = μ; optionally
- * the per-pixel NLL at z = μ, which shows where an input is unusual. The importance
- * weights are {@link LossAnalysis}'s, under the decoder's own head.
+ * importance-weighted estimate of −log p(x) with its standard error (the one with a
+ * probabilistic meaning), −ELBO from the same draws, and the reconstruction error at z =
+ * μ; optionally the per-pixel NLL at z = μ, which shows where an input is unusual. The
+ * importance weights are {@link LossAnalysis}'s, under the decoder's own head.
  */
 public final class AnomalyScore {
 

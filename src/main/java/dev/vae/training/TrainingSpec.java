@@ -126,11 +126,20 @@ public record TrainingSpec(
 	}
 
 	/**
+	 * The held-out labels; empty when none (and for specs stored before the field
+	 * existed).
+	 */
+	@Override
+	public List<Integer> holdOutClasses() {
+		return (this.holdOutClasses != null) ? this.holdOutClasses : List.of();
+	}
+
+	/**
 	 * The examples whose label is not in {@link #holdOutClasses()}, and those whose label
 	 * is (the known anomalies), in dataset order.
 	 */
 	public Examples[] holdOut(Examples all, int[] labels) {
-		java.util.Set<Integer> held = java.util.Set.copyOf(this.holdOutClasses);
+		java.util.Set<Integer> held = java.util.Set.copyOf(holdOutClasses());
 		int d = all.length();
 		int anomalies = 0;
 		for (int label : labels) {
