@@ -218,7 +218,10 @@ public class DatasetService {
 		return new Examples(values, row.count(), row.length());
 	}
 
-	/** A dataset's labels, one per example, or null for an unlabelled dataset. */
+	/**
+	 * The stored labels of a dataset, one per example (the shapes' shape ordinal, IDX
+	 * labels, an image folder's class index), or null for an unlabelled one.
+	 */
 	public int[] labels(String id) throws IOException {
 		DatasetRow row = get(id);
 		if (!row.hasLabels()) {

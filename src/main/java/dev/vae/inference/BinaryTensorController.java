@@ -36,9 +36,12 @@ class BinaryTensorController {
 
 	private final Predictor predictor;
 
-	BinaryTensorController(InferenceService inference, Predictor predictor) {
+	private final ScoreService scores;
+
+	BinaryTensorController(InferenceService inference, Predictor predictor, ScoreService scores) {
 		this.inference = inference;
 		this.predictor = predictor;
+		this.scores = scores;
 	}
 
 	@PostMapping(path = "/encode", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
@@ -76,6 +79,28 @@ class BinaryTensorController {
 		ServedModel served = p.model();
 		double[][] z = rows(body, served.latentSize(), Vectors.option(shape, shapeHeader, "shape"), "z");
 		return this.inference.decode(p, new InferenceApi.DecodeRequest(z, sample, seed, served.id()));
+	}
+
+	@PostMapping(path = "/score", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+	@Operation(tags = "Anomaly", summary = "Anomaly scores of float32 vectors sent as a binary body",
+			requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+					description = "N × D little-endian float32 values, row-major",
+					content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
+							schema = @Schema(type = "string", format = "binary"))))
+	org.springframework.http.ResponseEntity<?> score(InputStream body,
+			@Parameter(description = "N,D (optional; checked against the body)") @RequestParam(
+					required = false) String shape,
+			@RequestHeader(name = SHAPE_HEADER, required = false) String shapeHeader,
+			@RequestParam(required = false) Integer k, @RequestParam(required = false) Double fpr,
+			@RequestParam(required = false) Long seed, @RequestParam(required = false) String pixels,
+			@RequestParam(required = false) String model, @RequestParam(required = false) String format,
+			@RequestParam(required = false) Integer scale,
+			@RequestHeader(name = org.springframework.http.HttpHeaders.ACCEPT, required = false) String accept)
+			throws IOException {
+		Prediction p = this.predictor.open(model);
+		double[][] inputs = rows(body, p.model().inputLength(), Vectors.option(shape, shapeHeader, "shape"), "inputs");
+		return ScoreController.answer(p, new ScoreApi.ScoreRequest(inputs, k, fpr, seed, pixels, p.model().id()),
+				format, scale, accept, this.scores);
 	}
 
 	/**

@@ -36,11 +36,15 @@ class ImageInputController {
 
 	private final Predictor predictor;
 
+	private final ScoreService scores;
+
 	private final VaeProperties.Intake limits;
 
 	private final int maxBatch;
 
-	ImageInputController(InferenceService inference, LossService loss, Predictor predictor, VaeProperties properties) {
+	ImageInputController(InferenceService inference, LossService loss, Predictor predictor, ScoreService scores,
+			VaeProperties properties) {
+		this.scores = scores;
 		this.inference = inference;
 		this.loss = loss;
 		this.predictor = predictor;
@@ -153,6 +157,37 @@ class ImageInputController {
 		Prediction p = this.predictor.open(model);
 		return this.loss.loss(p,
 				new LossApi.LossRequest(input(image, p.model()), samples, iwaeK, seed, sigma, null, p.model().id()));
+	}
+
+	@PostMapping(path = "/score", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+	@Operation(tags = "Anomaly", summary = "Anomaly scores of images",
+			description = "Multipart parts named 'image'; JSON, or a PNG of each image beside its heat map, as for "
+					+ "the JSON variant.")
+	ResponseEntity<?> scoreImages(@RequestPart("image") List<MultipartFile> images,
+			@RequestParam(required = false) Integer k, @RequestParam(required = false) Double fpr,
+			@RequestParam(required = false) Long seed, @RequestParam(required = false) String pixels,
+			@RequestParam(required = false) String model, @RequestParam(required = false) String format,
+			@RequestParam(required = false) Integer scale,
+			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) throws IOException {
+		Prediction p = this.predictor.open(model);
+		return ScoreController.answer(p,
+				new ScoreApi.ScoreRequest(inputs(images, p.model()), k, fpr, seed, pixels, p.model().id()), format,
+				scale, accept, this.scores);
+	}
+
+	@PostMapping(path = "/score",
+			consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE, MediaType.IMAGE_GIF_VALUE,
+					"image/bmp" })
+	@Operation(tags = "Anomaly", summary = "Anomaly scores of one image sent as the body")
+	ResponseEntity<?> scoreImage(InputStream image, @RequestParam(required = false) Integer k,
+			@RequestParam(required = false) Double fpr, @RequestParam(required = false) Long seed,
+			@RequestParam(required = false) String pixels, @RequestParam(required = false) String model,
+			@RequestParam(required = false) String format, @RequestParam(required = false) Integer scale,
+			@RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
+		Prediction p = this.predictor.open(model);
+		return ScoreController.answer(p,
+				new ScoreApi.ScoreRequest(input(image, p.model()), k, fpr, seed, pixels, p.model().id()), format, scale,
+				accept, this.scores);
 	}
 
 }

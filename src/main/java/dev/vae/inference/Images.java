@@ -136,7 +136,7 @@ final class Images {
 		return new int[] { channels, h, w };
 	}
 
-	private static byte[] png(BufferedImage image) {
+	static byte[] png(BufferedImage image) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		try {
 			ImageIO.write(image, "png", out);

@@ -45,6 +45,12 @@ class InferenceExamples implements OpenApiCustomizer {
 		loss.put("iwae_k", 100);
 		loss.put("seed", 1);
 		set(openApi, "/loss", loss);
+		Map<String, Object> score = new LinkedHashMap<>();
+		score.put("inputs", new double[][] { input });
+		score.put("k", 100);
+		score.put("fpr", 0.01);
+		score.put("seed", 1);
+		set(openApi, "/score", score);
 		Map<String, Object> sample = new LinkedHashMap<>();
 		sample.put("n", 2);
 		sample.put("seed", 7);
@@ -56,7 +62,7 @@ class InferenceExamples implements OpenApiCustomizer {
 		traverse.put("steps", 7);
 		traverse.put("range", 3.0);
 		set(openApi, "/traverse", traverse);
-		for (String path : new String[] { "/encode", "/reconstruct", "/loss" }) {
+		for (String path : new String[] { "/encode", "/reconstruct", "/loss", "/score" }) {
 			imageBodies(openApi, path);
 		}
 		double[] reversed = new double[z.length];

@@ -236,8 +236,8 @@ public final class LossAnalysis {
 				Terms mean = Terms.of(x[i], eta[i - first], options.sigma(), options.unitTerms());
 				int from = b + (i - first) * perInput;
 				MonteCarlo mc = (options.samples() > 0) ? monteCarlo(q, i, x[i], options, z, eta, from) : null;
-				Iwae iwae = (options.iwaeK() > 0) ? iwae(q, i, z, eta, from + options.samples(), options.iwaeK(),
-						nll(x[i], likelihood, likelihoodSigma)) : null;
+				Iwae iwae = (options.iwaeK() > 0) ? iwae(logWeights(q, i, z, eta, from + options.samples(), options.iwaeK(),
+						nll(x[i], likelihood, likelihoodSigma))) : null;
 				results.add(new InputLoss(q.mu()[i], q.logvar()[i], kls, kl, mean, mc, iwae));
 			}
 		}
@@ -277,36 +277,56 @@ public final class LossAnalysis {
 	}
 
 	/**
-	 * The importance-weighted bound with k draws from q(z|x) for input i, given the NLL
-	 * of a decoder output.
+	 * The importance-weighted bound of input i from k draws z ~ q(z|x) (IWAE, Burda et al.
+	 * 2015): log (1/k) Σ wᵢ with wᵢ = p(x|zᵢ) p(zᵢ)/q(zᵢ|x), and the mean of log wᵢ (the
+	 * ELBO from the same draws).
 	 */
 	static Iwae iwae(Passes network, int latentSize, Encoding q, int i, int k,
 			java.util.function.ToDoubleFunction<double[]> nllOfEta, SplittableRandom random) {
-		double[][] z = draws(q, i, k, latentSize, random);
-		return iwae(q, i, z, decode(network, z), 0, k, nllOfEta);
+		return iwae(logWeights(network, latentSize, q, i, k, nllOfEta, random));
 	}
 
 	/**
-	 * The importance-weighted bound of input i from its k draws z[from..] and their
-	 * outputs.
+	 * The log importance weights log wᵢ = log p(x|zᵢ) + log p(zᵢ) − log q(zᵢ|x) of k
+	 * draws zᵢ ~ q(z|x) for input i.
 	 */
-	private static Iwae iwae(Encoding q, int i, double[][] z, double[][] eta, int from, int k,
+	static double[] logWeights(Passes network, int latentSize, Encoding q, int i, int k,
+			java.util.function.ToDoubleFunction<double[]> nllOfEta, SplittableRandom random) {
+		double[][] z = draws(q, i, k, latentSize, random);
+		return logWeights(q, i, z, decode(network, z), 0, k, nllOfEta);
+	}
+
+	/** The log importance weights of input i from its k draws z[from..] and their outputs. */
+	private static double[] logWeights(Encoding q, int i, double[][] z, double[][] eta, int from, int k,
 			java.util.function.ToDoubleFunction<double[]> nllOfEta) {
 		double[] logW = new double[k];
-		double max = Double.NEGATIVE_INFINITY;
-		double sum = 0;
 		for (int s = 0; s < k; s++) {
 			// log w = log p(x|z) + log p(z) − log q(z|x)
 			logW[s] = -nllOfEta.applyAsDouble(eta[from + s]) + logPrior(z[from + s]) - logQ(q, i, z[from + s]);
-			max = Math.max(max, logW[s]);
-			sum += logW[s];
 		}
-		// log-mean-exp, shifted by the largest term
-		double acc = 0;
+		return logW;
+	}
+
+	/** The bound and the mean log weight of one input's log importance weights. */
+	private static Iwae iwae(double[] logW) {
+		double sum = 0;
 		for (double w : logW) {
-			acc += Math.exp(w - max);
+			sum += w;
 		}
-		return new Iwae(k, max + Math.log(acc / k), sum / k);
+		return new Iwae(logW.length, logMeanExp(logW), sum / logW.length);
+	}
+
+	/** log (1/k) Σ e^(aᵢ), shifted by the largest term. */
+	static double logMeanExp(double[] a) {
+		double max = Double.NEGATIVE_INFINITY;
+		for (double v : a) {
+			max = Math.max(max, v);
+		}
+		double acc = 0;
+		for (double v : a) {
+			acc += Math.exp(v - max);
+		}
+		return max + Math.log(acc / a.length);
 	}
 
 	/** ½ (μₖ² + σₖ² − 1 − log σₖ²) for each latent dimension of input i. */

@@ -131,8 +131,14 @@ public class ModelRegistry implements ModelResolver {
 	 */
 	void registerDefault(byte[] checkpoint, LayeredManifest manifest) throws IOException {
 		AtomicFiles.write(file(DEFAULT_ID), checkpoint);
+		String sha256 = Digests.sha256(checkpoint);
+		if (!this.repository.find(DEFAULT_ID).map((row) -> sha256.equals(row.sha256())).orElse(true)) {
+			// another default checkpoint: the reference of the old one does not describe
+			// it
+			this.repository.deleteReference(DEFAULT_ID);
+		}
 		this.repository.replace(new ModelRow(DEFAULT_ID, manifest.name(), "builtin", null,
-				LayeredCheckpoint.toJson(manifest), checkpoint.length, Instant.now(), Digests.sha256(checkpoint)));
+				LayeredCheckpoint.toJson(manifest), checkpoint.length, Instant.now(), sha256));
 	}
 
 	/**

@@ -92,8 +92,15 @@ class ModelRepository {
 		return this.jdbc.sql("SELECT COUNT(*) FROM models").query(Long.class).single();
 	}
 
+	/** Deletes a model's row and its anomaly reference. */
 	boolean delete(String id) {
+		deleteReference(id);
 		return this.jdbc.sql("DELETE FROM models WHERE id = :id").param("id", id).update() > 0;
+	}
+
+	/** Forgets a model's anomaly reference (its scores no longer describe the model). */
+	void deleteReference(String id) {
+		this.jdbc.sql("DELETE FROM model_references WHERE model_id = :id").param("id", id).update();
 	}
 
 	Optional<Active> active() {

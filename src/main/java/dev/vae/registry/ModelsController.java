@@ -38,7 +38,11 @@ class ModelsController {
 
 	private final long maxUpload;
 
-	ModelsController(ModelRegistry registry, ActiveModel activeModel, VaeProperties properties) {
+	private final ModelReferences references;
+
+	ModelsController(ModelRegistry registry, ActiveModel activeModel, VaeProperties properties,
+			ModelReferences references) {
+		this.references = references;
 		this.registry = registry;
 		this.activeModel = activeModel;
 		this.maxUpload = properties.storage().maxUpload().toBytes();
@@ -56,7 +60,7 @@ class ModelsController {
 	ModelDetail get(@PathVariable String id) {
 		ModelRow row = this.registry.get(id);
 		LayeredManifest m = ModelRegistry.manifest(row);
-		return new ModelDetail(summary(row, this.activeModel.get().id()), ModelController.view(m));
+		return new ModelDetail(summary(row, this.activeModel.get().id()), ModelController.view(m), anomaly(id));
 	}
 
 	@GetMapping(path = "/models/{id}/checkpoint", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
@@ -128,7 +132,34 @@ class ModelsController {
 			@Schema(description = "SHA-256 of the checkpoint (hex), checked before every load") String sha256) {
 	}
 
-	record ModelDetail(ModelSummary model, ModelController.ModelResponse manifest) {
+	private AnomalyView anomaly(String id) {
+		return this.references.find(id)
+			.map((s) -> new AnomalyView(true, s.reference().count(), s.reference().k(), s.source(), s.seed(),
+					s.createdAt(), ModelReferences.quantiles(s.reference()), null))
+			.orElseGet(() -> new AnomalyView(false, null, null, null, null, null, null,
+					"no reference distribution of −log p(x): /score answers raw scores without percentiles until "
+							+ "the model is calibrated (POST /models/" + id + "/calibrate with a dataset of normal "
+							+ "data; a training job calibrates its model on its held-out split)"));
+	}
+
+	record ModelDetail(ModelSummary model, ModelController.ModelResponse manifest, @Schema(
+			description = "the reference distribution of anomaly scores /score reads percentiles against") AnomalyView anomaly) {
+	}
+
+	/**
+	 * A model's reference distribution of −log p(x), summarised.
+	 *
+	 * @param calibrated whether it has one
+	 * @param count scores in it
+	 * @param k importance samples per score
+	 * @param source what was scored
+	 * @param seed seed of the importance samples
+	 * @param createdAt when it was stored
+	 * @param quantiles min, p01 … p999, max of the scores (nats)
+	 * @param detail what is missing, when not calibrated
+	 */
+	record AnomalyView(boolean calibrated, Integer count, Integer k, String source, Long seed, Instant createdAt,
+			java.util.Map<String, Double> quantiles, String detail) {
 	}
 
 }

@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.inference.Prediction;
 import dev.vae.inference.Predictor;
 
+import dev.vae.model.AnomalyReference;
+import dev.vae.model.AnomalyScore;
 import dev.vae.model.Encoding;
 import dev.vae.model.Evaluation;
 import dev.vae.model.Reconstruction;
 import dev.vae.registry.ActiveModel;
+import dev.vae.registry.ModelReferences;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.registry.ServedModel;
+import dev.vae.system.AnomalySettings;
 import dev.vae.system.NotFoundException;
 import dev.vae.system.VaeProperties;
 import io.swagger.v3.oas.annotations.Operation;
@@ -39,8 +43,10 @@ import org.springframework.web.bind.annotation.RestController;
  * means the active model and its versions are the registry's model ids; a registry id is
  * accepted as a name too. One input tensor {@code x} (any name is accepted) of shape [B,
  * D], FP32 or FP64, row-major {@code data}; outputs chosen among
- * {@code mu, logvar, sigma, z, reconstruction, bce, kl} (default {@code mu} and
- * {@code logvar}).
+ * {@code mu, logvar, sigma, z, reconstruction, bce, kl} and the anomaly score
+ * {@code anomaly_score} (−log p(x) by IWAE with {@code parameters.k} importance samples),
+ * {@code anomaly_score_se} (its standard error) and {@code anomaly_percentile} (against
+ * the model's reference) (default {@code mu} and {@code logvar}).
  */
 @RestController
 @Tag(name = "Open Inference Protocol (KServe V2)")
@@ -48,7 +54,12 @@ class V2Controller {
 
 	static final String NAME = "vae";
 
-	private static final List<String> OUTPUTS = List.of("mu", "logvar", "sigma", "z", "reconstruction", "bce", "kl");
+	private static final List<String> OUTPUTS = List.of("mu", "logvar", "sigma", "z", "reconstruction", "bce", "kl",
+			"anomaly_score", "anomaly_score_se", "anomaly_percentile");
+
+	/** The outputs with one value per input. */
+	private static final List<String> SCALARS = List.of("bce", "kl", "anomaly_score", "anomaly_score_se",
+			"anomaly_percentile");
 
 	private final ModelRegistry registry;
 
@@ -60,9 +71,18 @@ class V2Controller {
 
 	private final Predictor predictor;
 
+	private final ModelReferences references;
+
+	private final AnomalySettings anomaly;
+
+	private final int maxDecodes;
+
 	V2Controller(ModelRegistry registry, ActiveModel activeModel, VaeProperties properties, ObjectMapper json,
-			Predictor predictor) {
+			Predictor predictor, ModelReferences references, AnomalySettings anomaly) {
 		this.predictor = predictor;
+		this.references = references;
+		this.anomaly = anomaly;
+		this.maxDecodes = properties.limits().maxDecodes();
 		this.registry = registry;
 		this.activeModel = activeModel;
 		this.maxBatch = properties.limits().maxBatch();
@@ -101,7 +121,10 @@ class V2Controller {
 				List.of(new V2Api.TensorMetadata("x", "FP32", List.of(-1L, d))),
 				List.of(tensor("mu", k), tensor("logvar", k), tensor("sigma", k), tensor("z", k),
 						tensor("reconstruction", d), new V2Api.TensorMetadata("bce", "FP64", List.of(-1L)),
-						new V2Api.TensorMetadata("kl", "FP64", List.of(-1L))));
+						new V2Api.TensorMetadata("kl", "FP64", List.of(-1L)),
+						new V2Api.TensorMetadata("anomaly_score", "FP64", List.of(-1L)),
+						new V2Api.TensorMetadata("anomaly_score_se", "FP64", List.of(-1L)),
+						new V2Api.TensorMetadata("anomaly_percentile", "FP64", List.of(-1L))));
 	}
 
 	@GetMapping({ "/v2/models/{name}/ready", "/v2/models/{name}/versions/{version}/ready" })
@@ -187,14 +210,66 @@ class V2Controller {
 			kl[i][0] = Evaluation.kl(q.mu()[i], q.logvar()[i]);
 		}
 		values.put("kl", kl);
+		if (wanted.stream().anyMatch((o) -> o.startsWith("anomaly_"))) {
+			anomalyScores(prediction, x, request, wanted, values);
+		}
 		List<V2Api.ResponseOutput> outputs = new ArrayList<>();
 		for (String output : wanted) {
 			double[][] v = values.get(output);
-			boolean scalar = output.equals("bce") || output.equals("kl");
+			boolean scalar = SCALARS.contains(output);
 			List<Long> shape = scalar ? List.of((long) v.length) : List.of((long) v.length, (long) v[0].length);
 			outputs.add(new V2Api.ResponseOutput(output, shape, scalar ? "FP64" : "FP32", null, flatten(v)));
 		}
 		return new V2Api.InferenceResponse(name, model.id(), request.id(), outputs);
+	}
+
+	/**
+	 * The anomaly outputs: −log p(x) by IWAE with {@code parameters.k} importance samples
+	 * (default vae.anomaly.k), its standard error, and its percentile against the model's
+	 * reference (refused for a model without one).
+	 */
+	private void anomalyScores(Prediction prediction, double[][] x, V2Api.InferenceRequest request, List<String> wanted,
+			Map<String, double[][]> values) {
+		ServedModel model = prediction.model();
+		int k = k(request);
+		if ((long) x.length * k > this.maxDecodes) {
+			throw bad("batch × k = " + (long) x.length * k + " latent vectors to decode; at most " + this.maxDecodes
+					+ " per request (vae.limits.max-decodes)");
+		}
+		AnomalyReference reference = null;
+		if (wanted.contains("anomaly_percentile")) {
+			reference = this.references.find(model.id())
+				.map(ModelReferences.Stored::reference)
+				.orElseThrow(() -> bad(
+						"output 'anomaly_percentile' needs model '" + model.id() + "' to be calibrated (POST /models/"
+								+ model.id() + "/calibrate with a dataset of normal data)"));
+		}
+		List<AnomalyScore.Score> scores = AnomalyScore.score(prediction.passes(), model.head(), model.latentSize(), x,
+				k, seed(request), false);
+		double[][] score = new double[x.length][1];
+		double[][] se = new double[x.length][1];
+		double[][] percentile = new double[x.length][1];
+		for (int i = 0; i < x.length; i++) {
+			score[i][0] = scores.get(i).negLogLikelihood();
+			se[i][0] = scores.get(i).standardError();
+			percentile[i][0] = (reference != null) ? reference.percentile(score[i][0]) : Double.NaN;
+		}
+		values.put("anomaly_score", score);
+		values.put("anomaly_score_se", se);
+		values.put("anomaly_percentile", percentile);
+	}
+
+	private int k(V2Api.InferenceRequest request) {
+		Object k = (request.parameters() != null) ? request.parameters().get("k") : null;
+		if (k == null) {
+			return this.anomaly.k();
+		}
+		if (!(k instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 2
+				|| n.intValue() > this.anomaly.maxK()) {
+			throw bad("parameter 'k' must be a whole number in 2.." + this.anomaly.maxK() + " (vae.anomaly.max-k), was "
+					+ k);
+		}
+		return n.intValue();
 	}
 
 	private ServedModel resolve(String name, String version) {

@@ -38,7 +38,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfiguration {
 
-	static final List<String> INFERENCE = List.of("/encode", "/decode", "/reconstruct", "/sample", "/loss");
+	static final List<String> INFERENCE = List.of("/encode", "/decode", "/reconstruct", "/sample", "/loss", "/score");
 
 	/**
 	 * No observation around each security filter: with it, every request started and

@@ -125,6 +125,23 @@ class JobRepository {
 			.update();
 	}
 
+	/** Records what the job measured about anomaly detection (JSON). */
+	void anomaly(String id, String report) {
+		this.jdbc.sql("UPDATE jobs SET anomaly = :report WHERE id = :id")
+			.param("report", report)
+			.param("id", id)
+			.update();
+	}
+
+	/** The job's anomaly report (JSON), or null. */
+	String anomaly(String id) {
+		return this.jdbc.sql("SELECT anomaly FROM jobs WHERE id = :id")
+			.param("id", id)
+			.query((rs, n) -> rs.getString("anomaly"))
+			.optional()
+			.orElse(null);
+	}
+
 	void insertEpoch(String id, Trainer.EpochMetrics m) {
 		this.jdbc
 			.sql("INSERT INTO job_epochs (job_id, epoch, train_neg_elbo, train_reconstruction, train_kl, "

@@ -56,8 +56,12 @@ final class JobRunner implements RunningJobs {
 
 	private final String replica;
 
+	private final JobCalibration calibration;
+
 	JobRunner(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events, Path dir,
-			Function<String, JobView> views, io.micrometer.core.instrument.MeterRegistry meters, String replica) {
+			Function<String, JobView> views, io.micrometer.core.instrument.MeterRegistry meters, String replica,
+			JobCalibration calibration) {
+		this.calibration = calibration;
 		this.meters = meters;
 		this.replica = replica;
 		this.repository = repository;
@@ -162,6 +166,7 @@ final class JobRunner implements RunningJobs {
 		Path jobDir = this.dir.resolve(id);
 		try {
 			ModelRow model = train(id, spec, state, jobDir);
+			this.calibration.run(id, spec, model.id());
 			finish(id, JobStatus.SUCCEEDED, null, model.id());
 			log.info("Job {} succeeded: model {}", id, model.id());
 		}
@@ -184,6 +189,10 @@ final class JobRunner implements RunningJobs {
 
 	private ModelRow train(String id, TrainingSpec spec, Live state, Path jobDir) throws IOException {
 		Examples all = this.datasets.examples(spec.dataset());
+		if (!spec.holdOutClasses().isEmpty()) {
+			// the held-out classes are known anomalies: the model never sees them
+			all = spec.holdOut(all, this.datasets.labels(spec.dataset()))[0];
+		}
 		TrainingSpec.Plan plan = spec.plan(this.datasets.get(spec.dataset()).shape());
 		Examples[] split = spec.split(all);
 		Examples train = split[0];

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.data.DatasetRow;
 import dev.vae.data.DatasetService;
 import dev.vae.data.DatasetUsage;
+import dev.vae.registry.ModelReferences;
 import dev.vae.registry.ModelRegistry;
+import dev.vae.system.AnomalySettings;
 import dev.vae.system.ConflictException;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.NotFoundException;
@@ -64,19 +66,24 @@ public class JobService implements DatasetUsage {
 
 	private final JobQueue queue;
 
+	private final AnomalySettings anomaly;
+
 	JobService(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events,
 			ObjectMapper json, VaeProperties properties, SparkSettings spark,
-			io.micrometer.core.instrument.MeterRegistry meters, ReplicaIdentity replica) {
+			io.micrometer.core.instrument.MeterRegistry meters, ReplicaIdentity replica, ModelReferences references,
+			AnomalySettings anomaly) {
+		this.anomaly = anomaly;
 		this.repository = repository;
 		this.datasets = datasets;
 		this.events = events;
 		this.json = json;
 		this.settings = properties.jobs();
+		JobCalibration calibration = new JobCalibration(datasets, registry, references, anomaly, repository, json);
 		this.runner = new JobRunner(repository, datasets, registry, events, properties.storage().dir().resolve("jobs"),
-				this::view, meters, replica.id());
+				this::view, meters, replica.id(), calibration);
 		this.sparkSettings = spark;
 		this.spark = new SparkJobRunner(spark, repository, datasets, registry, events,
-				properties.storage().dir().resolve("jobs"), this::view, json, replica.id());
+				properties.storage().dir().resolve("jobs"), this::view, json, replica.id(), calibration);
 		for (JobStatus status : JobStatus.values()) {
 			io.micrometer.core.instrument.Gauge.builder("vae.jobs", () -> repository.count(status))
 				.description("training jobs by state")
@@ -145,7 +152,9 @@ public class JobService implements DatasetUsage {
 			spec = requested.withDefaults();
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidInputException("hidden", ex.getMessage());
+			String message = ex.getMessage();
+			throw new InvalidInputException(
+					(message != null && message.startsWith("holdOutClasses")) ? "holdOutClasses" : "hidden", message);
 		}
 		DatasetRow dataset;
 		try {
@@ -208,6 +217,7 @@ public class JobService implements DatasetUsage {
 			throw new InvalidInputException("dataset", "dataset '" + dataset.id() + "' holds " + dataset.count()
 					+ " example(s); training needs at least 2");
 		}
+		checkAnomaly(spec, dataset);
 		try {
 			TrainingSpec.Plan plan = spec.plan(dataset.shape());
 			if (plan.inputLength() != dataset.length()) {
@@ -217,6 +227,53 @@ public class JobService implements DatasetUsage {
 		}
 		catch (IllegalArgumentException ex) {
 			throw new InvalidInputException("architecture", ex.getMessage());
+		}
+	}
+
+	/**
+	 * The anomaly options: k and the FPR within their limits, and held-out classes only
+	 * for a labelled dataset, each present, leaving some class to train on.
+	 */
+	private void checkAnomaly(TrainingSpec spec, DatasetRow dataset) {
+		if (spec.anomalyK() != null && (spec.anomalyK() < 2 || spec.anomalyK() > this.anomaly.maxK())) {
+			throw new InvalidInputException("anomalyK",
+					"anomalyK must lie in 2.." + this.anomaly.maxK() + " (vae.anomaly.max-k), was " + spec.anomalyK());
+		}
+		if (spec.anomalyFpr() != null && !(spec.anomalyFpr() > 0 && spec.anomalyFpr() < 1)) {
+			throw new InvalidInputException("anomalyFpr",
+					"anomalyFpr must lie strictly between 0 and 1, was " + spec.anomalyFpr());
+		}
+		if (spec.holdOutClasses().isEmpty()) {
+			return;
+		}
+		if (spec.engine().equals("spark")) {
+			throw new InvalidInputException("holdOutClasses",
+					"holdOutClasses needs the local engine (the Spark driver trains on every row of the dataset)");
+		}
+		if (!dataset.hasLabels()) {
+			throw new InvalidInputException("holdOutClasses", "dataset '" + dataset.id()
+					+ "' has no labels; holdOutClasses needs a labelled dataset (shapes, IDX with labels, an image folder)");
+		}
+		int[] labels;
+		try {
+			labels = this.datasets.labels(dataset.id());
+		}
+		catch (java.io.IOException ex) {
+			throw new java.io.UncheckedIOException("the labels of dataset " + dataset.id() + " cannot be read", ex);
+		}
+		java.util.Set<Integer> present = new java.util.TreeSet<>();
+		for (int label : labels) {
+			present.add(label);
+		}
+		for (Integer held : spec.holdOutClasses()) {
+			if (!present.contains(held)) {
+				throw new InvalidInputException("holdOutClasses", "holdOutClasses names label " + held
+						+ ", which dataset '" + dataset.id() + "' does not hold; its labels are " + present);
+			}
+		}
+		if (present.stream().allMatch(spec.holdOutClasses()::contains)) {
+			throw new InvalidInputException("holdOutClasses", "holdOutClasses holds every label of dataset '"
+					+ dataset.id() + "'; leave at least one to train on");
 		}
 	}
 
@@ -295,7 +352,21 @@ public class JobService implements DatasetUsage {
 					(total > 0) ? (double) row.step() / total : (row.status() == JobStatus.SUCCEEDED ? 1 : 0), null);
 		}
 		return new JobView(row.id(), row.status(), fromJson(row.spec()), row.createdAt(), row.startedAt(),
-				row.finishedAt(), progress, this.repository.epochs(row.id()), row.error(), row.modelId(), row.owner());
+				row.finishedAt(), progress, this.repository.epochs(row.id()), row.error(), row.modelId(), row.owner(),
+				anomalyReport(row.id()));
+	}
+
+	private JobCalibration.Report anomalyReport(String id) {
+		String stored = this.repository.anomaly(id);
+		if (stored == null) {
+			return null;
+		}
+		try {
+			return this.json.readValue(stored, JobCalibration.Report.class);
+		}
+		catch (JsonProcessingException ex) {
+			throw new IllegalStateException("stored anomaly report of job " + id + " is unreadable", ex);
+		}
 	}
 
 	private String toJson(TrainingSpec spec) {

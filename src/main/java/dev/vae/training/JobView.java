@@ -20,11 +20,15 @@ import java.util.List;
  * @param error why it failed
  * @param model the model version it registered
  * @param replica the replica that runs (or ran) it
+ * @param anomaly the anomaly reference it stored and, with held-out classes, detection
+ * quality
  */
 public record JobView(String id, JobStatus status, TrainingSpec spec, Instant createdAt, Instant startedAt,
 		Instant finishedAt, Progress progress, List<Trainer.EpochMetrics> epochs, String error,
 		@Schema(description = "the registered model version, once SUCCEEDED") String model,
-		@Schema(description = "the replica that runs or ran it (vae.replica.id)") String replica) {
+		@Schema(description = "the replica that runs or ran it (vae.replica.id)") String replica,
+		@Schema(description = "once SUCCEEDED: the reference distribution of −log p(x) stored with the model and, with "
+				+ "holdOutClasses, AUROC and TPR at the FPR of each anomaly score") JobCalibration.Report anomaly) {
 
 	/**
 	 * @param epoch the epoch in progress (or last finished)

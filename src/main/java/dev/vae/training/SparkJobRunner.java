@@ -62,8 +62,12 @@ final class SparkJobRunner implements RunningJobs {
 	/** This replica: it holds the jobs it runs under a lease (see {@link JobQueue}). */
 	private final String replica;
 
+	private final JobCalibration calibration;
+
 	SparkJobRunner(SparkSettings settings, JobRepository repository, DatasetService datasets, ModelRegistry registry,
-			JobEvents events, Path dir, Function<String, JobView> views, ObjectMapper json, String replica) {
+			JobEvents events, Path dir, Function<String, JobView> views, ObjectMapper json, String replica,
+			JobCalibration calibration) {
+		this.calibration = calibration;
 		this.replica = replica;
 		this.settings = settings;
 		this.repository = repository;
@@ -139,6 +143,7 @@ final class SparkJobRunner implements RunningJobs {
 		Path jobDir = this.dir.resolve(id);
 		try {
 			ModelRow model = train(id, spec, driver, jobDir);
+			this.calibration.run(id, spec, model.id());
 			finish(id, JobStatus.SUCCEEDED, null, model.id());
 			log.info("Spark job {} succeeded: model {}", id, model.id());
 		}

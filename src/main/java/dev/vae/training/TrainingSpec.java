@@ -43,6 +43,13 @@ import java.util.SplittableRandom;
  * @param engine where it trains: {@code "local"} (default, the service's training
  * executor) or {@code "spark"} (a Spark application, when {@code vae.spark.master} is
  * set)
+ * @param holdOutClasses labels of a labelled dataset kept out of training as known
+ * anomalies: the job reports how well each anomaly score separates them from the held-out
+ * normal split
+ * @param anomalyK importance samples per input of the reference the job stores (default
+ * {@code vae.anomaly.k})
+ * @param anomalyFpr the false-positive rate at which the job reports true-positive rates
+ * (default {@code vae.anomaly.fpr})
  */
 @Schema(description = "A training job's specification")
 public record TrainingSpec(
@@ -76,7 +83,14 @@ public record TrainingSpec(
 		@Schema(description = "fraction of the dataset held out for validation",
 				example = "0.1") Double validationSplit,
 		@Schema(description = "where it trains: 'local' (default) or 'spark' (data-parallel on the Spark cluster "
-				+ "configured by vae.spark.master)", example = "local") String engine) {
+				+ "configured by vae.spark.master)", example = "local") String engine,
+		@Schema(description = "labels of a labelled dataset (the built-in shapes: 0 square, 1 ellipse, 2 triangle, 3 heart) kept "
+				+ "out of training as known anomalies; the job then reports AUROC and the true-positive rate at "
+				+ "anomalyFpr of each anomaly score", example = "[2]") List<Integer> holdOutClasses,
+		@Schema(description = "importance samples per input of the stored reference distribution of −log p(x) "
+				+ "(default vae.anomaly.k)", example = "100") Integer anomalyK,
+		@Schema(description = "false-positive rate at which the job reports true-positive rates "
+				+ "(default vae.anomaly.fpr)", example = "0.01") Double anomalyFpr) {
 
 	private static final ObjectMapper LAYERS = new ObjectMapper();
 
@@ -86,6 +100,10 @@ public record TrainingSpec(
 		}
 		if (this.widths != null && this.widths.stream().anyMatch(java.util.Objects::isNull)) {
 			throw new IllegalArgumentException("widths must be a list of positive whole numbers, was " + this.widths);
+		}
+		if (this.holdOutClasses != null && this.holdOutClasses.stream().anyMatch(java.util.Objects::isNull)) {
+			throw new IllegalArgumentException(
+					"holdOutClasses must be a list of whole-number labels, was " + this.holdOutClasses);
 		}
 		return new TrainingSpec(this.dataset, (this.name != null) ? this.name : "job-model",
 				(this.architecture != null && !this.architecture.isNull()) ? this.architecture
@@ -99,7 +117,46 @@ public record TrainingSpec(
 				(this.epochs != null) ? this.epochs : 10, (this.batchSize != null) ? this.batchSize : 100,
 				(this.learningRate != null) ? this.learningRate : 1e-3, (this.seed != null) ? this.seed : 1L,
 				(this.validationSplit != null) ? this.validationSplit : 0.1,
-				(this.engine != null) ? this.engine : "local");
+				(this.engine != null) ? this.engine : "local",
+				(this.holdOutClasses != null) ? List.copyOf(this.holdOutClasses) : List.of(), this.anomalyK,
+				this.anomalyFpr);
+	}
+
+	/**
+	 * The held-out labels; empty when none (and for specs stored before the field
+	 * existed).
+	 */
+	@Override
+	public List<Integer> holdOutClasses() {
+		return (this.holdOutClasses != null) ? this.holdOutClasses : List.of();
+	}
+
+	/**
+	 * The examples whose label is not in {@link #holdOutClasses()}, and those whose label
+	 * is (the known anomalies), in dataset order.
+	 */
+	public Examples[] holdOut(Examples all, int[] labels) {
+		java.util.Set<Integer> held = java.util.Set.copyOf(holdOutClasses());
+		int d = all.length();
+		int anomalies = 0;
+		for (int label : labels) {
+			if (held.contains(label)) {
+				anomalies++;
+			}
+		}
+		float[] normal = new float[(all.count() - anomalies) * d];
+		float[] anomalous = new float[anomalies * d];
+		int n = 0;
+		int a = 0;
+		for (int i = 0; i < all.count(); i++) {
+			if (held.contains(labels[i])) {
+				System.arraycopy(all.values(), i * d, anomalous, (a++) * d, d);
+			}
+			else {
+				System.arraycopy(all.values(), i * d, normal, (n++) * d, d);
+			}
+		}
+		return new Examples[] { new Examples(normal, n, d), new Examples(anomalous, a, d) };
 	}
 
 	/**

@@ -37,7 +37,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
  * can predict, and a model that fails.
  */
 @WebMvcTest({ ImageInputController.class, BinaryTensorController.class })
-@Import({ InferenceService.class, LossService.class, Batching.class, Predictor.class,
+@Import({ InferenceService.class, LossService.class, ScoreService.class, Batching.class, Predictor.class,
 		ImageAndBinaryControllerTests.Fakes.class, dev.vae.system.SecurityConfiguration.class })
 @TestPropertySource(properties = { "vae.batching.enabled=false", "spring.mvc.problemdetails.enabled=true" })
 class ImageAndBinaryControllerTests {
@@ -45,8 +45,14 @@ class ImageAndBinaryControllerTests {
 	@Autowired
 	MockMvc mvc;
 
+	@org.springframework.test.context.bean.override.mockito.MockitoBean
+	dev.vae.registry.ModelReferences references;
+
+	@org.springframework.test.context.bean.override.mockito.MockitoBean
+	dev.vae.data.DatasetService datasets;
+
 	@TestConfiguration
-	@EnableConfigurationProperties(VaeProperties.class)
+	@EnableConfigurationProperties({ VaeProperties.class, dev.vae.system.AnomalySettings.class })
 	static class Fakes {
 
 		@Bean

@@ -37,9 +37,9 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
  * the active model on every call, as a hot swap between two steps of a request would; a
  * second resolution would answer part of the request with the other model.
  */
-@WebMvcTest({ InferenceController.class, PicturesController.class, LossController.class, ImageInputController.class,
-		BinaryTensorController.class })
-@Import({ InferenceService.class, LossService.class, Batching.class, Predictor.class,
+@WebMvcTest({ ScoreController.class, InferenceController.class, PicturesController.class, LossController.class,
+		ImageInputController.class, BinaryTensorController.class })
+@Import({ InferenceService.class, LossService.class, ScoreService.class, Batching.class, Predictor.class,
 		OneInferencePathTests.Swapping.class, dev.vae.system.SecurityConfiguration.class })
 @TestPropertySource(properties = { "vae.batching.enabled=true", "spring.mvc.problemdetails.enabled=true" })
 class OneInferencePathTests {
@@ -50,8 +50,14 @@ class OneInferencePathTests {
 	@Autowired
 	Swapping swapping;
 
+	@org.springframework.test.context.bean.override.mockito.MockitoBean
+	dev.vae.registry.ModelReferences references;
+
+	@org.springframework.test.context.bean.override.mockito.MockitoBean
+	dev.vae.data.DatasetService datasets;
+
 	@TestConfiguration
-	@EnableConfigurationProperties(VaeProperties.class)
+	@EnableConfigurationProperties({ VaeProperties.class, dev.vae.system.AnomalySettings.class })
 	static class Swapping {
 
 		final AtomicInteger resolutions = new AtomicInteger();
@@ -99,6 +105,8 @@ class OneInferencePathTests {
 		resolvedOnce(json("/reconstruct?format=png", inputs));
 		resolvedOnce(json("/sample?format=png", "{\"n\": 2, \"seed\": 1}"));
 		resolvedOnce(json("/loss", "{\"inputs\": [[0.1, 0.2, 0.3, 0.4]], \"samples\": 2, \"iwae_k\": 3}"));
+		resolvedOnce(json("/score", "{\"inputs\": [[0.1, 0.2, 0.3, 0.4]], \"k\": 3}"));
+		resolvedOnce(json("/score?format=png", "{\"inputs\": [[0.1, 0.2, 0.3, 0.4]], \"k\": 3}"));
 	}
 
 	@Test
@@ -116,8 +124,10 @@ class OneInferencePathTests {
 		resolvedOnce(post("/encode").contentType(MediaType.IMAGE_PNG).content(png.toByteArray()));
 		resolvedOnce(post("/reconstruct?format=png").contentType(MediaType.IMAGE_PNG).content(png.toByteArray()));
 		resolvedOnce(post("/loss").contentType(MediaType.IMAGE_PNG).content(png.toByteArray()));
+		resolvedOnce(post("/score?k=3").contentType(MediaType.IMAGE_PNG).content(png.toByteArray()));
 		byte[] rows = ByteBuffer.allocate(4 * 4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0.5f).array();
 		resolvedOnce(post("/encode").contentType(MediaType.APPLICATION_OCTET_STREAM).content(rows));
+		resolvedOnce(post("/score?k=3").contentType(MediaType.APPLICATION_OCTET_STREAM).content(rows));
 		byte[] z = ByteBuffer.allocate(2 * 4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0.5f).array();
 		resolvedOnce(post("/decode").contentType(MediaType.APPLICATION_OCTET_STREAM).content(z));
 	}

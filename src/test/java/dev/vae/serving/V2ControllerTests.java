@@ -55,8 +55,11 @@ class V2ControllerTests {
 	@MockitoBean
 	ModelRegistry registry;
 
+	@org.springframework.test.context.bean.override.mockito.MockitoBean
+	dev.vae.registry.ModelReferences references;
+
 	@TestConfiguration
-	@EnableConfigurationProperties(VaeProperties.class)
+	@EnableConfigurationProperties({ VaeProperties.class, dev.vae.system.AnomalySettings.class })
 	static class Fakes {
 
 		@Bean

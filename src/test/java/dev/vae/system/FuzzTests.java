@@ -61,6 +61,8 @@ class FuzzTests {
 				new Endpoint("POST", "/reconstruct", "{\"inputs\":" + input + ",\"latent\":\"sample\",\"seed\":1}"),
 				new Endpoint("POST", "/sample", "{\"n\":2,\"seed\":1,\"temperature\":1.0}"),
 				new Endpoint("POST", "/loss", "{\"inputs\":" + input + ",\"samples\":2,\"iwae_k\":3,\"seed\":1}"),
+				new Endpoint("POST", "/score", "{\"inputs\":" + input + ",\"k\":3,\"fpr\":0.05,\"seed\":1}"),
+				new Endpoint("POST", "/models/default/calibrate", "{\"dataset\":\"d-none\",\"k\":3}"),
 				new Endpoint("POST", "/jobs", "{\"dataset\":\"d-none\",\"epochs\":1,\"hidden\":[8],\"latentSize\":2}"),
 				new Endpoint("POST", "/datasets/shapes", "{\"count\":3,\"seed\":1}"),
 				new Endpoint("PUT", "/models/active", "{\"id\":\"default\"}"),
@@ -125,6 +127,8 @@ class FuzzTests {
 				case 2 -> "multipart/form-data; boundary=zz";
 				default -> e.path().equals("/models") ? "application/octet-stream" : "application/json";
 			};
+			System.out.println(
+					"FUZZ " + i + " " + e.path() + " " + type + " " + body.substring(0, Math.min(body.length(), 300)));
 			HttpResponse<String> response = send(client, base, e.method(), e.path(), body, type);
 			statuses.merge(response.statusCode(), 1, Integer::sum);
 			assertThat(response.statusCode()).as("%s %s %s with %s", e.method(), e.path(), type, body).isLessThan(500);
