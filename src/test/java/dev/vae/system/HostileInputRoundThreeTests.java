@@ -198,6 +198,16 @@ class HostileInputRoundThreeTests {
 		Map<Integer, Integer> importStatuses = all(imports);
 		assertThat(this.jdbc.sql("SELECT COUNT(*) FROM models").query(Long.class).single()).isEqualTo(6);
 		assertThat(importStatuses.keySet()).containsOnly(201, 409);
+
+		// leave room for the other tests
+		for (JsonNode dataset : http().get("/datasets").body()) {
+			http().delete("/datasets/" + dataset.get("id").asText());
+		}
+		for (JsonNode model : http().get("/models").body()) {
+			if (!model.get("id").asText().equals("default")) {
+				http().delete("/models/" + model.get("id").asText());
+			}
+		}
 	}
 
 	private static Map<Integer, Integer> all(List<Callable<Integer>> calls) throws Exception {
