@@ -364,8 +364,12 @@ public class ModelRegistry implements ModelResolver {
 		}
 	}
 
-	/** Heap bytes an import holds per parameter: the values read, the copy written. */
-	static final long IMPORT_HEAP_PER_PARAMETER = 8;
+	/**
+	 * Heap bytes an import holds per parameter: the values read and their copy, the
+	 * checkpoint written (floats and bytes), with room for what the collector has not yet
+	 * freed.
+	 */
+	static final long IMPORT_HEAP_PER_PARAMETER = 12;
 
 	/** Native bytes an import holds per parameter: the network. */
 	static final long IMPORT_NATIVE_PER_PARAMETER = 4;
