@@ -104,7 +104,8 @@ class HostileInputRoundThreeTests {
 		String dataset = http().post("/datasets/shapes", Map.of("count", 40, "seed", 3)).body().get("id").asText();
 		// 48.9 M parameters, under vae.model.max-parameters
 		HttpFixture.Answer wide = http().post("/jobs", Map.of("dataset", dataset, "hidden", List.of(30000)));
-		// 48,900,824 parameters × 16 B (747 MB) and 100 rows × 60,844 values × 12 B (70 MB)
+		// 48,900,824 parameters × 16 B (747 MB) and 100 rows × 60,844 values × 12 B (70
+		// MB)
 		problem(wide, 422, "/problems/insufficient-memory",
 				"this job needs an estimated 816 MB of native memory, more than the 640 MB this service can give it",
 				"native limit 768 MB");
