@@ -34,6 +34,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -49,6 +50,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code VAE_TEST_POSTGRES_URL} points at a database (CI starts one); the tests work in a
  * schema of their own, dropped at the end.
  */
+@EnabledIfEnvironmentVariable(named = "VAE_TEST_POSTGRES_URL", matches = ".+",
+		disabledReason = "needs PostgreSQL: VAE_TEST_POSTGRES_URL is not set (eval \"$(scripts/postgres-up.sh)\" sets it)")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplicasTests {

@@ -43,7 +43,14 @@ public final class ServiceProcess implements AutoCloseable {
 		Path log = storage.resolve("service-" + System.nanoTime() + ".log");
 		builder.redirectOutput(log.toFile());
 		ServiceProcess service = new ServiceProcess(builder.start(), port, log);
-		service.awaitHealthy();
+		try {
+			service.awaitHealthy();
+		}
+		catch (AssertionError | InterruptedException | RuntimeException ex) {
+			// a process that did not come up is not left running behind the test
+			service.kill();
+			throw ex;
+		}
 		return service;
 	}
 
@@ -74,7 +81,8 @@ public final class ServiceProcess implements AutoCloseable {
 
 	private void awaitHealthy() throws InterruptedException {
 		HttpFixture http = http();
-		for (int i = 0; i < 600; i++) {
+		// three minutes: on a shared 2-core machine at load 15+, a start took over one
+		for (int i = 0; i < 1800; i++) {
 			if (!this.process.isAlive()) {
 				throw new AssertionError("the service exited with " + this.process.exitValue());
 			}

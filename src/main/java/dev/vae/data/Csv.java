@@ -93,7 +93,11 @@ public final class Csv {
 			values.divide(255f);
 		}
 		List<Integer> actual = (shape != null) ? shape : List.of(1, width, 1);
-		int length = actual.stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
+		// in long, with overflow refused: height 4 × width 1073741825 must not wrap to 4
+		long length = 1;
+		for (int d : actual) {
+			length = Math.multiplyExact(length, (long) d);
+		}
 		if (length != width) {
 			throw new DatasetFormatException(
 					source + " rows have " + width + " values, but shape " + actual + " needs " + length);

@@ -2,7 +2,9 @@ package dev.vae.data;
 
 import dev.vae.model.Examples;
 import dev.vae.storage.ObjectStore;
+import dev.vae.system.Columns;
 import dev.vae.system.ConflictException;
+import dev.vae.system.CountLimit;
 import dev.vae.system.NotFoundException;
 import dev.vae.system.VaeProperties;
 
@@ -45,8 +47,11 @@ public class DatasetService {
 	/** Images generated per chunk when the built-in shapes are written. */
 	private static final int SHAPES_CHUNK = 1000;
 
-	DatasetService(DatasetRepository repository, @Lazy DatasetUsage usage, ObjectStore store,
-			VaeProperties properties) {
+	private final CountLimit rowLimits;
+
+	DatasetService(DatasetRepository repository, @Lazy DatasetUsage usage, ObjectStore store, VaeProperties properties,
+			CountLimit rowLimits) {
+		this.rowLimits = rowLimits;
 		this.repository = repository;
 		this.usage = usage;
 		this.store = store;
@@ -120,10 +125,8 @@ public class DatasetService {
 	 * point leaves neither.
 	 */
 	private DatasetRow store(String name, String source, Writer writer) throws IOException {
-		if (this.repository.count() >= this.limits.maxDatasets()) {
-			throw new ConflictException("there are " + this.limits.maxDatasets()
-					+ " datasets, the configured maximum (vae.storage.max-datasets); delete one first");
-		}
+		Columns.require("name", name, Columns.NAME);
+		this.rowLimits.check("datasets", this.limits.maxDatasets(), "vae.storage.max-datasets");
 		String id = "d-" + UUID.randomUUID().toString().substring(0, 12);
 		try (ValueSink.ToFile values = ValueSink.toFile(this.dir.resolve(id + ".f32"));
 				ValueSink.ToFile labels = ValueSink.toFile(this.dir.resolve(id + ".labels"))) {
@@ -139,11 +142,14 @@ public class DatasetService {
 			String sha256 = this.store.put(valuesKey(id), this.dir.resolve(id + ".f32"));
 			String labelsSha256 = labelled ? this.store.put(labelsKey(id), this.dir.resolve(id + ".labels")) : null;
 			List<Integer> shape = read.shape();
-			DatasetRow row = new DatasetRow(id, (name != null) ? name : source, read.description(), source,
-					read.count(), shape.get(0), (shape.size() > 1) ? shape.get(1) : 1,
-					(shape.size() > 2) ? shape.get(2) : 1, labelled, size, Instant.now(), sha256, labelsSha256);
+			DatasetRow row = new DatasetRow(id, (name != null) ? name : source,
+					Columns.fit(read.description(), Columns.DESCRIPTION), source, read.count(), shape.get(0),
+					(shape.size() > 1) ? shape.get(1) : 1, (shape.size() > 2) ? shape.get(2) : 1, labelled, size,
+					Instant.now(), sha256, labelsSha256);
 			try {
-				this.repository.insert(row);
+				// the limit and the insert in one transaction, across replicas
+				this.rowLimits.insert("datasets", this.limits.maxDatasets(), "vae.storage.max-datasets",
+						() -> this.repository.insert(row));
 			}
 			catch (RuntimeException ex) {
 				deleteObjects(id);

@@ -1,5 +1,7 @@
 package dev.vae.data;
 
+import dev.vae.model.LayeredArchitecture;
+import dev.vae.system.Columns;
 import dev.vae.system.InvalidInputException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -54,11 +56,12 @@ class DatasetsController {
 					"send exactly one of: an 'images' IDX file, a 'csv' file, or a 'zip' of images in class folders");
 		}
 		MultipartFile file = (images != null) ? images : (csv != null) ? csv : zip;
-		String label = (name != null) ? name : filename(file, "dataset");
+		String label = (name != null) ? Columns.require("name", name, Columns.NAME)
+				: Columns.fit(filename(file, "dataset"), Columns.NAME);
 		if (zip != null) {
-			List<Integer> shape = List.of((height == null) ? 28 : positive(height, "height"),
+			List<Integer> shape = checked(List.of((height == null) ? 28 : positive(height, "height"),
 					(width == null) ? 28 : positive(width, "width"),
-					(channels == null) ? 1 : positive(channels, "channels"));
+					(channels == null) ? 1 : positive(channels, "channels")));
 			try (InputStream in = zip.getInputStream()) {
 				return created(this.datasets.storeImageFolder(label, in, filename(zip, "zip"), shape));
 			}
@@ -70,8 +73,8 @@ class DatasetsController {
 						(labels != null) ? filename(labels, "labels") : null));
 			}
 		}
-		List<Integer> shape = (height == null && width == null) ? null : List.of(positive(height, "height"),
-				positive(width, "width"), (channels == null) ? 1 : positive(channels, "channels"));
+		List<Integer> shape = (height == null && width == null) ? null : checked(List.of(positive(height, "height"),
+				positive(width, "width"), (channels == null) ? 1 : positive(channels, "channels")));
 		try (InputStream in = csv.getInputStream()) {
 			return created(this.datasets.storeCsv(label, in, filename(csv, "csv"), shape));
 		}
@@ -95,6 +98,7 @@ class DatasetsController {
 		if (size < 8 || size > 256) {
 			throw new InvalidInputException("size", "size must lie in 8..256, was " + size);
 		}
+		Columns.require("name", request.name(), Columns.NAME);
 		return created(this.datasets.createShapes(request.name(), count, (request.seed() == null) ? 1 : request.seed(),
 				size, channels));
 	}
@@ -136,6 +140,22 @@ class DatasetsController {
 
 	private static ResponseEntity<DatasetRow> created(DatasetRow row) {
 		return ResponseEntity.created(URI.create("/datasets/" + row.id())).body(row);
+	}
+
+	/**
+	 * A shape whose values per example (height × width × channels, in long) stay within
+	 * what a layer may hold; a product that would overflow an int is refused, not
+	 * wrapped.
+	 */
+	private static List<Integer> checked(List<Integer> shape) {
+		long values = (long) shape.get(0) * shape.get(1) * shape.get(2);
+		if (values > LayeredArchitecture.MAX_ACTIVATION) {
+			throw new InvalidInputException("width",
+					"height × width × channels is " + shape.get(0) + " × " + shape.get(1) + " × " + shape.get(2) + " = "
+							+ values + " values per example; at most " + LayeredArchitecture.MAX_ACTIVATION
+							+ " are accepted");
+		}
+		return shape;
 	}
 
 	private static int positive(Integer value, String field) {

@@ -54,6 +54,20 @@ public final class ImageDecoder {
 					"images can be read for 1 or 3 channels; this shape has " + channels);
 		}
 		long maxBytes = limits.maxImageBytes().toBytes();
+		java.io.PushbackInputStream peek = new java.io.PushbackInputStream(body, 1);
+		try {
+			int first = peek.read();
+			if (first < 0) {
+				throw new InvalidInputException(field,
+						("body".equals(field) ? "the body is empty" : field + " is empty")
+								+ "; send one image (PNG, JPEG, GIF or BMP)");
+			}
+			peek.unread(first);
+		}
+		catch (IOException ex) {
+			throw unreadable(field);
+		}
+		body = peek;
 		BufferedImage image;
 		try (ImageInputStream in = new MemoryCacheImageInputStream(new CappedStream(body, maxBytes))) {
 			image = read(in, height, width, field, limits);

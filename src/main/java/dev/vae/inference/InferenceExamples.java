@@ -22,10 +22,25 @@ import org.springframework.stereotype.Component;
 @Component
 class InferenceExamples implements OpenApiCustomizer {
 
+	private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InferenceExamples.class);
+
 	private final ActiveModel activeModel;
 
-	InferenceExamples(ActiveModel activeModel) {
+	private final InferenceService inference;
+
+	private final LossService loss;
+
+	private final Predictor predictor;
+
+	private final com.fasterxml.jackson.databind.ObjectMapper json;
+
+	InferenceExamples(ActiveModel activeModel, InferenceService inference, LossService loss, Predictor predictor,
+			com.fasterxml.jackson.databind.ObjectMapper json) {
 		this.activeModel = activeModel;
+		this.inference = inference;
+		this.loss = loss;
+		this.predictor = predictor;
+		this.json = json;
 	}
 
 	@Override
@@ -65,6 +80,10 @@ class InferenceExamples implements OpenApiCustomizer {
 		for (String path : new String[] { "/encode", "/reconstruct", "/loss", "/score" }) {
 			imageBodies(openApi, path);
 		}
+		binaryBodies(openApi);
+		answers(openApi, Map.of("inputs", new double[][] { input }, "samples", 2, "seed", 42),
+				Map.of("z", new double[][] { z, new double[z.length] }, "sample", false),
+				Map.of("inputs", new double[][] { input }, "latent", "mean"), sample, loss);
 		double[] reversed = new double[z.length];
 		for (int k = 0; k < z.length; k++) {
 			reversed[k] = z[z.length - 1 - k];
@@ -74,6 +93,73 @@ class InferenceExamples implements OpenApiCustomizer {
 		interpolate.put("steps", 8);
 		interpolate.put("method", "spherical");
 		set(openApi, "/interpolate", interpolate);
+	}
+
+	/**
+	 * The 200 examples are the served model's real answers to the request examples: run
+	 * through the same services as the endpoints, so they hold real numbers of the right
+	 * lengths.
+	 */
+	private void answers(io.swagger.v3.oas.models.OpenAPI openApi, Map<String, Object> encode,
+			Map<String, Object> decode, Map<String, Object> reconstruct, Map<String, Object> sample,
+			Map<String, Object> lossRequest) {
+		try {
+			answer(openApi, "/encode", this.inference.encode(this.predictor.open(null),
+					this.json.convertValue(encode, InferenceApi.EncodeRequest.class)));
+			answer(openApi, "/decode", this.inference.decode(this.predictor.open(null),
+					this.json.convertValue(decode, InferenceApi.DecodeRequest.class)));
+			answer(openApi, "/reconstruct", this.inference.reconstruct(this.predictor.open(null),
+					this.json.convertValue(reconstruct, InferenceApi.ReconstructRequest.class)));
+			answer(openApi, "/sample", this.inference.sample(this.predictor.open(null),
+					this.json.convertValue(sample, InferenceApi.SampleRequest.class)));
+			answer(openApi, "/loss", this.loss.loss(this.predictor.open(null),
+					this.json.convertValue(lossRequest, LossApi.LossRequest.class)));
+		}
+		catch (RuntimeException ex) {
+			// the document is still served, with the schemas' examples
+			log.warn("Could not compute the OpenAPI response examples: {}", ex.getMessage());
+		}
+	}
+
+	private void answer(io.swagger.v3.oas.models.OpenAPI openApi, String path, Object response) {
+		PathItem item = (openApi.getPaths() != null) ? openApi.getPaths().get(path) : null;
+		Operation post = (item != null) ? item.getPost() : null;
+		if (post == null || post.getResponses() == null || post.getResponses().get("200") == null) {
+			return;
+		}
+		io.swagger.v3.oas.models.responses.ApiResponse ok = post.getResponses().get("200");
+		if (ok.getContent() == null) {
+			ok.setContent(new io.swagger.v3.oas.models.media.Content());
+		}
+		MediaType media = ok.getContent().get(org.springframework.http.MediaType.APPLICATION_JSON_VALUE);
+		if (media == null) {
+			// springdoc lists an untyped answer as */*: it is JSON
+			MediaType any = ok.getContent().remove("*/*");
+			media = (any != null) ? any : new MediaType();
+			ok.getContent().addMediaType(org.springframework.http.MediaType.APPLICATION_JSON_VALUE, media);
+		}
+		media.setExample(this.json.convertValue(response, java.util.LinkedHashMap.class));
+	}
+
+	/**
+	 * {@code /encode} and {@code /decode} also take float32 vectors as an
+	 * {@code application/octet-stream} body (BinaryTensorController); springdoc merges
+	 * the two operations on one path and keeps only one body, so it is added here.
+	 */
+	private static void binaryBodies(io.swagger.v3.oas.models.OpenAPI openApi) {
+		for (String path : new String[] { "/encode", "/decode" }) {
+			PathItem item = (openApi.getPaths() != null) ? openApi.getPaths().get(path) : null;
+			Operation post = (item != null) ? item.getPost() : null;
+			if (post == null || post.getRequestBody() == null || post.getRequestBody().getContent() == null) {
+				continue;
+			}
+			post.getRequestBody()
+				.getContent()
+				.putIfAbsent(org.springframework.http.MediaType.APPLICATION_OCTET_STREAM_VALUE,
+						new MediaType().schema(new io.swagger.v3.oas.models.media.StringSchema().format("binary")
+							.description("N × D little-endian float32 values, row after row; the optional query "
+									+ "parameter shape=N,D (or the X-Tensor-Shape header) gives the batch's shape")));
+		}
 	}
 
 	/**

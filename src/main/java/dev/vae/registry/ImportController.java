@@ -2,6 +2,7 @@ package dev.vae.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vae.system.Columns;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.VaeProperties;
 import io.swagger.v3.oas.annotations.Operation;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 
+import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -57,6 +59,9 @@ class ImportController {
 			throw new InvalidInputException("file", "the uploaded file is empty");
 		}
 		JsonNode spec = parse(manifest);
+		if (spec != null && spec.path("name").isTextual()) {
+			Columns.require("manifest.name", spec.get("name").textValue(), Columns.NAME);
+		}
 		try (InputStream in = file.getInputStream()) {
 			ModelRow row = this.registry.importModel(in, this.maxUpload, spec);
 			return ResponseEntity.created(URI.create("/models/" + row.id()))
@@ -76,7 +81,9 @@ class ImportController {
 		}
 		StreamingResponseBody body = this.registry.export(id);
 		return ResponseEntity.ok()
-			.header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"" + id + ".safetensors\"")
+			.contentType(MediaType.APPLICATION_OCTET_STREAM)
+			.header(HttpHeaders.CONTENT_DISPOSITION,
+					ContentDisposition.attachment().filename(id + ".safetensors").build().toString())
 			.body(body);
 	}
 

@@ -66,14 +66,15 @@ class ModelConfiguration {
 
 	@Bean
 	ModelRegistry modelRegistry(ModelRepository repository, ActiveModel activeModel, ObjectStore store,
-			VaeProperties properties, ResourceLoader resources, io.micrometer.core.instrument.MeterRegistry meters) {
+			VaeProperties properties, ResourceLoader resources, io.micrometer.core.instrument.MeterRegistry meters,
+			dev.vae.system.CountLimit limits, dev.vae.system.MemoryBudget memory) {
 		NativeThreads.configure(properties.nativeThreads());
 		String location = properties.model().checkpoint();
 		long started = System.nanoTime();
 		byte[] bytes = read(location, resources);
 		LayeredCheckpoint.Loaded loaded = LayeredCheckpoint.read(new ByteArrayInputStream(bytes), location,
 				properties.model().maxParameters());
-		ModelRegistry registry = new ModelRegistry(repository, activeModel, store, properties, meters);
+		ModelRegistry registry = new ModelRegistry(repository, activeModel, store, properties, meters, limits, memory);
 		try {
 			int leftovers = 0;
 			for (String dir : new String[] { "models", "datasets", "cache/models", "cache/datasets" }) {

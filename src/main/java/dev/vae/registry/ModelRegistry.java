@@ -11,6 +11,10 @@ import dev.vae.storage.CorruptObjectException;
 import dev.vae.storage.Digests;
 import dev.vae.storage.ObjectStore;
 import dev.vae.system.AtomicFiles;
+import dev.vae.system.Columns;
+import dev.vae.system.CountLimit;
+import dev.vae.system.MemoryBudget;
+import dev.vae.system.QueueFullException;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.ConflictException;
 import dev.vae.system.NotFoundException;
@@ -85,8 +89,14 @@ public class ModelRegistry implements ModelResolver {
 
 	private final io.micrometer.core.instrument.Timer loads;
 
+	private final CountLimit limits;
+
+	private final MemoryBudget memory;
+
 	ModelRegistry(ModelRepository repository, ActiveModel activeModel, ObjectStore store, VaeProperties properties,
-			io.micrometer.core.instrument.MeterRegistry meters) {
+			io.micrometer.core.instrument.MeterRegistry meters, CountLimit limits, MemoryBudget memory) {
+		this.limits = limits;
+		this.memory = memory;
 		this.loads = io.micrometer.core.instrument.Timer.builder("vae.model.load")
 			.description("time to read, check and warm up a model")
 			.register(meters);
@@ -277,8 +287,8 @@ public class ModelRegistry implements ModelResolver {
 		try {
 			long size = Files.size(checkpoint);
 			String sha256 = this.store.put(key(id), checkpoint);
-			ModelRow row = new ModelRow(id, manifest.name(), "job", jobId, LayeredCheckpoint.toJson(manifest), size,
-					Instant.now(), sha256);
+			ModelRow row = new ModelRow(id, Columns.fit(manifest.name(), Columns.NAME), "job", jobId,
+					LayeredCheckpoint.toJson(manifest), size, Instant.now(), sha256);
 			insertOrDeleteObject(row);
 			return row;
 		}
@@ -304,6 +314,7 @@ public class ModelRegistry implements ModelResolver {
 					this.properties.model().maxParameters());
 			long size = Files.size(temp);
 			String sha256 = this.store.put(key(id), temp);
+			Columns.require("name", manifest.name(), Columns.NAME);
 			ModelRow row = new ModelRow(id, manifest.name(), "upload", null, LayeredCheckpoint.toJson(manifest), size,
 					Instant.now(), sha256);
 			insertOrDeleteObject(row);
@@ -330,21 +341,25 @@ public class ModelRegistry implements ModelResolver {
 			Path temp = AtomicFiles.receive(in, target, maxBytes, "file",
 					"the file is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
 			try {
-				Imported imported;
+				MemoryBudget.Lease[] lease = new MemoryBudget.Lease[1];
 				try {
-					imported = ModelImport.read(temp, manifest, this.properties.model().maxParameters());
+					Imported imported;
+					try {
+						imported = ModelImport.read(temp, manifest, this.properties.model().maxParameters(),
+								(parameters) -> lease[0] = reserveImport(parameters));
+					}
+					catch (IllegalArgumentException ex) {
+						throw new InvalidInputException("manifest", ex.getMessage());
+					}
+					Files.deleteIfExists(temp);
+					LayeredManifest written = LayeredCheckpoint.write(target, imported.manifest(), imported.network());
+					return storeImport(id, target, written);
 				}
-				catch (IllegalArgumentException ex) {
-					throw new InvalidInputException("manifest", ex.getMessage());
+				finally {
+					if (lease[0] != null) {
+						lease[0].close();
+					}
 				}
-				Files.deleteIfExists(temp);
-				LayeredManifest written = LayeredCheckpoint.write(target, imported.manifest(), imported.network());
-				long size = Files.size(target);
-				String sha256 = this.store.put(key(id), target);
-				ModelRow row = new ModelRow(id, written.name(), "import", null, LayeredCheckpoint.toJson(written), size,
-						Instant.now(), sha256);
-				insertOrDeleteObject(row);
-				return row;
 			}
 			finally {
 				Files.deleteIfExists(temp);
@@ -353,6 +368,45 @@ public class ModelRegistry implements ModelResolver {
 		finally {
 			Files.deleteIfExists(target);
 		}
+	}
+
+	/**
+	 * Heap bytes an import holds per parameter: the values read and their copy, the
+	 * checkpoint written (floats and bytes), with room for what the collector has not yet
+	 * freed.
+	 */
+	static final long IMPORT_HEAP_PER_PARAMETER = 12;
+
+	/** Native bytes an import holds per parameter: the network. */
+	static final long IMPORT_NATIVE_PER_PARAMETER = 4;
+
+	/**
+	 * Reserves an import's memory from the budget jobs share: more than the budget can
+	 * ever give is 422, more than it has free now (jobs and other imports hold it) 429.
+	 */
+	private MemoryBudget.Lease reserveImport(long parameters) {
+		long heap = Math.multiplyExact(parameters, IMPORT_HEAP_PER_PARAMETER);
+		long bytes = heap + Math.multiplyExact(parameters, IMPORT_NATIVE_PER_PARAMETER);
+		MemoryBudget.Estimate estimate = new MemoryBudget.Estimate(heap,
+				Math.multiplyExact(parameters, IMPORT_NATIVE_PER_PARAMETER),
+				parameters + " parameters: " + IMPORT_HEAP_PER_PARAMETER + " bytes each on the heap, "
+						+ IMPORT_NATIVE_PER_PARAMETER + " off it");
+		this.memory.admissible("file", "importing this model", estimate);
+		return this.memory.tryReserve(estimate)
+			.orElseThrow(() -> new QueueFullException(
+					"importing this model needs an estimated " + MemoryBudget.mb(bytes)
+							+ " that running training jobs and imports hold now; try again later",
+					java.time.Duration.ofSeconds(30)));
+	}
+
+	private ModelRow storeImport(String id, Path target, LayeredManifest written) throws IOException {
+		Columns.require("name", written.name(), Columns.NAME);
+		long size = Files.size(target);
+		String sha256 = this.store.put(key(id), target);
+		ModelRow row = new ModelRow(id, written.name(), "import", null, LayeredCheckpoint.toJson(written), size,
+				Instant.now(), sha256);
+		insertOrDeleteObject(row);
+		return row;
 	}
 
 	/**
@@ -380,10 +434,14 @@ public class ModelRegistry implements ModelResolver {
 		this.store.delete(key(id));
 	}
 
-	/** Writes a model's row after its object; removes the object if the row fails. */
+	/**
+	 * Writes a model's row after its object, within {@code vae.storage.max-models}
+	 * (atomically, in the database); removes the object if the row fails.
+	 */
 	private void insertOrDeleteObject(ModelRow row) throws IOException {
 		try {
-			this.repository.insert(row);
+			this.limits.insert("models", this.properties.storage().maxModels(), "vae.storage.max-models",
+					() -> this.repository.insert(row));
 		}
 		catch (RuntimeException ex) {
 			this.store.delete(key(row.id()));
@@ -401,11 +459,11 @@ public class ModelRegistry implements ModelResolver {
 		}
 	}
 
+	/**
+	 * An early refusal before a file is received; the insert checks again, atomically.
+	 */
 	private void checkCapacity() {
-		if (this.repository.count() >= this.properties.storage().maxModels()) {
-			throw new ConflictException("the registry holds " + this.properties.storage().maxModels()
-					+ " models, the configured maximum (vae.storage.max-models); delete one first");
-		}
+		this.limits.check("models", this.properties.storage().maxModels(), "vae.storage.max-models");
 	}
 
 	private static String newId() {

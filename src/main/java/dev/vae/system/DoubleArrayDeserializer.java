@@ -50,15 +50,7 @@ public final class DoubleArrayDeserializer extends StdDeserializer<double[]> {
 				if (token == JsonToken.END_ARRAY) {
 					break;
 				}
-				if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT) {
-					value = parse(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-					if (Double.isNaN(value)) {
-						value = p.getDoubleValue();
-					}
-				}
-				else {
-					value = _parseDoublePrimitive(p, ctxt);
-				}
+				value = current(p, ctxt);
 			}
 			catch (IOException | RuntimeException ex) {
 				throw JsonMappingException.wrapWithPath(ex, values, n);
@@ -69,6 +61,18 @@ public final class DoubleArrayDeserializer extends StdDeserializer<double[]> {
 			values[n++] = value;
 		}
 		return (n == values.length) ? values : Arrays.copyOf(values, n);
+	}
+
+	/**
+	 * The number at the parser's current token (any other token as Jackson handles it).
+	 */
+	double current(JsonParser p, DeserializationContext ctxt) throws IOException {
+		JsonToken token = p.currentToken();
+		if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT) {
+			double value = parse(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+			return Double.isNaN(value) ? p.getDoubleValue() : value;
+		}
+		return _parseDoublePrimitive(p, ctxt);
 	}
 
 	/**

@@ -20,7 +20,8 @@ class JsonConfiguration {
 	/** Input vectors parsed by {@link DoubleArrayDeserializer}'s exact fast path. */
 	@Bean
 	Jackson2ObjectMapperBuilderCustomizer fastVectors() {
-		return (builder) -> builder.deserializerByType(double[].class, new DoubleArrayDeserializer());
+		return (builder) -> builder.deserializerByType(double[].class, new DoubleArrayDeserializer())
+			.deserializerByType(double[][].class, new DoubleMatrixDeserializer());
 	}
 
 	@Bean

@@ -72,6 +72,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 				ex.getMessage(), null);
 	}
 
+	@ExceptionHandler(InsufficientMemoryException.class)
+	ProblemDetail insufficientMemory(InsufficientMemoryException ex) {
+		return problem(HttpStatus.UNPROCESSABLE_ENTITY, Problems.INSUFFICIENT_MEMORY, "Insufficient memory",
+				ex.getMessage(), ex.field());
+	}
+
 	@ExceptionHandler(InvalidDataException.class)
 	ProblemDetail badDataset(InvalidDataException ex) {
 		return problem(HttpStatus.BAD_REQUEST, Problems.INVALID_DATASET, "Invalid dataset", ex.getMessage(), null);

@@ -43,6 +43,8 @@ public final class Problems {
 
 	public static final URI BUSY = URI.create("/problems/busy");
 
+	public static final URI INSUFFICIENT_MEMORY = URI.create("/problems/insufficient-memory");
+
 	public static final URI INVALID_CHECKPOINT = URI.create("/problems/invalid-checkpoint");
 
 	public static final URI INVALID_DATASET = URI.create("/problems/invalid-dataset");

@@ -51,6 +51,19 @@ public class SecurityConfiguration {
 		return SecurityObservationSettings.noObservations();
 	}
 
+	/**
+	 * No users and no logins: API keys are the only credentials. Declaring this keeps
+	 * Spring Boot from creating an in-memory user with a generated password, and from
+	 * printing that password at startup.
+	 */
+	@Bean
+	org.springframework.security.core.userdetails.UserDetailsService noUsers() {
+		return (username) -> {
+			throw new org.springframework.security.core.userdetails.UsernameNotFoundException(
+					"this service has no users; it accepts API keys");
+		};
+	}
+
 	@Bean
 	SecurityFilterChain api(HttpSecurity http, VaeProperties properties) throws Exception {
 		VaeProperties.Security security = properties.security();

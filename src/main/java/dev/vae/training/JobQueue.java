@@ -1,6 +1,7 @@
 package dev.vae.training;
 
 import dev.vae.model.Trainer;
+import dev.vae.system.MemoryBudget;
 import dev.vae.system.VaeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -41,7 +42,9 @@ final class JobQueue {
 
 	private final Function<String, JobView> views;
 
-	private final Consumer<JobRepository.JobRow> launcher;
+	private final BiConsumer<JobRepository.JobRow, MemoryBudget.Lease> launcher;
+
+	private final MemoryBudget memory;
 
 	private final VaeProperties.Jobs settings;
 
@@ -64,7 +67,9 @@ final class JobQueue {
 	});
 
 	JobQueue(JobRepository repository, RunningJobs runner, JobEvents events, Function<String, JobView> views,
-			Consumer<JobRepository.JobRow> launcher, VaeProperties.Jobs settings, String replica) {
+			BiConsumer<JobRepository.JobRow, MemoryBudget.Lease> launcher, VaeProperties.Jobs settings, String replica,
+			MemoryBudget memory) {
+		this.memory = memory;
 		if (settings.lease().compareTo(settings.pollInterval().multipliedBy(3)) < 0) {
 			throw new IllegalStateException("vae.jobs.lease (" + settings.lease()
 					+ ") must be at least three vae.jobs.poll-interval (" + settings.pollInterval()
@@ -183,19 +188,24 @@ final class JobQueue {
 	private void claimWhileFree() {
 		while (reserve()) {
 			Optional<JobRepository.JobRow> job;
+			MemoryBudget.Lease lease;
 			try {
-				job = this.repository.claimNext(this.replica, leaseUntil());
+				// only a job whose estimated memory fits beside the running work here
+				long[] free = this.memory.free();
+				job = this.repository.claimNext(this.replica, leaseUntil(), free[0], free[1]);
+				if (job.isEmpty()) {
+					this.busy.decrementAndGet();
+					return;
+				}
+				long[] needs = this.repository.memory(job.get().id());
+				lease = this.memory.reserve(new MemoryBudget.Estimate(needs[0], needs[1], "job " + job.get().id()));
 			}
 			catch (RuntimeException ex) {
 				this.busy.decrementAndGet();
 				throw ex;
 			}
-			if (job.isEmpty()) {
-				this.busy.decrementAndGet();
-				return;
-			}
 			log.info("Job {} claimed by replica '{}'", job.get().id(), this.replica);
-			this.launcher.accept(job.get());
+			this.launcher.accept(job.get(), lease);
 		}
 	}
 

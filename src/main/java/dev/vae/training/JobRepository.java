@@ -53,9 +53,17 @@ class JobRepository {
 	}
 
 	void insert(JobRow row) {
+		insert(row, 0, 0);
+	}
+
+	/** Inserts a job with its estimated peak memory, heap and native bytes. */
+	void insert(JobRow row, long heapBytes, long nativeBytes) {
 		this.jdbc
-			.sql("INSERT INTO jobs (id, status, spec, dataset_id, created_at, epoch, total_epochs, step, total_steps) "
-					+ "VALUES (:id, :status, :spec, :dataset, :created, 0, :epochs, 0, 0)")
+			.sql("INSERT INTO jobs (id, status, spec, dataset_id, created_at, epoch, total_epochs, step, total_steps, "
+					+ "heap_bytes, native_bytes) VALUES (:id, :status, :spec, :dataset, :created, 0, :epochs, 0, 0, "
+					+ ":heap, :native)")
+			.param("heap", heapBytes)
+			.param("native", nativeBytes)
 			.param("id", row.id())
 			.param("status", row.status().name())
 			.param("spec", row.spec())
@@ -194,9 +202,9 @@ class JobRepository {
 	 * Inserts a queued job and, when {@code owner} is given, claims it for that replica
 	 * in the same transaction, so no other replica can take it first.
 	 */
-	void insert(JobRow row, String owner, Instant leaseUntil) {
+	void insert(JobRow row, String owner, Instant leaseUntil, long heapBytes, long nativeBytes) {
 		this.transactions.executeWithoutResult((status) -> {
-			insert(row);
+			insert(row, heapBytes, nativeBytes);
 			if (owner != null && !claim(row.id(), owner, leaseUntil)) {
 				throw new IllegalStateException("a job inserted in this transaction is queued");
 			}
@@ -210,10 +218,21 @@ class JobRepository {
 	 * once.
 	 */
 	Optional<JobRow> claimNext(String owner, Instant leaseUntil) {
+		return claimNext(owner, leaseUntil, Long.MAX_VALUE, Long.MAX_VALUE);
+	}
+
+	/**
+	 * {@link #claimNext(String, Instant)} among the queued jobs whose estimated memory
+	 * fits in {@code heapFree} and {@code nativeFree} bytes: a job starts only while its
+	 * estimate fits beside what this replica's running work holds.
+	 */
+	Optional<JobRow> claimNext(String owner, Instant leaseUntil, long heapFree, long nativeFree) {
 		return this.transactions.execute((status) -> {
 			Optional<String> id = this.jdbc
-				.sql("SELECT id FROM jobs WHERE status = 'QUEUED' ORDER BY created_at, id LIMIT 1 "
-						+ "FOR UPDATE SKIP LOCKED")
+				.sql("SELECT id FROM jobs WHERE status = 'QUEUED' AND heap_bytes <= :heap AND native_bytes <= :native "
+						+ "ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED")
+				.param("heap", heapFree)
+				.param("native", nativeFree)
 				.query(String.class)
 				.optional();
 			if (id.isEmpty() || !claim(id.get(), owner, leaseUntil)) {
@@ -221,6 +240,15 @@ class JobRepository {
 			}
 			return find(id.get());
 		});
+	}
+
+	/** A job's estimated peak memory: heap bytes, native bytes. */
+	long[] memory(String id) {
+		return this.jdbc.sql("SELECT heap_bytes, native_bytes FROM jobs WHERE id = :id")
+			.param("id", id)
+			.query((rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) })
+			.optional()
+			.orElse(new long[2]);
 	}
 
 	private boolean claim(String id, String owner, Instant leaseUntil) {

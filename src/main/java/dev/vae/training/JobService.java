@@ -8,7 +8,9 @@ import dev.vae.data.DatasetUsage;
 import dev.vae.registry.ModelReferences;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.system.AnomalySettings;
+import dev.vae.system.Columns;
 import dev.vae.system.ConflictException;
+import dev.vae.system.MemoryBudget;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.NotFoundException;
 import dev.vae.system.QueueFullException;
@@ -68,11 +70,14 @@ public class JobService implements DatasetUsage {
 
 	private final AnomalySettings anomaly;
 
+	private final MemoryBudget memory;
+
 	JobService(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events,
 			ObjectMapper json, VaeProperties properties, SparkSettings spark,
 			io.micrometer.core.instrument.MeterRegistry meters, ReplicaIdentity replica, ModelReferences references,
-			AnomalySettings anomaly) {
+			AnomalySettings anomaly, MemoryBudget memory) {
 		this.anomaly = anomaly;
+		this.memory = memory;
 		this.repository = repository;
 		this.datasets = datasets;
 		this.events = events;
@@ -95,7 +100,7 @@ public class JobService implements DatasetUsage {
 				TimeUnit.SECONDS, new ArrayBlockingQueue<>(this.settings.queueLength()),
 				(r) -> new Thread(r, "training-" + threads.incrementAndGet()), new ThreadPoolExecutor.AbortPolicy());
 		this.queue = new JobQueue(repository, RunningJobs.of(this.runner, this.spark), events, this::view, this::launch,
-				this.settings, replica.id());
+				this.settings, replica.id(), memory);
 	}
 
 	@PostConstruct
@@ -117,11 +122,11 @@ public class JobService implements DatasetUsage {
 	}
 
 	/** Trains a job this replica has claimed, on a training thread. */
-	private void launch(JobRepository.JobRow job) {
+	private void launch(JobRepository.JobRow job, MemoryBudget.Lease lease) {
 		TrainingSpec spec = fromJson(job.spec());
 		try {
 			this.executor.execute(() -> {
-				try {
+				try (lease) {
 					if (spec.engine().equals("spark")) {
 						this.spark.run(job.id(), spec);
 					}
@@ -136,6 +141,7 @@ public class JobService implements DatasetUsage {
 		}
 		catch (RejectedExecutionException ex) {
 			// more claims than threads cannot happen while slots are counted; fail loudly
+			lease.close();
 			this.queue.release();
 			this.repository.finish(job.id(), this.queue.replica(), JobStatus.FAILED,
 					"this replica could not start the job", null);
@@ -163,11 +169,25 @@ public class JobService implements DatasetUsage {
 		catch (NotFoundException ex) {
 			throw new InvalidInputException("dataset", ex.getMessage());
 		}
-		check(spec, dataset);
+		Columns.require("name", requested.name(), Columns.NAME);
+		TrainingSpec.Plan plan = check(spec, dataset);
+		// a Spark job trains in its own driver JVM: nothing of it is held here
+		MemoryBudget.Estimate estimate = spec.engine().equals("spark") ? new MemoryBudget.Estimate(0, 0, "spark")
+				: JobMemory.estimate(plan, spec.batchSize(), dataset.count(), dataset.length());
+		this.memory.admissible("architecture", "this job", estimate);
 		String id = "j-" + UUID.randomUUID().toString().substring(0, 12);
-		// a free slot here takes the job in the insert's own transaction; otherwise it
-		// waits in the queue for whichever replica is free first
+		// a free slot here, and free memory for its estimate, takes the job in the
+		// insert's own transaction; otherwise it waits in the queue for whichever
+		// replica can take it first
 		boolean here = this.queue.reserveForSubmission();
+		MemoryBudget.Lease lease = null;
+		if (here) {
+			lease = this.memory.tryReserve(estimate).orElse(null);
+			if (lease == null) {
+				here = false;
+				this.queue.release();
+			}
+		}
 		if (!here && this.repository.count(JobStatus.QUEUED) >= this.settings.queueLength()) {
 			throw new QueueFullException(
 					"the training queue is full (" + this.settings.queueLength() + " waiting; vae.jobs.queue-length)",
@@ -176,21 +196,23 @@ public class JobService implements DatasetUsage {
 		JobRepository.JobRow row = new JobRepository.JobRow(id, JobStatus.QUEUED, toJson(spec), spec.dataset(),
 				Instant.now(), null, null, 0, spec.epochs(), 0, 0, null, null, null);
 		try {
-			this.repository.insert(row, here ? this.queue.replica() : null, this.queue.leaseUntil());
+			this.repository.insert(row, here ? this.queue.replica() : null, this.queue.leaseUntil(), estimate.heap(),
+					estimate.nativeBytes());
 		}
 		catch (RuntimeException ex) {
 			if (here) {
+				lease.close();
 				this.queue.release();
 			}
 			throw ex;
 		}
 		if (here) {
-			launch(row);
+			launch(row, lease);
 		}
 		return view(id);
 	}
 
-	private void check(TrainingSpec spec, DatasetRow dataset) {
+	private TrainingSpec.Plan check(TrainingSpec spec, DatasetRow dataset) {
 		if (spec.epochs() < 1 || spec.epochs() > this.settings.maxEpochs()) {
 			throw new InvalidInputException("epochs", "epochs must lie in 1.." + this.settings.maxEpochs()
 					+ " (vae.jobs.max-epochs), was " + spec.epochs());
@@ -224,6 +246,7 @@ public class JobService implements DatasetUsage {
 				throw new InvalidInputException("dataset", "the architecture expects vectors of " + plan.inputLength()
 						+ " values, the dataset holds " + dataset.length());
 			}
+			return plan;
 		}
 		catch (IllegalArgumentException ex) {
 			throw new InvalidInputException("architecture", ex.getMessage());

@@ -253,6 +253,140 @@ class FuzzTests {
 		}
 	}
 
+	/**
+	 * The upload and job surfaces (issue 24): DL4J zips (mutated configuration.json,
+	 * coefficients.bin headers that lie, zeros past the declared size, truncated
+	 * archives), ImageFolder zips (long, nested, hostile and many class folders, images
+	 * that are not images or lie in their headers), CSV headers and shape fields (huge,
+	 * negative, overflowing products) and job specs (random layer lists, sizes and
+	 * settings): no 5xx, every error a problem document, nothing over its column.
+	 */
+	@Test
+	void hostileZipsCsvsAndJobSpecsNeverGetA5xx(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+			throws Exception {
+		HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+		String base = "http://127.0.0.1:" + this.port;
+		SplittableRandom random = new SplittableRandom(24);
+		Map<Integer, Integer> statuses = new TreeMap<>();
+
+		byte[] real = dev.vae.HostileUploads.dl4jZip(dir);
+		String configuration = new String(dev.vae.HostileUploads.entry(real, "configuration.json"),
+				java.nio.charset.StandardCharsets.UTF_8);
+		for (int i = 0; i < 120; i++) {
+			byte[] zip = switch (random.nextInt(4)) {
+				case 0 -> dev.vae.HostileUploads.dl4jZipOfZeros(
+						mutate(configuration, random).getBytes(java.nio.charset.StandardCharsets.UTF_8), 219,
+						random.nextInt(2000));
+				case 1 -> dev.vae.HostileUploads.dl4jZipOfZeros(
+						configuration.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+						new long[] { -1, 0, 218, 219, 220, Integer.MAX_VALUE, Long.MAX_VALUE }[random.nextInt(7)],
+						random.nextInt(4) * 876L + random.nextInt(3) * (8L << 20));
+				case 2 -> corrupt(real, random, 200);
+				default -> java.util.Arrays.copyOf(real, random.nextInt(real.length));
+			};
+			dev.vae.HostileUploads.Multipart body = dev.vae.HostileUploads.file("file", zip);
+			check(sendBytes(client, base + "/models/import", body.contentType(), body.body()), statuses,
+					"dl4j zip " + i);
+		}
+
+		byte[] png = dev.vae.HostileFiles.png(6, 6, 3);
+		String[] folders = { "a", "b/c", "../up", "/abs", "x".repeat(3000), "ünï/cödé", "sp ace", "", ".", "\\win",
+				"a".repeat(150) };
+		for (int i = 0; i < 40; i++) {
+			Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+			int classes = (random.nextInt(5) == 0) ? 400 + random.nextInt(400) : 1 + random.nextInt(4);
+			for (int c = 0; c < classes; c++) {
+				String folder = folders[random.nextInt(folders.length)] + ((classes > 10) ? "-" + c : "");
+				byte[] image = switch (random.nextInt(4)) {
+					case 0 -> corrupt(png, random, 24);
+					case 1 -> dev.vae.HostileFiles.png(1 + random.nextInt(3000), 1 + random.nextInt(3), 1);
+					default -> png;
+				};
+				entries.put(folder + "/" + c + ".png", image);
+			}
+			Map<String, Object> parts = new java.util.LinkedHashMap<>();
+			parts.put("zip", dev.vae.HostileUploads.zip(entries));
+			for (String field : new String[] { "height", "width", "channels" }) {
+				if (random.nextBoolean()) {
+					parts.put(field, POISON[random.nextInt(POISON.length)].replace("\"", ""));
+				}
+			}
+			dev.vae.HostileUploads.Multipart body = dev.vae.HostileUploads.multipart(parts);
+			check(sendBytes(client, base + "/datasets", body.contentType(), body.body()), statuses, "folder zip " + i);
+			cleanDatasets(client, base);
+		}
+
+		String[] headers = { "", "a,b,c,d", "\"x\",\"y\"", "𝔁,y", "1e999,2", "NaN,NaN", ",,,,", "h".repeat(5000) };
+		String[] sizes = { "4", "1073741825", "-1", "0", "2147483647", "65536", "1", "2", "x", "1e3", "" };
+		for (int i = 0; i < 120; i++) {
+			StringBuilder csv = new StringBuilder(headers[random.nextInt(headers.length)]).append('\n');
+			for (int r = 0; r < 1 + random.nextInt(4); r++) {
+				csv.append("0,1,0.5,1\n");
+			}
+			Map<String, Object> parts = new java.util.LinkedHashMap<>();
+			parts.put("csv", mutate(csv.toString(), random).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+			for (String field : new String[] { "height", "width", "channels" }) {
+				if (random.nextInt(3) > 0) {
+					parts.put(field, sizes[random.nextInt(sizes.length)]);
+				}
+			}
+			if (random.nextInt(4) == 0) {
+				parts.put("name", "n".repeat(random.nextInt(400)));
+			}
+			dev.vae.HostileUploads.Multipart body = dev.vae.HostileUploads.multipart(parts);
+			check(sendBytes(client, base + "/datasets", body.contentType(), body.body()), statuses, "csv " + i);
+			cleanDatasets(client, base);
+		}
+
+		String dataset = JSON
+			.readTree(send(client, base, "POST", "/datasets/shapes", "{\"count\":20,\"seed\":1}", "application/json")
+				.body())
+			.get("id")
+			.asText();
+		String[] layers = { "{\"type\":\"conv2d\",\"out\":%d,\"kernel\":%d,\"stride\":%d,\"padding\":%d}",
+				"{\"type\":\"conv-transpose2d\",\"out\":%d,\"kernel\":%d,\"stride\":%d,\"padding\":%d,"
+						+ "\"outputPadding\":0}",
+				"{\"type\":\"dense\",\"out\":%d}", "{\"type\":\"flatten\"}", "{\"type\":\"batch-norm\"}",
+				"{\"type\":\"activation\",\"function\":\"relu\"}", "{\"type\":\"reshape\",\"shape\":[%d,7,7]}",
+				"{\"type\":\"nope\"}" };
+		int[] numbers = { 0, 1, 2, 3, 7, 64, 4096, 65536, 1 << 20, -1, Integer.MAX_VALUE };
+		for (int i = 0; i < 150; i++) {
+			StringBuilder encoder = new StringBuilder();
+			StringBuilder decoder = new StringBuilder();
+			for (StringBuilder part : new StringBuilder[] { encoder, decoder }) {
+				for (int l = random.nextInt(5); l > 0; l--) {
+					part.append((part.length() > 0) ? "," : "")
+						.append(String.format(layers[random.nextInt(layers.length)],
+								numbers[random.nextInt(numbers.length)], numbers[random.nextInt(numbers.length)],
+								numbers[random.nextInt(numbers.length)], numbers[random.nextInt(numbers.length)]));
+				}
+			}
+			String architecture = switch (random.nextInt(3)) {
+				case 0 -> "{\"encoder\":[" + encoder + "],\"decoder\":[" + decoder + "]}";
+				case 1 -> "\"conv\"";
+				default -> "\"mlp\"";
+			};
+			String spec = "{\"dataset\":\"" + dataset + "\",\"architecture\":" + architecture + ",\"hidden\":["
+					+ numbers[random.nextInt(numbers.length)] + "],\"latentSize\":"
+					+ numbers[random.nextInt(numbers.length)] + ",\"batchSize\":"
+					+ numbers[random.nextInt(numbers.length)] + ",\"epochs\":1,\"name\":\""
+					+ "j".repeat(random.nextInt(300)) + "\"}";
+			HttpResponse<String> response = send(client, base, "POST", "/jobs", mutate(spec, random),
+					"application/json");
+			check(response, statuses, "job spec " + i);
+		}
+		System.out.println("upload and job fuzz: statuses " + statuses);
+		assertThat(statuses.keySet()).allMatch((s) -> s < 500);
+		assertThat(statuses).containsKeys(201, 400, 422);
+	}
+
+	/** Deletes every dataset, so the fuzz never runs into vae.storage.max-datasets. */
+	private static void cleanDatasets(HttpClient client, String base) throws Exception {
+		for (JsonNode row : JSON.readTree(send(client, base, "GET", "/datasets", "", "application/json").body())) {
+			send(client, base, "DELETE", "/datasets/" + row.get("id").asText(), "", "application/json");
+		}
+	}
+
 	@Test
 	void aBodyOverTheLimitIsRefusedBeforeItIsRead() throws Exception {
 		HttpClient client = HttpClient.newHttpClient();

@@ -1,5 +1,6 @@
 package dev.vae.system;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vae.HostileFiles;
@@ -111,6 +112,109 @@ class MemoryTests {
 			assertThat(ordinary.get()).isEqualTo(80);
 			assertThat(service.http().post("/encode", encode).status()).isEqualTo(200);
 			assertThat(service.log()).doesNotContain("OutOfMemoryError");
+		}
+	}
+
+	/**
+	 * Issue 24's attacks on a service with the container's -Xmx768m while a small job
+	 * trains: eight DL4J zips whose coefficients.bin is 400 MB of zeros (two kinds of
+	 * header), four imports of an honest 47 M-parameter DL4J VAE (zeros), and jobs too
+	 * large for memory (an MLP with hidden 30000, a 4096-channel convolution at batch
+	 * 256). Before admission by memory, the zips alone failed a training job with "Java
+	 * heap space". Now every attack is a 4xx, the job SUCCEEDS, and the log holds no
+	 * OutOfMemoryError (nor Spring's generated password).
+	 */
+	@Test
+	void importAndJobAttacksLeaveATrainingJobAlone() throws Exception {
+		try (ServiceProcess service = ServiceProcess.start(this.storage, ServiceProcess.freePort(),
+				List.of("-Xmx768m", "-XX:+UseParallelGC"), "--vae.intake.uploads=8", "--vae.intake.max-wait=120s")) {
+			String base = "http://127.0.0.1:" + service.port();
+			dev.vae.HttpFixture http = service.http();
+			HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+			byte[] real = dev.vae.HostileUploads.dl4jZip(this.storage);
+			byte[] configuration = dev.vae.HostileUploads.entry(real, "configuration.json");
+			byte[] honestZeros = dev.vae.HostileUploads.dl4jZipOfZeros(configuration, 219, 400L << 20);
+			byte[] lyingZeros = dev.vae.HostileUploads.dl4jZipOfZeros(configuration, 100_000_000, 400L << 20);
+			ObjectNode wideConfiguration = (ObjectNode) JSON.readTree(configuration);
+			ObjectNode layer = (ObjectNode) wideConfiguration.get("confs").get(0).get("layer");
+			layer.put("nin", 784);
+			layer.putArray("encoderLayerSizes").add(30000);
+			layer.putArray("decoderLayerSizes").add(30000);
+			long wideCount = 784L * 30000 + 30000 + 2 * (30000L * 3 + 3) + 3L * 30000 + 30000 + 30000L * 784 + 784;
+			byte[] wide = dev.vae.HostileUploads.dl4jZipOfZeros(JSON.writeValueAsBytes(wideConfiguration), wideCount,
+					4 * wideCount);
+
+			String dataset = http.post("/datasets/shapes", Map.of("count", 3000, "seed", 2)).body().get("id").asText();
+			String job = http
+				.post("/jobs",
+						Map.of("dataset", dataset, "hidden", List.of(128), "latentSize", 8, "epochs", 25, "seed", 5))
+				.body()
+				.get("id")
+				.asText();
+			for (int i = 0; i < 300 && !http.get("/jobs/" + job).body().get("status").asText().equals("RUNNING"); i++) {
+				Thread.sleep(100);
+			}
+			assertThat(http.get("/jobs/" + job).body().get("status").asText()).isEqualTo("RUNNING");
+
+			Map<String, Object> conv = new java.util.LinkedHashMap<>();
+			conv.put("encoder",
+					List.of(Map.of("type", "conv2d", "out", 4096, "kernel", 3, "stride", 1, "padding", 1),
+							Map.of("type", "conv2d", "out", 1, "kernel", 3, "stride", 1, "padding", 1),
+							Map.of("type", "flatten")));
+			conv.put("decoder", List.of(Map.of("type", "dense", "out", 784),
+					Map.of("type", "reshape", "shape", List.of(1, 28, 28))));
+			byte[] wideJob = JSON.writeValueAsBytes(Map.of("dataset", dataset, "hidden", List.of(30000)));
+			byte[] convJob = JSON
+				.writeValueAsBytes(Map.of("dataset", dataset, "architecture", conv, "batchSize", 256, "latentSize", 8));
+
+			List<Callable<Void>> attacks = new ArrayList<>();
+			for (byte[] zip : new byte[][] { honestZeros, lyingZeros, honestZeros, lyingZeros, honestZeros, lyingZeros,
+					honestZeros, lyingZeros, wide, wide, wide, wide }) {
+				dev.vae.HostileUploads.Multipart body = dev.vae.HostileUploads.file("file", zip);
+				attacks.add(repeat(1, () -> send(client, base + "/models/import", body.contentType(), body.body())));
+			}
+			for (int t = 0; t < 2; t++) {
+				attacks.add(repeat(2, () -> send(client, base + "/jobs", "application/json", wideJob)));
+				attacks.add(repeat(2, () -> send(client, base + "/jobs", "application/json", convJob)));
+			}
+			ExecutorService pool = Executors.newFixedThreadPool(attacks.size());
+			List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+			try {
+				List<Future<?>> running = new ArrayList<>();
+				for (Callable<Void> attack : attacks) {
+					running.add(pool.submit(() -> {
+						try {
+							return attack.call();
+						}
+						catch (Exception | AssertionError ex) {
+							failures.add(String.valueOf(ex));
+							return null;
+						}
+					}));
+				}
+				for (Future<?> f : running) {
+					f.get(5, TimeUnit.MINUTES);
+				}
+			}
+			finally {
+				pool.shutdownNow();
+			}
+			String during = http.get("/jobs/" + job).body().get("status").asText();
+			JsonNode view = http.get("/jobs/" + job).body();
+			for (int i = 0; i < 1800 && !view.get("status").asText().matches("SUCCEEDED|FAILED|CANCELLED"); i++) {
+				Thread.sleep(100);
+				view = http.get("/jobs/" + job).body();
+			}
+			System.out.println("import and job attacks: statuses " + this.statuses + ", job " + during
+					+ " while they ran, then " + view.get("status").asText() + " " + view.path("error").asText(""));
+			assertThat(failures).isEmpty();
+			assertThat(this.statuses.keySet()).allMatch((s) -> s >= 400 && s < 500);
+			assertThat(this.statuses).containsKey(422);
+			assertThat(view.get("status").asText()).as(view.toString()).isEqualTo("SUCCEEDED");
+			assertThat(http.get("/jobs?status=QUEUED").body().get("total").asLong()).isZero();
+			String log = service.log();
+			assertThat(log).doesNotContain("OutOfMemoryError").doesNotContain("Java heap space");
+			assertThat(log).doesNotContain("Using generated security password");
 		}
 	}
 

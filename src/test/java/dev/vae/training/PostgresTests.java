@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * where {@code VAE_TEST_POSTGRES_URL} points at a database (CI starts one with
  * {@code scripts/postgres-up.sh}).
  */
-@EnabledIfEnvironmentVariable(named = "VAE_TEST_POSTGRES_URL", matches = ".+")
+@EnabledIfEnvironmentVariable(named = "VAE_TEST_POSTGRES_URL", matches = ".+",
+		disabledReason = "needs PostgreSQL: VAE_TEST_POSTGRES_URL is not set (eval \"$(scripts/postgres-up.sh)\" sets it)")
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "server.address=127.0.0.1")
 class PostgresTests {
 

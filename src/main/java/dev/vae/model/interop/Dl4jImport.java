@@ -83,10 +83,18 @@ final class Dl4jImport {
 
 	/** Reads a DL4J zip into a layered network. */
 	public static Imported read(Path file, String name, long maxParameters) throws IOException {
+		return read(file, name, maxParameters, ImportBudget.NONE);
+	}
+
+	/**
+	 * Reads a DL4J zip into a layered network, asking {@code budget} for the memory of
+	 * the configuration's parameter count before any coefficient is read.
+	 */
+	public static Imported read(Path file, String name, long maxParameters, ImportBudget budget) throws IOException {
 		Vae vae;
 		LayeredArchitecture architecture;
 		long count;
-		byte[] coefficients;
+		float[] flat;
 		// the central directory: entries that are not read are never inflated
 		try (ZipFile zip = new ZipFile(file.toFile())) {
 			byte[] configuration = entry(zip, "configuration.json", MAX_CONFIGURATION_BYTES);
@@ -102,19 +110,18 @@ final class Dl4jImport {
 				throw new CheckpointException("the DL4J VAE has " + count
 						+ " parameters, more than the configured limit of " + maxParameters);
 			}
-			coefficients = entry(zip, "coefficients.bin", 8 * maxParameters + 4096);
+			budget.admit(count);
+			// only the values the configuration implies are ever inflated: a
+			// coefficients.bin of zeros larger than that is refused at the first byte
+			// past them
+			try (InputStream in = zip.getInputStream(zip.getEntry("coefficients.bin"))) {
+				flat = coefficients(in, count, vae.followed(), maxParameters);
+			}
 		}
 		catch (ZipException | IllegalArgumentException ex) {
 			throw bad("it is not a valid zip archive (" + ex.getMessage() + ")");
 		}
-		float[] flat = coefficients(coefficients, maxParameters);
-		if (flat.length < count) {
-			throw bad("coefficients.bin holds " + flat.length + " values, the VAE layer needs " + count);
-		}
-		if (flat.length > count && !vae.followed()) {
-			throw bad("coefficients.bin holds " + flat.length + " values, the VAE layer has " + count);
-		}
-		float[] parameters = java.util.Arrays.copyOf(flat, Math.toIntExact(count));
+		float[] parameters = flat;
 		for (float v : parameters) {
 			if (!Float.isFinite(v)) {
 				throw bad("coefficients.bin holds a value that is not finite");
@@ -278,23 +285,35 @@ final class Dl4jImport {
 		};
 	}
 
+	/** The most bytes of a coefficients.bin header: four short strings and two longs. */
+	static final int MAX_HEADER_BYTES = 4096;
+
 	/**
 	 * coefficients.bin: ND4J's big-endian serialisation, a shape-info buffer then the
-	 * data buffer, each as (allocation mode, length, type, values). The header is checked
-	 * before {@link Nd4j#read}, so a lying length cannot make it allocate.
+	 * data buffer, each as (allocation mode, length, type, values). Read as a stream with
+	 * a running cap: the header is checked against the configuration's {@code count}
+	 * before anything is allocated, then exactly {@code count} values are decoded into a
+	 * {@code float[count]} and, unless more layers follow the VAE, one byte more must not
+	 * exist. A declared or actual size beyond what the configuration implies is refused,
+	 * never read.
 	 */
-	static float[] coefficients(byte[] bytes, long maxParameters) {
-		try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-			in.readUTF();
+	static float[] coefficients(InputStream raw, long count, boolean followed, long maxParameters) {
+		DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw, 1 << 16));
+		try {
+			in.mark(MAX_HEADER_BYTES);
+			String mode = in.readUTF();
 			long shapeLength = in.readLong();
 			String shapeType = in.readUTF();
-			if (shapeLength < 4 || shapeLength > 64 || !"LONG".equals(shapeType)) {
+			if (mode.length() > 64 || shapeLength < 4 || shapeLength > 64 || !"LONG".equals(shapeType)) {
 				throw bad("coefficients.bin has a shape header of " + shapeLength + " " + shapeType + " values");
 			}
 			in.skipNBytes(8 * shapeLength);
-			in.readUTF();
+			String dataMode = in.readUTF();
 			long length = in.readLong();
 			String type = in.readUTF();
+			if (dataMode.length() > 64) {
+				throw bad("coefficients.bin has a malformed data header");
+			}
 			int size = switch (type) {
 				case "FLOAT" -> 4;
 				case "DOUBLE" -> 8;
@@ -302,17 +321,60 @@ final class Dl4jImport {
 				default ->
 					throw bad("coefficients.bin holds " + type + " values; FLOAT, DOUBLE, HALF, BFLOAT16 are read");
 			};
-			if (length < 0 || length > maxParameters) {
+			if (length < count) {
+				throw bad("coefficients.bin declares " + length + " values, the VAE layer needs " + count);
+			}
+			if (length > count && !followed) {
+				throw bad("coefficients.bin declares " + length + " values, the configuration's VAE layer has " + count
+						+ " (at most " + Math.multiplyExact(count, size) + " bytes of data)");
+			}
+			if (length > maxParameters) {
 				throw bad("coefficients.bin declares " + length + " values (the limit is " + maxParameters + ")");
 			}
-			if (in.available() != length * size) {
-				throw bad("coefficients.bin declares " + length + " " + type + " values but holds " + in.available()
-						+ " bytes of data");
+			int n = Math.toIntExact(count);
+			float[] values = new float[n];
+			switch (type) {
+				case "FLOAT" -> {
+					for (int i = 0; i < n; i++) {
+						values[i] = in.readFloat();
+					}
+				}
+				case "DOUBLE" -> {
+					for (int i = 0; i < n; i++) {
+						values[i] = (float) in.readDouble();
+					}
+				}
+				default -> {
+					// half precision: ND4J's own reader, on exactly the header and count
+					// values
+					if (length != count) {
+						throw bad("coefficients.bin holds " + type + " values for more layers than the VAE; "
+								+ "only FLOAT and DOUBLE are read past the VAE's parameters");
+					}
+					in.reset();
+					byte[] bytes = in.readNBytes(MAX_HEADER_BYTES + Math.multiplyExact(n, 2));
+					values = halfPrecision(bytes);
+					if (values.length != n) {
+						throw bad("coefficients.bin holds " + values.length + " values, the VAE layer has " + count);
+					}
+				}
 			}
+			if (!followed && in.read() >= 0) {
+				throw bad("coefficients.bin holds more than the " + count + " " + type
+						+ " values its configuration implies (" + Math.multiplyExact(count, size) + " bytes of data)");
+			}
+			return values;
+		}
+		catch (java.io.EOFException ex) {
+			throw bad("coefficients.bin ends early: it holds fewer than the " + count
+					+ " values its configuration implies");
 		}
 		catch (IOException ex) {
-			throw bad("coefficients.bin ends early");
+			throw bad("coefficients.bin cannot be read (" + ex.getMessage() + ")");
 		}
+	}
+
+	private static float[] halfPrecision(byte[] bytes) {
 		try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
 			INDArray array = Nd4j.read(in);
 			try (array) {

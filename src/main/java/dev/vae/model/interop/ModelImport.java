@@ -31,6 +31,15 @@ public final class ModelImport {
 	 * @throws IllegalArgumentException if the manifest is wrong
 	 */
 	public static Imported read(Path file, JsonNode manifest, long maxParameters) throws IOException {
+		return read(file, manifest, maxParameters, ImportBudget.NONE);
+	}
+
+	/**
+	 * Reads a received file, asking {@code budget} for the memory of the declared
+	 * parameter count before any parameter is read.
+	 */
+	public static Imported read(Path file, JsonNode manifest, long maxParameters, ImportBudget budget)
+			throws IOException {
 		byte[] head;
 		try (InputStream in = Files.newInputStream(file)) {
 			head = in.readNBytes(4);
@@ -39,12 +48,13 @@ public final class ModelImport {
 			throw pickle();
 		}
 		if (head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
-			return zip(file, manifest, maxParameters);
+			return zip(file, manifest, maxParameters, budget);
 		}
-		return TorchImport.read(file, manifest, maxParameters);
+		return TorchImport.read(file, manifest, maxParameters, budget);
 	}
 
-	private static Imported zip(Path file, JsonNode manifest, long maxParameters) throws IOException {
+	private static Imported zip(Path file, JsonNode manifest, long maxParameters, ImportBudget budget)
+			throws IOException {
 		boolean pickle = false;
 		boolean ours = false;
 		try (ZipFile zip = new ZipFile(file.toFile())) {
@@ -65,7 +75,7 @@ public final class ModelImport {
 		if (Dl4jImport.looksLikeDl4j(file)) {
 			String name = (manifest != null && manifest.path("name").isTextual()) ? manifest.get("name").textValue()
 					: null;
-			return Dl4jImport.read(file, name, maxParameters);
+			return Dl4jImport.read(file, name, maxParameters, budget);
 		}
 		if (ours) {
 			throw new CheckpointException(

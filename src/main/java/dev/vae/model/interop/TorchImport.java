@@ -56,6 +56,14 @@ final class TorchImport {
 	 * @param maxParameters the largest parameter count accepted
 	 */
 	public static Imported read(Path file, JsonNode manifest, long maxParameters) throws IOException {
+		return read(file, manifest, maxParameters, ImportBudget.NONE);
+	}
+
+	/**
+	 * Reads a safetensors file, asking {@code budget} before the network is allocated.
+	 */
+	public static Imported read(Path file, JsonNode manifest, long maxParameters, ImportBudget budget)
+			throws IOException {
 		try (SafeTensors tensors = SafeTensors.open(file, "upload")) {
 			JsonNode spec = manifest;
 			if (spec == null) {
@@ -72,6 +80,7 @@ final class TorchImport {
 				throw new CheckpointException("the architecture has " + architecture.parameterCount()
 						+ " parameters, more than the configured limit of " + maxParameters);
 			}
+			budget.admit(architecture.parameterCount() + architecture.bufferCount());
 			LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 0);
 			Set<String> used = new HashSet<>();
 			for (Map.Entry<String, List<Integer>> ours : network.tensorShapes().entrySet()) {

@@ -128,11 +128,31 @@ class Dl4jImportTests {
 		try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(real.toFile())) {
 			coefficients = zip.getInputStream(zip.getEntry("coefficients.bin")).readAllBytes();
 		}
+		long count = Dl4jImport.configuration(configuration(real)).architecture().parameterCount();
 		byte[] truncated = java.util.Arrays.copyOf(coefficients, coefficients.length - 9);
-		assertThatThrownBy(() -> Dl4jImport.coefficients(truncated, 1_000_000)).isInstanceOf(CheckpointException.class)
-			.hasMessageContaining("holds");
-		assertThatThrownBy(() -> Dl4jImport.coefficients(coefficients, 10)).isInstanceOf(CheckpointException.class)
+		assertThatThrownBy(
+				() -> Dl4jImport.coefficients(new java.io.ByteArrayInputStream(truncated), count, false, 1_000_000))
+			.isInstanceOf(CheckpointException.class)
+			.hasMessageContaining("ends early");
+		assertThatThrownBy(
+				() -> Dl4jImport.coefficients(new java.io.ByteArrayInputStream(coefficients), count, true, 10))
+			.isInstanceOf(CheckpointException.class)
 			.hasMessageContaining("the limit is 10");
+		// zeros past the values the configuration implies: refused at the first extra
+		// byte
+		byte[] longer = java.util.Arrays.copyOf(coefficients, coefficients.length + 4096);
+		assertThatThrownBy(
+				() -> Dl4jImport.coefficients(new java.io.ByteArrayInputStream(longer), count, false, 1_000_000))
+			.isInstanceOf(CheckpointException.class)
+			.hasMessageContaining("holds more than the " + count);
+		assertThat(Dl4jImport.coefficients(new java.io.ByteArrayInputStream(coefficients), count, false, 1_000_000))
+			.hasSize((int) count);
+	}
+
+	private static byte[] configuration(Path zipFile) throws IOException {
+		try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(zipFile.toFile())) {
+			return zip.getInputStream(zip.getEntry("configuration.json")).readAllBytes();
+		}
 	}
 
 	private void crossCheck(ReconstructionDistribution distribution, Activation activation, double[][] x)

@@ -1,0 +1,88 @@
+package dev.vae.training;
+
+import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.layer.Conv2d;
+import dev.vae.model.layer.ConvTranspose2d;
+import dev.vae.model.layer.Shape;
+import dev.vae.system.MemoryBudget;
+
+/**
+ * A training job's peak memory, estimated from its spec before it is accepted (float32
+ * throughout):
+ * <ul>
+ * <li>native (ND4J): weights, gradients and Adam's two moments, 4 × 4 bytes per
+ * parameter; per minibatch row, every layer's output, its gradient and one temporary (3 ×
+ * 4 bytes per value); and the largest convolution's im2col buffer and its gradient (2 × 4
+ * bytes per row × C·k·k × output pixels);</li>
+ * <li>heap: the dataset three times over while it is split (the stored values, the
+ * shuffled copy, the two slices: 3 × 4 bytes per value), and the checkpoint written each
+ * epoch (a copy of the parameters and its bytes, 2 × 4 bytes per parameter).</li>
+ * </ul>
+ * Validation passes run in batches of 256 without gradients, so the activations are
+ * counted for the larger of the minibatch and 256 rows (the second once).
+ */
+final class JobMemory {
+
+	private static final long FLOAT = 4;
+
+	/** Rows of one validation pass (model/Evaluation). */
+	private static final int EVALUATION_ROWS = 256;
+
+	private JobMemory() {
+	}
+
+	static MemoryBudget.Estimate estimate(TrainingSpec.Plan plan, int batchSize, long examples, long length) {
+		try {
+			return exact(plan, batchSize, examples, length);
+		}
+		catch (ArithmeticException overflow) {
+			return new MemoryBudget.Estimate(Long.MAX_VALUE, Long.MAX_VALUE, "more than 2^63 bytes");
+		}
+	}
+
+	private static MemoryBudget.Estimate exact(TrainingSpec.Plan plan, int batchSize, long examples, long length) {
+		LayeredArchitecture a = ((TrainingSpec.Plan.Layered) plan).architecture();
+		long parameters = a.parameterCount() + a.bufferCount();
+		long activations = a.latentSize();
+		long convolution = 0;
+		for (LayeredArchitecture.Slot slot : a.slots()) {
+			activations = Math.addExact(activations, slot.out().size());
+			convolution = Math.max(convolution, columns(slot));
+		}
+		long rows = Math.min(batchSize, Math.max(1, examples));
+		long state = Math.multiplyExact(parameters, 4 * FLOAT);
+		long training = Math.multiplyExact(Math.multiplyExact(rows, activations), 3 * FLOAT);
+		long validation = Math.multiplyExact(Math.multiplyExact(EVALUATION_ROWS, activations), FLOAT);
+		long perRow = Math.max(training, validation);
+		long im2col = Math.multiplyExact(Math.multiplyExact(Math.max(rows, EVALUATION_ROWS), convolution), 2 * FLOAT);
+		long nativeBytes = Math.addExact(Math.addExact(state, perRow), im2col);
+		long dataset = Math.multiplyExact(Math.multiplyExact(examples, length), 3 * FLOAT);
+		long snapshot = Math.multiplyExact(parameters, 2 * FLOAT);
+		long heap = Math.addExact(dataset, snapshot);
+		String breakdown = parameters + " parameters with gradients and Adam state " + MemoryBudget.mb(state)
+				+ ", activations for " + rows + " rows " + MemoryBudget.mb(perRow)
+				+ ((im2col > 0) ? ", convolution buffers " + MemoryBudget.mb(im2col) : "") + "; dataset "
+				+ MemoryBudget.mb(dataset) + ", checkpoint " + MemoryBudget.mb(snapshot);
+		return new MemoryBudget.Estimate(heap, nativeBytes, breakdown);
+	}
+
+	/**
+	 * Values per row of a convolution's im2col (or col2im) buffer; 0 for other layers.
+	 */
+	private static long columns(LayeredArchitecture.Slot slot) {
+		Shape in = slot.in();
+		Shape out = slot.out();
+		if (slot.layer() instanceof Conv2d conv) {
+			return (long) in.dim(0) * conv.kernel() * conv.kernel() * out.dim(1) * out.dim(2);
+		}
+		if (slot.layer() instanceof ConvTranspose2d conv) {
+			return (long) out.dim(0) * conv.kernel() * conv.kernel() * in.dim(1) * in.dim(2);
+		}
+		return 0;
+	}
+
+	private static long sum(java.util.List<Integer> widths) {
+		return widths.stream().mapToLong(Integer::longValue).sum();
+	}
+
+}
