@@ -111,7 +111,7 @@ class OpenApiProblems implements OpenApiCustomizer {
 					"Content-Type 'text/plain' is not supported", null };
 			case "422" -> path.startsWith("/jobs") ? new String[] { "/problems/insufficient-memory",
 					"Insufficient memory",
-					"this job needs an estimated 816 MB of native memory, more than the 640 MB this service can give it "
+					"this job needs an estimated 806 MB of native memory, more than the 640 MB this service can give it "
 							+ "(native limit 768 MB less 128 MB kept for serving (vae.memory.native-reserve))",
 					"architecture" }
 					: new String[] { "/problems/invalid-checkpoint", "Invalid checkpoint",

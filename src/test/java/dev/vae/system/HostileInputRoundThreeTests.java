@@ -107,7 +107,7 @@ class HostileInputRoundThreeTests {
 		// 48,900,824 parameters × 16 B (747 MB) and 100 rows × 60,844 values × 12 B (70
 		// MB)
 		problem(wide, 422, "/problems/insufficient-memory",
-				"this job needs an estimated 816 MB of native memory, more than the 640 MB this service can give it",
+				"this job needs an estimated 806 MB of native memory, more than the 640 MB this service can give it",
 				"native limit 768 MB");
 		assertThat(wide.body().get("field").asText()).isEqualTo("architecture");
 		Map<String, Object> conv = new LinkedHashMap<>();
