@@ -236,8 +236,8 @@ public final class LossAnalysis {
 				Terms mean = Terms.of(x[i], eta[i - first], options.sigma(), options.unitTerms());
 				int from = b + (i - first) * perInput;
 				MonteCarlo mc = (options.samples() > 0) ? monteCarlo(q, i, x[i], options, z, eta, from) : null;
-				Iwae iwae = (options.iwaeK() > 0) ? iwae(logWeights(q, i, z, eta, from + options.samples(), options.iwaeK(),
-						nll(x[i], likelihood, likelihoodSigma))) : null;
+				Iwae iwae = (options.iwaeK() > 0) ? iwae(logWeights(q, i, z, eta, from + options.samples(),
+						options.iwaeK(), nll(x[i], likelihood, likelihoodSigma))) : null;
 				results.add(new InputLoss(q.mu()[i], q.logvar()[i], kls, kl, mean, mc, iwae));
 			}
 		}
@@ -277,9 +277,9 @@ public final class LossAnalysis {
 	}
 
 	/**
-	 * The importance-weighted bound of input i from k draws z ~ q(z|x) (IWAE, Burda et al.
-	 * 2015): log (1/k) Σ wᵢ with wᵢ = p(x|zᵢ) p(zᵢ)/q(zᵢ|x), and the mean of log wᵢ (the
-	 * ELBO from the same draws).
+	 * The importance-weighted bound of input i from k draws z ~ q(z|x) (IWAE, Burda et
+	 * al. 2015): log (1/k) Σ wᵢ with wᵢ = p(x|zᵢ) p(zᵢ)/q(zᵢ|x), and the mean of log wᵢ
+	 * (the ELBO from the same draws).
 	 */
 	static Iwae iwae(Passes network, int latentSize, Encoding q, int i, int k,
 			java.util.function.ToDoubleFunction<double[]> nllOfEta, SplittableRandom random) {
@@ -296,7 +296,9 @@ public final class LossAnalysis {
 		return logWeights(q, i, z, decode(network, z), 0, k, nllOfEta);
 	}
 
-	/** The log importance weights of input i from its k draws z[from..] and their outputs. */
+	/**
+	 * The log importance weights of input i from its k draws z[from..] and their outputs.
+	 */
 	private static double[] logWeights(Encoding q, int i, double[][] z, double[][] eta, int from, int k,
 			java.util.function.ToDoubleFunction<double[]> nllOfEta) {
 		double[] logW = new double[k];
