@@ -15,9 +15,12 @@ import java.util.List;
  * the workspace), more than the arithmetic of a 784-400-20 pass; this path costs the
  * GEMMs and a few µs.
  * <p>
- * Every layer is a GEMM also for one row, so a row's result does not depend on the batch
- * it was computed in. The weights and biases are read from the network's parameters on
- * every call (nothing is cached), so the path serves a network that is still training.
+ * Every layer is a GEMM also for one row. OpenBLAS's kernels can round a row's sums
+ * differently with the rows around it (in the last bit of some values, for the default
+ * model one value in six between a lone row and the same row in a batch), so callers that
+ * promise one answer for one question keep the rows of that question in a call of their
+ * own. The weights and biases are read from the network's parameters on every call
+ * (nothing is cached), so the path serves a network that is still training.
  */
 final class LeanForward {
 

@@ -218,23 +218,25 @@ public final class LossAnalysis {
 		SplittableRandom random = new SplittableRandom(options.seed());
 		int perInput = options.samples() + options.iwaeK();
 		List<InputLoss> results = new ArrayList<>();
-		// inputs in groups of at most CHUNK decoded rows (or one input), each group's
-		// rows through one decoder call: its inputs' μ, then each input's L Monte Carlo
-		// and k importance draws, drawn in that order
+		// the means through a decoder call of their own, so that at_mean never depends on
+		// how many draws were asked for (a GEMM's row can round differently with the
+		// rows around it); then the inputs in groups of at most CHUNK draws (or one
+		// input), each group's L Monte Carlo and k importance draws per input, drawn in
+		// that order, through one decoder call
+		double[][] atMean = decode(network, q.mu());
 		for (int first = 0, end; first < x.length; first = end) {
-			end = Math.max(first + 1, Math.min(x.length, first + CHUNK / (1 + perInput)));
+			end = Math.max(first + 1, Math.min(x.length, first + CHUNK / Math.max(1, perInput)));
 			int b = end - first;
-			double[][] z = new double[b * (1 + perInput)][];
-			System.arraycopy(q.mu(), first, z, 0, b);
+			double[][] z = new double[b * perInput][];
 			for (int i = first; i < end; i++) {
-				System.arraycopy(draws(q, i, perInput, k, random), 0, z, b + (i - first) * perInput, perInput);
+				System.arraycopy(draws(q, i, perInput, k, random), 0, z, (i - first) * perInput, perInput);
 			}
-			double[][] eta = decode(network, z);
+			double[][] eta = (perInput > 0) ? decode(network, z) : new double[0][];
 			for (int i = first; i < end; i++) {
 				double[] kls = klPerDimension(q, i);
 				double kl = java.util.Arrays.stream(kls).sum();
-				Terms mean = Terms.of(x[i], eta[i - first], options.sigma(), options.unitTerms());
-				int from = b + (i - first) * perInput;
+				Terms mean = Terms.of(x[i], atMean[i], options.sigma(), options.unitTerms());
+				int from = (i - first) * perInput;
 				MonteCarlo mc = (options.samples() > 0) ? monteCarlo(q, i, x[i], options, z, eta, from) : null;
 				Iwae iwae = (options.iwaeK() > 0) ? iwae(logWeights(q, i, z, eta, from + options.samples(),
 						options.iwaeK(), nll(x[i], likelihood, likelihoodSigma))) : null;

@@ -104,10 +104,11 @@ class HostileInputRoundThreeTests {
 		String dataset = http().post("/datasets/shapes", Map.of("count", 40, "seed", 3)).body().get("id").asText();
 		// 48.9 M parameters, under vae.model.max-parameters
 		HttpFixture.Answer wide = http().post("/jobs", Map.of("dataset", dataset, "hidden", List.of(30000)));
-		// 48,900,824 parameters × 16 B (747 MB) and 100 rows × 60,844 values × 12 B (70
-		// MB)
+		// 48,900,824 parameters × 16 B (747 MB) and a 256-row validation pass through
+		// the mlp preset's 122,432 values per row (every layer's output, activations
+		// included) × 4 B (125 MB)
 		problem(wide, 422, "/problems/insufficient-memory",
-				"this job needs an estimated 806 MB of native memory, more than the 640 MB this service can give it",
+				"this job needs an estimated 866 MB of native memory, more than the 640 MB this service can give it",
 				"native limit 768 MB");
 		assertThat(wide.body().get("field").asText()).isEqualTo("architecture");
 		Map<String, Object> conv = new LinkedHashMap<>();
