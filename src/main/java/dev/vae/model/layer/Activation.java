@@ -7,7 +7,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.LeakyReLU;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
-import org.nd4j.linalg.api.ops.impl.transforms.gradient.LeakyReLUBp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -83,9 +82,11 @@ public record Activation(Function function, double slope) implements Layer {
 				return switch (Activation.this.function) {
 					// dy ⊙ 1[x > 0], one native op
 					case RELU -> Nd4j.exec(new RectifiedLinearDerivative(x, dy, dx))[0];
-					// dy ⊙ (1 for x > 0, else slope), one native op
-					case LEAKY_RELU -> Nd4j.exec(new LeakyReLUBp(x, dy, dx, Activation.this.slope))[0];
-					case ELU, TANH, SIGMOID, SOFTPLUS, IDENTITY -> dx.assign(derivative(x, y, tape)).muli(dy);
+					// libnd4j's LeakyReLUBp op measured slower than these element-wise
+					// ops
+					// (conv 1×28×28 training step 694 → 520 ms)
+					case LEAKY_RELU, ELU, TANH, SIGMOID, SOFTPLUS, IDENTITY ->
+						dx.assign(derivative(x, y, tape)).muli(dy);
 				};
 			}
 		};

@@ -85,7 +85,7 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 								scope);
 						// y[n, o, i, j] = Σ_{c,u,v} W[o, c, u, v] x[n, c, i·s − p + u,
 						// j·s − p + v]
-						INDArray rows = Gemm.times(weight, false, patches, false, scope);
+						INDArray rows = Gemm.times(Gemm.Route.ND4J, weight, false, patches, false, scope);
 						Convolutions.examples(y, from, to).assign(Convolutions.image(rows, to - from, oH, oW, scope));
 					}
 				}
@@ -116,9 +116,9 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 								scope);
 						INDArray dRows = Convolutions.channelRows(Convolutions.examples(dy, from, to), scope);
 						// dW += dy·patchesᵀ; dx = col2im(Wᵀ·dy)
-						Gemm.add(dWeight, dRows, false, patches, true);
+						Gemm.add(Gemm.Route.ND4J, dWeight, dRows, false, patches, true);
 						if (inputGradient) {
-							INDArray dPatches = Gemm.times(weight, true, dRows, false, scope);
+							INDArray dPatches = Gemm.times(Gemm.Route.ND4J, weight, true, dRows, false, scope);
 							Convolutions.examples(dx, from, to)
 								.assign(Convolutions.unpatch(dPatches, to - from, c, h, w, k, s, p, oH, oW, scope));
 						}

@@ -91,7 +91,7 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 						INDArray rows = Convolutions.channelRows(Convolutions.examples(x, from, to), scope);
 						// y[n, o, i·s − p + u, j·s − p + v] += Σ_c x[n, c, i, j] W[c, o,
 						// u, v]
-						INDArray patches = Gemm.times(weight, true, rows, false, scope);
+						INDArray patches = Gemm.times(Gemm.Route.ND4J, weight, true, rows, false, scope);
 						Convolutions.examples(y, from, to)
 							.assign(Convolutions.unpatch(patches, to - from, o, oH, oW, k, s, p, h, w, scope));
 					}
@@ -114,8 +114,8 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 								scope);
 						INDArray rows = Convolutions.channelRows(Convolutions.examples(x, from, to), scope);
 						// dW += x·im2col(dy)ᵀ; dx = W·im2col(dy)
-						Gemm.add(dWeight, rows, false, dPatches, true);
-						INDArray dRows = Gemm.times(weight, false, dPatches, false, scope);
+						Gemm.add(Gemm.Route.ND4J, dWeight, rows, false, dPatches, true);
+						INDArray dRows = Gemm.times(Gemm.Route.ND4J, weight, false, dPatches, false, scope);
 						Convolutions.examples(dx, from, to).assign(Convolutions.image(dRows, to - from, h, w, scope));
 					}
 				}

@@ -55,16 +55,16 @@ public record Dense(int out) implements Layer {
 				tape.save(x);
 				long n = x.size(0);
 				// y = 1·bᵀ + x·Wᵀ: two GEMMs into one array, no broadcast op
-				INDArray y = Gemm.into(tape.uninitialized(x.dataType(), n, out), tape.ones(x.dataType(), n), false,
-						biasRow, false);
-				return Gemm.add(y, x, false, weight, true);
+				INDArray y = Gemm.into(Gemm.Route.OPENBLAS, tape.uninitialized(x.dataType(), n, out),
+						tape.ones(x.dataType(), n), false, biasRow, false);
+				return Gemm.add(Gemm.Route.OPENBLAS, y, x, false, weight, true);
 			}
 
 			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
 				backwardParameters(dy, gradient, tape);
 				// dx = dy·W
-				return Gemm.times(dy, false, weight, false, tape);
+				return Gemm.times(Gemm.Route.OPENBLAS, dy, false, weight, false, tape);
 			}
 
 			@Override
@@ -72,8 +72,9 @@ public record Dense(int out) implements Layer {
 				INDArray x = tape.restore();
 				List<INDArray> g = gradientViews.of(gradient);
 				// dW = dyᵀ·x, db = dyᵀ·1
-				Gemm.into(g.get(0), dy, true, x, false);
-				Gemm.into(g.get(1).reshape(out, 1), dy, true, tape.ones(dy.dataType(), dy.size(0)), false);
+				Gemm.into(Gemm.Route.OPENBLAS, g.get(0), dy, true, x, false);
+				Gemm.into(Gemm.Route.OPENBLAS, g.get(1).reshape(out, 1), dy, true, tape.ones(dy.dataType(), dy.size(0)),
+						false);
 				return null;
 			}
 		};
