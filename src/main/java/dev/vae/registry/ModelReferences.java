@@ -53,28 +53,19 @@ public class ModelReferences {
 	public Stored save(String modelId, AnomalyReference reference, String source, long seed) {
 		Instant now = Instant.now();
 		String scores = encode(reference.sorted());
+		java.util.Map<String, Object> row = java.util.Map.of("id", modelId, "k", reference.k(), "n", reference.count(),
+				"scores", scores, "source", source, "seed", seed, "created",
+				OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
 		int updated = this.jdbc
 			.sql("UPDATE model_references SET k = :k, score_count = :n, scores = :scores, source = :source, "
 					+ "seed = :seed, created_at = :created WHERE model_id = :id")
-			.param("id", modelId)
-			.param("k", reference.k())
-			.param("n", reference.count())
-			.param("scores", scores)
-			.param("source", source)
-			.param("seed", seed)
-			.param("created", OffsetDateTime.ofInstant(now, ZoneOffset.UTC))
+			.params(row)
 			.update();
 		if (updated == 0) {
 			this.jdbc
 				.sql("INSERT INTO model_references (model_id, k, score_count, scores, source, seed, created_at) "
 						+ "VALUES (:id, :k, :n, :scores, :source, :seed, :created)")
-				.param("id", modelId)
-				.param("k", reference.k())
-				.param("n", reference.count())
-				.param("scores", scores)
-				.param("source", source)
-				.param("seed", seed)
-				.param("created", OffsetDateTime.ofInstant(now, ZoneOffset.UTC))
+				.params(row)
 				.update();
 		}
 		return new Stored(reference, source, seed, now);
