@@ -360,10 +360,21 @@ public final class LayeredNetwork implements Passes {
 	 * @return the batch's summed reconstruction NLL and summed KL
 	 */
 	public BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient) {
+		return lossAndGradient(x, eps, gradient, KlTerm.of(this.architecture.beta()));
+	}
+
+	/**
+	 * {@link #lossAndGradient(INDArray, INDArray, INDArray)} with the KL term weighted as
+	 * {@code term} says: the step's β, and a free-bits floor λ under which a latent
+	 * dimension's KL gets no gradient. The objective is mean NLL + β Σ_j max(λ, KL_j),
+	 * KL_j the minibatch mean of dimension j's KL (or {@link KlTerm#batchKl()} when
+	 * given); the losses returned are the plain NLL and KL sums all the same.
+	 */
+	public BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient, KlTerm term) {
 		int batch = (int) x.size(0);
 		int d = inputLength();
 		int k = latentSize();
-		double beta = this.architecture.beta();
+		double beta = term.beta();
 		DataType type = dataType();
 		try (Scope scope = new Scope()) {
 			if (this.arena == null) {
@@ -396,10 +407,21 @@ public final class LayeredNetwork implements Passes {
 			}
 			double[] dz = Batches.values(dA);
 			double scale = beta / batch;
-			for (int j = 0; j < dz.length; j++) {
-				// dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
-				mu[j] = dz[j] + scale * mu[j];
-				logvar[j] = 0.5 * dz[j] * e[j] * std[j] + scale * 0.5 * (std[j] * std[j] - 1);
+			if (term.freeBits() == 0) {
+				for (int j = 0; j < dz.length; j++) {
+					// dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
+					mu[j] = dz[j] + scale * mu[j];
+					logvar[j] = 0.5 * dz[j] * e[j] * std[j] + scale * 0.5 * (std[j] * std[j] - 1);
+				}
+			}
+			else {
+				double[] weight = freeBitsWeights(term, mu, logvar, batch, k, scale);
+				for (int j = 0; j < dz.length; j++) {
+					// as above, the KL part times 0 for a dimension under the floor
+					double w = weight[j % k];
+					mu[j] = dz[j] + w * mu[j];
+					logvar[j] = 0.5 * dz[j] * e[j] * std[j] + w * 0.5 * (std[j] * std[j] - 1);
+				}
 			}
 			INDArray dLogvar = Batches.write(logvar, tape.uninitialized(type, batch, k));
 			INDArray dMu = Batches.write(mu, tape.uninitialized(type, batch, k));
@@ -414,6 +436,52 @@ public final class LayeredNetwork implements Passes {
 					.backwardParameters(dA, gradientSegment(gradient, this.firstTrainable), tape);
 			}
 			return new BatchLoss(nll, 0.5 * klSum, batch);
+		}
+	}
+
+	/**
+	 * The KL gradient's weight per latent dimension under free bits: β/B where the
+	 * minibatch mean KL_j is above λ (d max(λ, KL_j) / d KL_j = 1), 0 at or below it.
+	 */
+	private static double[] freeBitsWeights(KlTerm term, double[] mu, double[] logvar, int batch, int k, double scale) {
+		double[] mean = term.batchKl();
+		if (mean == null) {
+			mean = new double[k];
+			for (int j = 0; j < mu.length; j++) {
+				mean[j % k] += Reconstruction.kl(mu[j], logvar[j]);
+			}
+			for (int j = 0; j < k; j++) {
+				mean[j] /= batch;
+			}
+		}
+		else if (mean.length != k) {
+			throw new IllegalArgumentException("batchKl has " + mean.length + " values, the latent size is " + k);
+		}
+		double[] weight = new double[k];
+		for (int j = 0; j < k; j++) {
+			weight[j] = (mean[j] > term.freeBits()) ? scale : 0;
+		}
+		return weight;
+	}
+
+	/**
+	 * Σ over the rows of x of each latent dimension's KL(q(z_j|x) ‖ N(0, 1)), the encoder
+	 * run as a training pass does (batch norm on these rows' statistics, which moves its
+	 * running statistics): what replicas add up so that free bits sees the whole
+	 * minibatch's mean KL per dimension.
+	 */
+	public double[] klSums(INDArray x) {
+		int k = latentSize();
+		try (Scope scope = new Scope()) {
+			Tape tape = Tape.training(scope);
+			INDArray encoded = encoded(x, tape);
+			double[] mu = Batches.values(this.ops.get(this.heads).forward(encoded, tape));
+			double[] logvar = Batches.values(this.ops.get(this.heads + 1).forward(encoded, tape));
+			double[] sums = new double[k];
+			for (int j = 0; j < mu.length; j++) {
+				sums[j % k] += Reconstruction.kl(mu[j], logvar[j]);
+			}
+			return sums;
 		}
 	}
 
@@ -462,6 +530,30 @@ public final class LayeredNetwork implements Passes {
 	 * @param count the batch size
 	 */
 	public record BatchLoss(double reconstruction, double kl, int count) {
+	}
+
+	/**
+	 * How a training step weights KL(q(z|x) ‖ p(z)).
+	 *
+	 * @param beta the step's β (after any warm-up)
+	 * @param freeBits λ in nats per latent dimension, 0 for none
+	 * @param batchKl the mean KL of each latent dimension over the whole minibatch when
+	 * it is spread over replicas (the sum of their {@link #klSums} over its size); null
+	 * to take it from the batch at hand
+	 */
+	public record KlTerm(double beta, double freeBits, double[] batchKl) {
+
+		public KlTerm {
+			if (!(beta >= 0) || !(freeBits >= 0)) {
+				throw new IllegalArgumentException("β and freeBits must be ≥ 0, were " + beta + " and " + freeBits);
+			}
+		}
+
+		/** β alone, no floor. */
+		public static KlTerm of(double beta) {
+			return new KlTerm(beta, 0, null);
+		}
+
 	}
 
 }
