@@ -12,7 +12,7 @@ import org.apache.spark.storage.StorageLevel;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
+import dev.vae.model.TrainingSchedule;
 import java.util.UUID;
 
 /**
@@ -82,21 +82,17 @@ final class DataParallelTrainer {
 		JavaRDD<Chunk> chunks = this.spark.parallelize(chunks(train, this.partitions), this.partitions)
 			.persist(StorageLevel.MEMORY_ONLY());
 		Replica.Optimizer adam = master.adam(this.settings.learningRate());
-		// the trainer's generator, shuffle and noise, draw for draw
-		SplittableRandom random = new SplittableRandom(this.settings.seed());
-		int batchSize = Math.min(this.settings.batchSize(), train.count());
-		int stepsPerEpoch = (train.count() + batchSize - 1) / batchSize;
+		// the trainer's shuffles and noise, draw for draw
+		TrainingSchedule schedule = new TrainingSchedule(this.settings.seed(), train.count(),
+				this.settings.batchSize());
+		int stepsPerEpoch = schedule.stepsPerEpoch();
 		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
-		int[] order = new int[train.count()];
-		for (int i = 0; i < order.length; i++) {
-			order[i] = i;
-		}
 		Trainer.EpochMetrics last = null;
 		long iteration = 0;
 		try {
 			for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
 				long started = System.nanoTime();
-				shuffle(order, random);
+				int[] order = schedule.order(epoch);
 				double reconstruction = 0;
 				double kl = 0;
 				StepTimes times = new StepTimes();
@@ -112,14 +108,11 @@ final class DataParallelTrainer {
 					float[][] noise = new float[count][];
 					int rows = 0;
 					for (int j = 0; j < count; j++) {
-						int from = (step + j) * batchSize;
-						int b = Math.min(batchSize, train.count() - from);
+						int b = schedule.size(step + j);
 						batches[j] = new int[b];
-						System.arraycopy(order, from, batches[j], 0, b);
+						System.arraycopy(order, schedule.from(step + j), batches[j], 0, b);
 						noise[j] = new float[b * k];
-						for (int i = 0; i < noise[j].length; i++) {
-							noise[j][i] = (float) random.nextGaussian();
-						}
+						schedule.noise(epoch, step + j, noise[j]);
 						rows += b;
 					}
 					double[] losses = (this.localSteps == 1)
@@ -273,16 +266,6 @@ final class DataParallelTrainer {
 			chunks.add(new Chunk(from, to - from, d, values));
 		}
 		return chunks;
-	}
-
-	/** Fisher–Yates, as {@link Trainer} shuffles. */
-	private static void shuffle(int[] order, SplittableRandom random) {
-		for (int i = order.length - 1; i > 0; i--) {
-			int j = random.nextInt(i + 1);
-			int t = order[i];
-			order[i] = order[j];
-			order[j] = t;
-		}
 	}
 
 	/** An epoch's step times: the whole step and the slowest partition's compute. */
