@@ -280,6 +280,26 @@ public final class LayeredNetwork implements Passes {
 		return this.buffers;
 	}
 
+	/**
+	 * Overwrites the parameters and buffers in place (their views stay valid) with
+	 * float32 values, as {@link #parametersAsFloats()} and {@link #buffersAsFloats()}
+	 * give them.
+	 */
+	void load(float[] parameters, float[] buffers) {
+		if (parameters.length != this.params.length() || buffers.length != this.buffers.length()) {
+			throw new IllegalArgumentException("expected " + this.params.length() + " parameters and "
+					+ this.buffers.length() + " buffer values, got " + parameters.length + " and " + buffers.length);
+		}
+		try (INDArray p = Nd4j.createFromArray(parameters)) {
+			this.params.assign(p);
+		}
+		if (buffers.length > 0) {
+			try (INDArray b = Nd4j.createFromArray(buffers)) {
+				this.buffers.assign(b);
+			}
+		}
+	}
+
 	public INDArray newGradient() {
 		return Nd4j.zeros(this.params.dataType(), this.params.length());
 	}

@@ -89,6 +89,9 @@ final class JobRunner implements RunningJobs {
 
 		volatile double loss = Double.NaN;
 
+		/** The last epoch finished. */
+		volatile int epochsDone;
+
 		long lastPublished;
 
 		/** The epoch the batch sums below belong to. */
@@ -200,13 +203,18 @@ final class JobRunner implements RunningJobs {
 		Path checkpoint = jobDir.resolve("checkpoint.vae");
 		String description = "dataset " + spec.dataset() + " (" + this.datasets.get(spec.dataset()).description() + ")";
 		long started = System.nanoTime();
-		java.util.function.Supplier<Manifest.TrainingInfo> info = () -> new Manifest.TrainingInfo(description,
+		dev.vae.model.TrainingOptions options = spec.options();
+		// the card's epochs run, and with early stopping the epoch whose parameters these
+		// are
+		Function<Trainer.EpochMetrics, Manifest.TrainingInfo> info = (m) -> new Manifest.TrainingInfo(description,
 				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
-				(System.nanoTime() - started) / 1e9);
+				(System.nanoTime() - started) / 1e9,
+				options.equals(dev.vae.model.TrainingOptions.NONE) ? null : options, state.epochsDone,
+				options.stopsEarly() ? m.epoch() : null);
 		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
 		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
 		Snapshot snapshot = (m, baseline) -> LayeredCheckpoint.write(checkpoint,
-				LayeredManifest.draft(spec.name(), architecture, info.get(), metrics(m, baseline)), network);
+				LayeredManifest.draft(spec.name(), architecture, info.apply(m), metrics(m, baseline)), network);
 		Trainer.EpochMetrics last = new Trainer(spec.settings(), listener(id, state, snapshot)).train(network, train,
 				validation);
 		snapshot.write(last, Evaluation.pixelMeanBaseline(architecture, train, validation));
@@ -257,6 +265,7 @@ final class JobRunner implements RunningJobs {
 			@Override
 			public void onEpoch(Trainer.EpochMetrics metrics) {
 				state.loss = metrics.trainNegElbo();
+				state.epochsDone = metrics.epoch();
 				JobRunner.this.repository.insertEpoch(id, metrics);
 				try {
 					snapshot.write(metrics, Double.NaN);

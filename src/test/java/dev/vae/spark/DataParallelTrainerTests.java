@@ -126,7 +126,8 @@ class DataParallelTrainerTests {
 		JavaRDD<Chunk> chunks = spark.parallelize(DataParallelTrainer.chunks(train, 3), 3);
 		String run = UUID.randomUUID().toString();
 		Sum sum = DataParallelTrainer.aggregate(spark, chunks,
-				new Step(run, reference.parametersAsFloats(), reference.buffersAsFloats(), batch, eps), spec);
+				new Step(run, reference.parametersAsFloats(), reference.buffersAsFloats(), batch, eps, 1.0, 0, null),
+				spec);
 		Replicas.release(run);
 
 		assertThat(sum.count).isEqualTo(b);
