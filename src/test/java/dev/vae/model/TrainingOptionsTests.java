@@ -228,4 +228,30 @@ class TrainingOptionsTests {
 		return max;
 	}
 
+	@Test
+	void theModelCardKeepsTheOptionsAndReadsCardsWrittenBeforeThem() throws Exception {
+		TrainingOptions options = new TrainingOptions(new TrainingOptions.Warmup(0, 500), 0.25, 3,
+				new LearningRateSchedule.StepDecay(2, 0.5), 5);
+		LayeredArchitecture architecture = Presets.mlp(List.of(6), List.of(4), 2,
+				dev.vae.model.layer.Activation.of(dev.vae.model.layer.Activation.Function.TANH),
+				new DecoderHead.Bernoulli(), 1.0);
+		LayeredManifest card = LayeredManifest.draft("m", architecture,
+				new Manifest.TrainingInfo("shapes", 90, 10, 20, 10, 0.01, 1, 2.5, options, 9, 6),
+				new Manifest.Metrics(1, 2, 3, 4, 5));
+		String json = LayeredCheckpoint.toJson(card);
+		Manifest.TrainingInfo read = LayeredCheckpoint.fromJson(json).training();
+		assertThat(read.options()).isEqualTo(options);
+		assertThat(read.epochsRun()).isEqualTo(9);
+		assertThat(read.bestEpoch()).isEqualTo(6);
+		// a card from before the options: the new fields are absent and read as null
+		com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode) Checkpoint.JSON
+			.readTree(json);
+		((com.fasterxml.jackson.databind.node.ObjectNode) old.get("training"))
+			.remove(List.of("options", "epochsRun", "bestEpoch"));
+		Manifest.TrainingInfo before = LayeredCheckpoint.fromJson(old.toString()).training();
+		assertThat(before.options()).isNull();
+		assertThat(before.epochsRun()).isNull();
+		assertThat(before.epochs()).isEqualTo(20);
+	}
+
 }
