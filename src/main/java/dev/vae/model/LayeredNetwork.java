@@ -394,7 +394,6 @@ public final class LayeredNetwork implements Passes {
 		int batch = (int) x.size(0);
 		int d = inputLength();
 		int k = latentSize();
-		double beta = term.beta();
 		DataType type = dataType();
 		try (Scope scope = new Scope()) {
 			if (this.arena == null) {
@@ -426,23 +425,7 @@ public final class LayeredNetwork implements Passes {
 				dA = backward(i, dA, gradient, tape);
 			}
 			double[] dz = Batches.values(dA);
-			double scale = beta / batch;
-			if (term.freeBits() == 0) {
-				for (int j = 0; j < dz.length; j++) {
-					// dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
-					mu[j] = dz[j] + scale * mu[j];
-					logvar[j] = 0.5 * dz[j] * e[j] * std[j] + scale * 0.5 * (std[j] * std[j] - 1);
-				}
-			}
-			else {
-				double[] weight = freeBitsWeights(term, mu, logvar, batch, k, scale);
-				for (int j = 0; j < dz.length; j++) {
-					// as above, the KL part times 0 for a dimension under the floor
-					double w = weight[j % k];
-					mu[j] = dz[j] + w * mu[j];
-					logvar[j] = 0.5 * dz[j] * e[j] * std[j] + w * 0.5 * (std[j] * std[j] - 1);
-				}
-			}
+			klGradient(term, dz, e, mu, std, logvar, batch, k);
 			INDArray dLogvar = Batches.write(logvar, tape.uninitialized(type, batch, k));
 			INDArray dMu = Batches.write(mu, tape.uninitialized(type, batch, k));
 			dA = backward(this.heads + 1, dLogvar, gradient, tape).addi(backward(this.heads, dMu, gradient, tape));
@@ -456,6 +439,31 @@ public final class LayeredNetwork implements Passes {
 					.backwardParameters(dA, gradientSegment(gradient, this.firstTrainable), tape);
 			}
 			return new BatchLoss(nll, 0.5 * klSum, batch);
+		}
+	}
+
+	/**
+	 * Turns mu and logvar (the heads' outputs) into the gradients at the heads: the
+	 * decoder's dz carried through z = μ + σ ε, plus the KL term's as {@code term} weighs
+	 * it.
+	 */
+	private static void klGradient(KlTerm term, double[] dz, double[] e, double[] mu, double[] std, double[] logvar,
+			int batch, int k) {
+		double scale = term.beta() / batch;
+		if (term.freeBits() == 0) {
+			for (int j = 0; j < dz.length; j++) {
+				// dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
+				mu[j] = dz[j] + scale * mu[j];
+				logvar[j] = 0.5 * dz[j] * e[j] * std[j] + scale * 0.5 * (std[j] * std[j] - 1);
+			}
+			return;
+		}
+		double[] weight = freeBitsWeights(term, mu, logvar, batch, k, scale);
+		for (int j = 0; j < dz.length; j++) {
+			// as above, the KL part times 0 for a dimension under the floor
+			double w = weight[j % k];
+			mu[j] = dz[j] + w * mu[j];
+			logvar[j] = 0.5 * dz[j] * e[j] * std[j] + w * 0.5 * (std[j] * std[j] - 1);
 		}
 	}
 
