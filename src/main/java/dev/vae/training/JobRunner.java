@@ -95,6 +95,9 @@ final class JobRunner implements RunningJobs {
 
 		volatile long totalSteps;
 
+		/** Steps done before this run continued them (from a training checkpoint). */
+		volatile long firstStep;
+
 		volatile boolean cancelled;
 
 		/** A client asked to pause: save a training checkpoint at the next minibatch. */
@@ -121,7 +124,8 @@ final class JobRunner implements RunningJobs {
 		}
 
 		JobView.Progress progress() {
-			return JobView.Progress.running(this.epoch, this.totalEpochs, this.step, this.totalSteps, this.started);
+			return JobView.Progress.running(this.epoch, this.totalEpochs, this.step, this.totalSteps, this.started,
+					this.firstStep);
 		}
 
 		void batch(int epoch, double negElbo) {
@@ -260,6 +264,8 @@ final class JobRunner implements RunningJobs {
 			int epoch = (from != null) ? from.epoch() : 1;
 			long step = (from != null) ? from.globalStep(stepsPerEpoch) : 0;
 			this.repository.markResumed(id, this.replica, epoch, step);
+			state.firstStep = step;
+			state.step = step;
 			this.events.publish(id, "resumed", this.views.apply(id).resumedFrom());
 			log.info("Job {} resumed from epoch {} / step {}", id, epoch, step);
 		}
