@@ -475,6 +475,20 @@ class JobRepository {
 			.update() == 1;
 	}
 
+	/**
+	 * Hands a job {@code owner} runs back to the queue after it saved its training
+	 * checkpoint (the replica is stopping); false when it lost the job.
+	 */
+	boolean release(String id, String owner, String reason) {
+		return this.jdbc
+			.sql("UPDATE jobs SET status = 'QUEUED', owner = NULL, lease_until = NULL, interruption = :reason "
+					+ "WHERE id = :id AND status = 'RUNNING' AND owner = :owner")
+			.param("reason", reason)
+			.param("id", id)
+			.param("owner", owner)
+			.update() == 1;
+	}
+
 	/** A queued job a client pauses before it starts; false when it is not queued. */
 	boolean pauseQueued(String id) {
 		return this.jdbc

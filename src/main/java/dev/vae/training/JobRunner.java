@@ -103,7 +103,13 @@ final class JobRunner implements RunningJobs {
 		/** A client asked to pause: save a training checkpoint at the next minibatch. */
 		volatile boolean pauseRequested;
 
-		/** The checkpoint asked for by a pause is saved: stop. */
+		/**
+		 * This replica is shutting down: save a training checkpoint and hand the job
+		 * back.
+		 */
+		volatile boolean suspending;
+
+		/** The checkpoint asked for by a pause or a shutdown is saved: stop. */
 		volatile boolean paused;
 
 		volatile double loss = Double.NaN;
@@ -167,6 +173,15 @@ final class JobRunner implements RunningJobs {
 		}
 	}
 
+	/**
+	 * Saves a training checkpoint of every job running here at its next minibatch and
+	 * puts it back in the queue, for this or another replica to continue: what a replica
+	 * does when it is stopped.
+	 */
+	void suspendAll() {
+		this.live.values().forEach((l) -> l.suspending = true);
+	}
+
 	void cancelAll() {
 		this.live.values().forEach((l) -> l.cancelled = true);
 	}
@@ -201,7 +216,12 @@ final class JobRunner implements RunningJobs {
 			log.info("Job {} succeeded: model {}", id, model.id());
 		}
 		catch (Trainer.CancelledException ex) {
-			if (state.paused && !state.cancelled) {
+			if (state.paused && !state.cancelled && state.suspending) {
+				if (this.repository.release(id, this.replica, "replica '" + this.replica + "' shut down")) {
+					log.info("Job {} saved and put back in the queue: this replica is shutting down", id);
+				}
+			}
+			else if (state.paused && !state.cancelled) {
 				if (this.repository.paused(id, this.replica)) {
 					log.info("Job {} paused at its training checkpoint", id);
 				}
@@ -348,7 +368,7 @@ final class JobRunner implements RunningJobs {
 					throw new java.io.UncheckedIOException("training checkpoint at epoch " + position.epoch()
 							+ ", step " + position.step() + " failed", ex);
 				}
-				if (state.pauseRequested) {
+				if (state.pauseRequested || state.suspending) {
 					state.paused = true;
 				}
 			}

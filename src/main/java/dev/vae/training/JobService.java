@@ -117,11 +117,27 @@ public class JobService implements DatasetUsage {
 		this.queue.start();
 	}
 
+	/**
+	 * Stops claiming, and hands the jobs training here back to the queue with a training
+	 * checkpoint each (waiting up to one lease for that), so that a rolling restart
+	 * interrupts training without losing it.
+	 */
 	@PreDestroy
 	void stop() {
 		this.queue.stop();
-		this.runner.cancelAll();
+		this.runner.suspendAll();
 		this.spark.cancelAll();
+		this.executor.shutdown();
+		try {
+			if (!this.executor.awaitTermination(this.settings.lease().toMillis(), TimeUnit.MILLISECONDS)) {
+				log.warn("Training did not stop within {}; its lease will expire and another replica continues it "
+						+ "from the last training checkpoint", this.settings.lease());
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.runner.cancelAll();
 		this.executor.shutdownNow();
 	}
 
