@@ -36,10 +36,10 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 /**
  * Training jobs: submission into the queue in the database (a full queue is refused, not
  * grown), from which any replica's {@link JobQueue} takes them, cancellation from any
- * replica, and the job views. After a restart, jobs this replica's previous process left
- * running are marked FAILED with "interrupted by restart": their partial weights are not
- * trusted, and the client can submit them again. Queued jobs wait for whichever replica
- * is free.
+ * replica, pause and resume, and the job views. After a restart, jobs this replica's
+ * previous process left running go back to the queue ("interrupted by restart") and
+ * continue from their last training checkpoint. Queued jobs wait for whichever replica is
+ * free.
  */
 @Service
 public class JobService implements DatasetUsage {
