@@ -74,7 +74,9 @@ public final class TrainingCheckpoint {
 					Checkpoint.sha256(m), Checkpoint.sha256(v), stopFile);
 			try (OutputStream out = Files.newOutputStream(temp); ZipOutputStream zip = new ZipOutputStream(out)) {
 				put(zip, STATE, Checkpoint.JSON.writeValueAsBytes(file));
-				put(zip, MODEL, Files.readAllBytes(model));
+				zip.putNextEntry(new ZipEntry(MODEL));
+				Files.copy(model, zip);
+				zip.closeEntry();
 				put(zip, ADAM_M, m);
 				put(zip, ADAM_V, v);
 				if (stop != null) {
