@@ -243,4 +243,80 @@ class TrainerOptionsTests {
 		assertThat(end.network().parametersAsFloats()).containsExactly(whole.parametersAsFloats());
 	}
 
+	@Test
+	void trainingCheckpointsOfFormatOneStillReadAndABestCopyThatDoesNotMatchIsRefused(@TempDir Path dir)
+			throws Exception {
+		Examples train = ModelFixtures.twoPatterns(32, 1);
+		LayeredArchitecture architecture = aTinyMlp(2, 5, 1.0);
+		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 7);
+		List<Trainer.State> states = new ArrayList<>();
+		new Trainer(new Trainer.Settings(2, 16, 0.01, 5, new TrainingOptions(null, 0, 5, null, 0)),
+				new Trainer.Listener() {
+					@Override
+					public void onCheckpoint(Trainer.State state) {
+						states.add(state);
+					}
+				})
+			.train(network, train, train);
+		Trainer.State state = states.get(1);
+		assertThat(state.earlyStop()).isNotNull();
+		Path file = dir.resolve("run.ckpt");
+		TrainingCheckpoint.write(file, LayeredManifest.draft("t", architecture, null, null), network, state);
+		assertThat(TrainingCheckpoint.read(file, 10_000).state().earlyStop().best().epoch())
+			.isEqualTo(state.earlyStop().best().epoch());
+
+		// format 1: no early stopping in its state, no best arrays
+		Path formatOne = dir.resolve("one.ckpt");
+		rewrite(file, formatOne, (name, bytes) -> {
+			if (name.startsWith("best-")) {
+				return null;
+			}
+			if (name.equals("state.json")) {
+				com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode) Checkpoint.JSON
+					.readTree(bytes);
+				json.put("formatVersion", 1);
+				json.remove("earlyStop");
+				return Checkpoint.JSON.writeValueAsBytes(json);
+			}
+			return bytes;
+		});
+		TrainingCheckpoint.Loaded old = TrainingCheckpoint.read(formatOne, 10_000);
+		assertThat(old.state().earlyStop()).isNull();
+		assertThat(old.state().epoch()).isEqualTo(3);
+
+		// a best copy changed after it was written
+		Path tampered = dir.resolve("tampered.ckpt");
+		rewrite(file, tampered, (name, bytes) -> {
+			if (name.equals("best-parameters.f32")) {
+				bytes[0] ^= 1;
+			}
+			return bytes;
+		});
+		assertThatThrownBy(() -> TrainingCheckpoint.read(tampered, 10_000)).isInstanceOf(CheckpointException.class)
+			.hasMessageContaining("best-parameters.f32");
+	}
+
+	private interface Entry {
+
+		byte[] map(String name, byte[] bytes) throws java.io.IOException;
+
+	}
+
+	/** Copies a zip, each entry through {@code entry} (null drops it). */
+	private static void rewrite(Path from, Path to, Entry entry) throws java.io.IOException {
+		try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(
+				java.nio.file.Files.newInputStream(from));
+				java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(
+						java.nio.file.Files.newOutputStream(to))) {
+			for (java.util.zip.ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+				byte[] bytes = entry.map(e.getName(), in.readAllBytes());
+				if (bytes != null) {
+					out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+					out.write(bytes);
+					out.closeEntry();
+				}
+			}
+		}
+	}
+
 }
