@@ -19,7 +19,8 @@ import dev.vae.system.MemoryBudget;
  * two moments (model/AdamOptimizer works on heap arrays: 4 × 4 bytes per parameter); a
  * training checkpoint being written (a copy of the two moments and the bytes of each
  * array written: 4 × 4 bytes per parameter) and the moments a resumed run was read with
- * (2 × 4).</li>
+ * (2 × 4); with early stopping, the best epoch's copy, the next one made beside it, and
+ * its bytes in a training checkpoint (3 × 4).</li>
  * </ul>
  * Validation passes run in batches of 256 without gradients, so the activations are
  * counted for the larger of the minibatch and 256 rows (the second once).
@@ -35,15 +36,24 @@ final class JobMemory {
 	}
 
 	static MemoryBudget.Estimate estimate(TrainingSpec.Plan plan, int batchSize, long examples, long length) {
+		return estimate(plan, batchSize, examples, length, false);
+	}
+
+	/**
+	 * @param keepsBest whether the job stops early, keeping a copy of its best epoch
+	 */
+	static MemoryBudget.Estimate estimate(TrainingSpec.Plan plan, int batchSize, long examples, long length,
+			boolean keepsBest) {
 		try {
-			return exact(plan, batchSize, examples, length);
+			return exact(plan, batchSize, examples, length, keepsBest);
 		}
 		catch (ArithmeticException overflow) {
 			return new MemoryBudget.Estimate(Long.MAX_VALUE, Long.MAX_VALUE, "more than 2^63 bytes");
 		}
 	}
 
-	private static MemoryBudget.Estimate exact(TrainingSpec.Plan plan, int batchSize, long examples, long length) {
+	private static MemoryBudget.Estimate exact(TrainingSpec.Plan plan, int batchSize, long examples, long length,
+			boolean keepsBest) {
 		LayeredArchitecture a = ((TrainingSpec.Plan.Layered) plan).architecture();
 		long parameters = a.parameterCount() + a.bufferCount();
 		long activations = a.latentSize();
@@ -62,12 +72,14 @@ final class JobMemory {
 		long dataset = Math.multiplyExact(Math.multiplyExact(examples, length), 3 * FLOAT);
 		long adam = Math.multiplyExact(parameters, 4 * FLOAT);
 		long snapshot = Math.multiplyExact(parameters, 6 * FLOAT);
-		long heap = Math.addExact(Math.addExact(dataset, adam), snapshot);
+		long best = keepsBest ? Math.multiplyExact(parameters, 3 * FLOAT) : 0;
+		long heap = Math.addExact(Math.addExact(Math.addExact(dataset, adam), snapshot), best);
 		String breakdown = parameters + " parameters with gradients " + MemoryBudget.mb(state) + ", activations for "
 				+ rows + " rows " + MemoryBudget.mb(perRow)
 				+ ((im2col > 0) ? ", convolution buffers " + MemoryBudget.mb(im2col) : "") + "; dataset "
 				+ MemoryBudget.mb(dataset) + ", Adam " + MemoryBudget.mb(adam) + ", training checkpoints "
-				+ MemoryBudget.mb(snapshot);
+				+ MemoryBudget.mb(snapshot)
+				+ (keepsBest ? ", early stopping's best epoch " + MemoryBudget.mb(best) : "");
 		return new MemoryBudget.Estimate(heap, nativeBytes, breakdown);
 	}
 

@@ -203,7 +203,8 @@ public class JobService implements DatasetUsage {
 		TrainingSpec.Plan plan = check(spec, dataset);
 		// a Spark job trains in its own driver JVM: nothing of it is held here
 		MemoryBudget.Estimate estimate = spec.engine().equals("spark") ? new MemoryBudget.Estimate(0, 0, "spark")
-				: JobMemory.estimate(plan, spec.batchSize(), dataset.count(), dataset.length());
+				: JobMemory.estimate(plan, spec.batchSize(), dataset.count(), dataset.length(),
+						spec.options().stopsEarly());
 		this.memory.admissible("architecture", "this job", estimate);
 		String id = "j-" + UUID.randomUUID().toString().substring(0, 12);
 		// a free slot here, and free memory for its estimate, takes the job in the
