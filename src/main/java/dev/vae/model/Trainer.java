@@ -37,8 +37,8 @@ public final class Trainer {
 	 * the parameters and buffers saved with that state; the run then makes the same
 	 * updates, in the same order and with the same draws, as one never interrupted. With
 	 * early stopping ({@link TrainingOptions#patience()}), training ends after that many
-	 * epochs without a lower validation −ELBO, and the network is left holding the best
-	 * epoch's parameters and buffers.
+	 * epochs without a lower validation −ELBO, or at its last epoch, and the network is
+	 * left holding the best epoch's parameters and buffers either way.
 	 * @return the metrics of the epoch whose parameters the network holds: the last
 	 * epoch's, or with early stopping the best epoch's
 	 * @throws CancelledException when the listener asked to stop (checked between
@@ -129,7 +129,7 @@ public final class Trainer {
 				last = metrics;
 				if (options.stopsEarly()) {
 					stop = EarlyStop.after(stop, metrics, network.parametersAsFloats(), network.buffersAsFloats(),
-							options.patience());
+							options.patience(), epoch == this.settings.epochs());
 					if (stop.stopped()) {
 						stop.restore(network);
 						last = stop.best();
@@ -198,7 +198,8 @@ public final class Trainer {
 	 * @param validationKl held-out KL
 	 * @param seconds wall time of the epoch
 	 * @param validationKlPerDimension held-out KL of each latent dimension (they add up
-	 * to {@code validationKl}); null from runs before it was measured
+	 * to {@code validationKl}); this and the next three are null for epochs recorded
+	 * before they were measured
 	 * @param activeUnits latent dimensions whose Cov_x(E_q[z_j|x]) over the held-out set
 	 * exceeds 0.01 (Burda et al. 2015)
 	 * @param beta the β of the epoch's last step (below the architecture's during a KL
@@ -235,15 +236,17 @@ public final class Trainer {
 		 * The state after an epoch with {@code metrics}: a strictly lower validation
 		 * −ELBO becomes the best (with the network's {@code parameters} and
 		 * {@code buffers} as they are after it: copies, kept), else one more epoch since;
-		 * the run stops when that reaches {@code patience}.
+		 * the run stops when that reaches {@code patience}, or after the run's
+		 * {@code last} epoch (so that it ends on the best epoch too).
 		 */
 		public static EarlyStop after(EarlyStop previous, EpochMetrics metrics, float[] parameters, float[] buffers,
-				int patience) {
+				int patience, boolean last) {
 			if (previous == null || metrics.validationNegElbo() < previous.best().validationNegElbo()) {
-				return new EarlyStop(metrics, 0, false, parameters, buffers);
+				return new EarlyStop(metrics, 0, last, parameters, buffers);
 			}
 			int since = previous.sinceBest() + 1;
-			return new EarlyStop(previous.best(), since, since >= patience, previous.parameters(), previous.buffers());
+			return new EarlyStop(previous.best(), since, since >= patience || last, previous.parameters(),
+					previous.buffers());
 		}
 
 		/** Puts the best epoch's parameters and buffers back into {@code network}. */

@@ -155,7 +155,7 @@ final class DataParallelTrainer {
 					// as the trainer: keep the best epoch, stop after `patience` without
 					// one
 					stop = Trainer.EarlyStop.after(stop, metrics, master.parameters(), master.buffers(),
-							options.patience());
+							options.patience(), epoch == this.settings.epochs());
 					if (stop.stopped()) {
 						master.load(stop.parameters(), stop.buffers());
 						last = stop.best();

@@ -194,6 +194,42 @@ class TrainerOptionsTests {
 	}
 
 	@Test
+	void withPatienceLeftAtTheLastEpochTheRunStillEndsOnItsBestEpoch() {
+		Examples train = LayeredTrainerTests.tinyBars(16, 1);
+		Examples validation = LayeredTrainerTests.tinyBars(128, 2);
+		LayeredArchitecture architecture = Presets.mlp(List.of(1, 8, 8), List.of(64), 4,
+				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0);
+		// where the overfitting run with patience 3 stops: three epochs past its best
+		int[] stopped = { 0 };
+		new Trainer(overfitting(3), new Trainer.Listener() {
+			@Override
+			public void onEpoch(Trainer.EpochMetrics metrics) {
+				stopped[0] = metrics.epoch();
+			}
+		}).train(LayeredNetwork.initialise(architecture, DataType.FLOAT, 2), train, validation);
+		// the same run for that many epochs with patience to spare
+		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 2);
+		List<Trainer.EpochMetrics> epochs = new ArrayList<>();
+		List<float[]> parameters = new ArrayList<>();
+		Trainer.Settings settings = new Trainer.Settings(stopped[0], 8, 0.05, 3,
+				new TrainingOptions(null, 0, 100, null, 0));
+		Trainer.EpochMetrics result = new Trainer(settings, new Trainer.Listener() {
+			@Override
+			public void onEpoch(Trainer.EpochMetrics metrics) {
+				epochs.add(metrics);
+				parameters.add(network.parametersAsFloats());
+			}
+		}).train(network, train, validation);
+		Trainer.EpochMetrics best = epochs.stream()
+			.min(java.util.Comparator.comparingDouble(Trainer.EpochMetrics::validationNegElbo))
+			.orElseThrow();
+		assertThat(epochs).hasSize(stopped[0]);
+		assertThat(best.epoch()).isEqualTo(stopped[0] - 3);
+		assertThat(result).isSameAs(best);
+		assertThat(network.parametersAsFloats()).containsExactly(parameters.get(best.epoch() - 1));
+	}
+
+	@Test
 	void aRunResumedFromACheckpointStopsWhereTheUninterruptedOneStops(@TempDir Path dir) {
 		Examples train = LayeredTrainerTests.tinyBars(16, 1);
 		Examples validation = LayeredTrainerTests.tinyBars(128, 2);
