@@ -33,6 +33,11 @@ public final class Evaluation {
 		SplittableRandom random = new SplittableRandom(seed);
 		double reconstruction = 0;
 		double kl = 0;
+		double[] klPerDimension = new double[k];
+		// Welford's running mean and sum of squared deviations of each μ_j over the data
+		double[] muMean = new double[k];
+		double[] muSquares = new double[k];
+		int seen = 0;
 		for (int from = 0; from < data.count(); from += BATCH) {
 			int to = Math.min(data.count(), from + BATCH);
 			double[][] x = new double[to - from][];
@@ -44,6 +49,14 @@ public final class Evaluation {
 			for (int i = 0; i < x.length; i++) {
 				z[i] = q.reparameterise(i, gaussian(random, k));
 				kl += kl(q.mu()[i], q.logvar()[i]);
+				seen++;
+				for (int j = 0; j < k; j++) {
+					double m = q.mu()[i][j];
+					klPerDimension[j] += Reconstruction.kl(m, q.logvar()[i][j]);
+					double delta = m - muMean[j];
+					muMean[j] += delta / seen;
+					muSquares[j] += delta * (m - muMean[j]);
+				}
 			}
 			double[][] eta = network.decodeLogits(z);
 			for (int i = 0; i < x.length; i++) {
@@ -51,7 +64,11 @@ public final class Evaluation {
 			}
 		}
 		int n = data.count();
-		return new Summary((reconstruction + kl) / n, reconstruction / n, kl / n, n);
+		for (int j = 0; j < k; j++) {
+			klPerDimension[j] /= n;
+			muSquares[j] /= n;
+		}
+		return new Summary((reconstruction + kl) / n, reconstruction / n, kl / n, n, klPerDimension, muSquares);
 	}
 
 	/**
@@ -106,8 +123,33 @@ public final class Evaluation {
 	 * @param reconstruction NLL(x | z)
 	 * @param kl KL(q(z|x) ‖ p(z))
 	 * @param count number of inputs
+	 * @param klPerDimension the mean KL(q(z_j|x) ‖ N(0, 1)) of each latent dimension j
+	 * (they add up to {@code kl})
+	 * @param meanVariance Cov_x(E_q[z_j|x]): the variance over the inputs of each μ_j
+	 * (population variance, 1/n)
 	 */
-	public record Summary(double negElbo, double reconstruction, double kl, int count) {
+	public record Summary(double negElbo, double reconstruction, double kl, int count, double[] klPerDimension,
+			double[] meanVariance) {
+
+		/** Burda et al. (2015): a unit is active when Cov_x(E_q[z_j|x]) &gt; 0.01. */
+		public static final double ACTIVE_THRESHOLD = 0.01;
+
+		/** The number of active latent units. */
+		public int activeUnits() {
+			return activeUnits(this.meanVariance);
+		}
+
+		/** The number of variances above {@link #ACTIVE_THRESHOLD}. */
+		public static int activeUnits(double[] meanVariance) {
+			int active = 0;
+			for (double v : meanVariance) {
+				if (v > ACTIVE_THRESHOLD) {
+					active++;
+				}
+			}
+			return active;
+		}
+
 	}
 
 }

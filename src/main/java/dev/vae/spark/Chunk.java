@@ -45,8 +45,30 @@ final class Chunk implements Serializable {
 		Replica replica = Replicas.borrow(step.run(), spec);
 		try {
 			replica.load(step.parameters(), step.buffers());
-			Replica.Share share = replica.gradientSum(x, eps, rows.count);
+			Replica.Share share = replica.gradientSum(x, eps, rows.count, step.klTerm());
 			return Sum.of(share, replica.buffers(), System.nanoTime() - started);
+		}
+		finally {
+			Replicas.giveBack(step.run(), replica);
+		}
+	}
+
+	/**
+	 * Σ over this slice's rows of the step's minibatch of each latent dimension's KL,
+	 * then the row count (empty when it has none).
+	 */
+	double[] klSums(Step step, NetworkSpec spec) {
+		Rows rows = rows(step.batch(), step.eps());
+		if (rows == null) {
+			return new double[0];
+		}
+		Replica replica = Replicas.borrow(step.run(), spec);
+		try {
+			replica.load(step.parameters(), step.buffers());
+			double[] sums = replica.klSums(rows.x, rows.count);
+			double[] withCount = java.util.Arrays.copyOf(sums, sums.length + 1);
+			withCount[sums.length] = rows.count;
+			return withCount;
 		}
 		finally {
 			Replicas.giveBack(step.run(), replica);
@@ -62,7 +84,7 @@ final class Chunk implements Serializable {
 		Replica replica = Replicas.borrow(round.run(), spec);
 		try {
 			replica.load(round.parameters(), round.buffers());
-			Replica.Optimizer adam = replica.adam(round.learningRate());
+			Replica.Optimizer adam = replica.adam(round.learningRate(), round.clipNorm());
 			adam.restore(round.adam());
 			double reconstruction = 0;
 			double kl = 0;
@@ -72,12 +94,12 @@ final class Chunk implements Serializable {
 				if (rows == null) {
 					continue;
 				}
-				Replica.Share share = replica.gradientSum(rows.x, rows.eps, rows.count);
+				Replica.Share share = replica.gradientSum(rows.x, rows.eps, rows.count, round.klTerm(j));
 				float[] mean = share.gradientSum();
 				for (int i = 0; i < mean.length; i++) {
 					mean[i] /= rows.count;
 				}
-				adam.step(mean);
+				adam.step(mean, round.learningRate(j));
 				reconstruction += share.reconstruction();
 				kl += share.kl();
 				total += rows.count;

@@ -12,6 +12,7 @@ import org.apache.spark.storage.StorageLevel;
 
 import java.util.ArrayList;
 import java.util.List;
+import dev.vae.model.TrainingOptions;
 import dev.vae.model.TrainingSchedule;
 import java.util.UUID;
 
@@ -67,8 +68,11 @@ final class DataParallelTrainer {
 
 	/**
 	 * Trains {@code network} (the driver's copy, updated in place) on {@code train},
-	 * evaluating on {@code validation} after each epoch.
-	 * @return the last epoch's metrics
+	 * evaluating on {@code validation} after each epoch, with the settings' training
+	 * options as the local trainer applies them (free bits adds a pass of the encoders
+	 * per step: the floor compares each dimension's KL over the whole minibatch).
+	 * @return the metrics of the epoch whose parameters the network holds (with early
+	 * stopping, the best one's)
 	 */
 	Trainer.EpochMetrics train(NetworkSpec.Network network, Examples train, Examples validation) {
 		Replica master = network.replica();
@@ -81,13 +85,16 @@ final class DataParallelTrainer {
 		String run = UUID.randomUUID().toString();
 		JavaRDD<Chunk> chunks = this.spark.parallelize(chunks(train, this.partitions), this.partitions)
 			.persist(StorageLevel.MEMORY_ONLY());
-		Replica.Optimizer adam = master.adam(this.settings.learningRate());
+		TrainingOptions options = this.settings.options();
+		double beta = this.spec.spec().beta();
+		Replica.Optimizer adam = master.adam(this.settings.learningRate(), options.clipNorm());
 		// the trainer's shuffles and noise, draw for draw
 		TrainingSchedule schedule = new TrainingSchedule(this.settings.seed(), train.count(),
 				this.settings.batchSize());
 		int stepsPerEpoch = schedule.stepsPerEpoch();
 		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
 		Trainer.EpochMetrics last = null;
+		Trainer.EarlyStop stop = null;
 		long iteration = 0;
 		try {
 			for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
@@ -107,7 +114,15 @@ final class DataParallelTrainer {
 					int[][] batches = new int[count][];
 					float[][] noise = new float[count][];
 					int rows = 0;
+					// each step's β (warm-up) and learning rate (schedule), as the
+					// trainer
+					// has them
+					double[] betas = new double[count];
+					double[] rates = new double[count];
 					for (int j = 0; j < count; j++) {
+						betas[j] = beta * options.betaFactor(iteration + j, stepsPerEpoch);
+						rates[j] = options.learningRate(this.settings.learningRate(), iteration + j, stepsPerEpoch,
+								totalSteps);
 						int b = schedule.size(step + j);
 						batches[j] = new int[b];
 						System.arraycopy(order, schedule.from(step + j), batches[j], 0, b);
@@ -116,8 +131,8 @@ final class DataParallelTrainer {
 						rows += b;
 					}
 					double[] losses = (this.localSteps == 1)
-							? synchronousStep(chunks, run, master, adam, batches[0], noise[0])
-							: averagedRound(chunks, run, master, adam, batches, noise, rows);
+							? synchronousStep(chunks, run, master, adam, batches[0], noise[0], betas[0], rates[0])
+							: averagedRound(chunks, run, master, adam, batches, noise, rows, betas, rates);
 					reconstruction += losses[0];
 					kl += losses[1];
 					long elapsed = System.nanoTime() - stepStarted;
@@ -129,9 +144,27 @@ final class DataParallelTrainer {
 				}
 				Evaluation.Summary held = master.negElbo(validation, this.settings.seed() + epoch);
 				int n = train.count();
-				last = new Trainer.EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n,
-						held.negElbo(), held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);
-				this.listener.onEpoch(last, times);
+				long lastStep = iteration - 1;
+				Trainer.EpochMetrics metrics = new Trainer.EpochMetrics(epoch, (reconstruction + kl) / n,
+						reconstruction / n, kl / n, held.negElbo(), held.reconstruction(), held.kl(),
+						(System.nanoTime() - started) / 1e9, held.klPerDimension(), held.activeUnits(),
+						beta * options.betaFactor(lastStep, stepsPerEpoch),
+						options.learningRate(this.settings.learningRate(), lastStep, stepsPerEpoch, totalSteps));
+				last = metrics;
+				if (options.stopsEarly()) {
+					// as the trainer: keep the best epoch, stop after `patience` without
+					// one
+					stop = Trainer.EarlyStop.after(stop, metrics, master.parameters(), master.buffers(),
+							options.patience());
+					if (stop.stopped()) {
+						master.load(stop.parameters(), stop.buffers());
+						last = stop.best();
+					}
+				}
+				this.listener.onEpoch(metrics, times);
+				if (stop != null && stop.stopped()) {
+					break;
+				}
 			}
 		}
 		finally {
@@ -148,10 +181,19 @@ final class DataParallelTrainer {
 	 * @return summed reconstruction, summed KL, the slowest partition's compute (ns)
 	 */
 	private double[] synchronousStep(JavaRDD<Chunk> chunks, String run, Replica master, Replica.Optimizer adam,
-			int[] batch, float[] eps) {
+			int[] batch, float[] eps, double beta, double learningRate) {
 		int b = batch.length;
 		float[] buffers = master.buffers();
-		Sum sum = aggregate(this.spark, chunks, new Step(run, master.parameters(), buffers, batch, eps), this.spec);
+		double freeBits = this.settings.options().freeBits();
+		double[] batchKl = null;
+		if (freeBits > 0) {
+			// free bits compares each dimension's KL over the whole minibatch with the
+			// floor: one pass of the encoders first to add it up
+			batchKl = klMeans(this.spark, chunks,
+					new Step(run, master.parameters(), buffers, batch, eps, beta, 0, null), this.spec);
+		}
+		Sum sum = aggregate(this.spark, chunks,
+				new Step(run, master.parameters(), buffers, batch, eps, beta, freeBits, batchKl), this.spec);
 		if (sum.count != b) {
 			throw new IllegalStateException("step aggregated " + sum.count + " rows, expected " + b);
 		}
@@ -160,7 +202,7 @@ final class DataParallelTrainer {
 		for (int i = 0; i < mean.length; i++) {
 			mean[i] /= b;
 		}
-		adam.step(mean);
+		adam.step(mean, learningRate);
 		if (buffers.length > 0) {
 			for (int i = 0; i < buffers.length; i++) {
 				buffers[i] = sum.buffers[i] / b;
@@ -177,10 +219,11 @@ final class DataParallelTrainer {
 	 * partitions' (DL4J's parameter averaging, with the updater state averaged too).
 	 */
 	private double[] averagedRound(JavaRDD<Chunk> chunks, String run, Replica master, Replica.Optimizer adam,
-			int[][] batches, float[][] noise, int rows) {
+			int[][] batches, float[][] noise, int rows, double[] betas, double[] rates) {
 		Replica.State state = adam.state();
+		TrainingOptions options = this.settings.options();
 		Round round = new Round(run, master.parameters(), master.buffers(), state, this.settings.learningRate(),
-				batches, noise);
+				batches, noise, betas, rates, options.freeBits(), options.clipNorm());
 		Broadcast<Round> shared = this.spark.broadcast(round);
 		Average average;
 		try {
@@ -231,6 +274,67 @@ final class DataParallelTrainer {
 		finally {
 			shared.destroy();
 		}
+	}
+
+	/**
+	 * The mean KL of each latent dimension over the step's whole minibatch: each
+	 * partition's sums over its rows, added in a tree, over the minibatch size.
+	 */
+	static double[] klMeans(JavaSparkContext spark, JavaRDD<Chunk> chunks, Step step, NetworkSpec spec) {
+		Broadcast<Step> shared = spark.broadcast(step);
+		double[] sums;
+		try {
+			sums = chunks.treeAggregate(new double[0], new KlSeq(shared, spec), DataParallelTrainer::add, 2);
+		}
+		finally {
+			shared.destroy();
+		}
+		int b = step.batch().length;
+		// the last entry counts the rows
+		if (sums.length == 0 || sums[sums.length - 1] != b) {
+			throw new IllegalStateException("the KL pass aggregated "
+					+ ((sums.length == 0) ? 0 : (long) sums[sums.length - 1]) + " rows, expected " + b);
+		}
+		double[] means = new double[sums.length - 1];
+		for (int j = 0; j < means.length; j++) {
+			means[j] = sums[j] / b;
+		}
+		return means;
+	}
+
+	/** Adds two per-dimension sums (either may be the empty zero value). */
+	private static double[] add(double[] a, double[] b) {
+		if (a.length == 0) {
+			return b;
+		}
+		if (b.length == 0) {
+			return a;
+		}
+		for (int i = 0; i < a.length; i++) {
+			a[i] += b[i];
+		}
+		return a;
+	}
+
+	/** The per-partition fold of the KL pass. */
+	private static final class KlSeq implements Function2<double[], Chunk, double[]> {
+
+		private static final long serialVersionUID = 1L;
+
+		private final Broadcast<Step> step;
+
+		private final NetworkSpec spec;
+
+		KlSeq(Broadcast<Step> step, NetworkSpec spec) {
+			this.step = step;
+			this.spec = spec;
+		}
+
+		@Override
+		public double[] call(double[] sums, Chunk chunk) {
+			return add(sums, chunk.klSums(this.step.value(), this.spec));
+		}
+
 	}
 
 	/** The per-partition fold: this partition's share of the broadcast step. */

@@ -6,6 +6,7 @@ import dev.vae.model.LayeredCheckpoint;
 import dev.vae.model.LayeredManifest;
 import dev.vae.model.Manifest;
 import dev.vae.model.Trainer;
+import dev.vae.model.TrainingOptions;
 import dev.vae.data.Csv;
 import dev.vae.data.Dataset;
 import dev.vae.data.Idx;
@@ -98,15 +99,19 @@ public final class SparkTraining {
 			progress.emit("started", "master", spark.master(), "partitions", partitions, "localSteps",
 					options.localSteps, "trainExamples", train.count(), "validationExamples", validation.count(),
 					"totalSteps", (long) ((train.count() + batch - 1) / batch) * spec.epochs());
+			int[] epochsRun = { 0 };
 			Trainer.EpochMetrics last = new DataParallelTrainer(spark, network, spec.settings(), partitions,
-					options.localSteps, listener(progress))
+					options.localSteps, listener(progress, epochsRun))
 				.train(trained, train, validation);
+			TrainingOptions trainingOptions = spec.options();
 			Manifest.TrainingInfo info = new Manifest.TrainingInfo(
 					options.description + " (Spark " + spark.master() + ", " + partitions + " partitions"
 							+ ((options.localSteps > 1) ? ", averaged every " + options.localSteps + " steps" : "")
 							+ ")",
 					train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(),
-					spec.seed(), (System.nanoTime() - started) / 1e9);
+					spec.seed(), (System.nanoTime() - started) / 1e9,
+					trainingOptions.equals(TrainingOptions.NONE) ? null : trainingOptions, epochsRun[0],
+					trainingOptions.stopsEarly() ? last.epoch() : null);
 			write(options.out, spec, trained, info, last, train, validation);
 			String model = null;
 			if (options.register != null) {
@@ -117,7 +122,7 @@ public final class SparkTraining {
 		}
 	}
 
-	private static DataParallelTrainer.Listener listener(ProgressLines progress) {
+	private static DataParallelTrainer.Listener listener(ProgressLines progress, int[] epochsRun) {
 		return new DataParallelTrainer.Listener() {
 			@Override
 			public void onStep(int epoch, long step, long totalSteps, double loss, double stepMillis,
@@ -128,11 +133,13 @@ public final class SparkTraining {
 
 			@Override
 			public void onEpoch(Trainer.EpochMetrics m, DataParallelTrainer.StepTimes times) {
+				epochsRun[0] = m.epoch();
 				progress.emit("epoch", "epoch", m.epoch(), "trainNegElbo", m.trainNegElbo(), "trainReconstruction",
 						m.trainReconstruction(), "trainKl", m.trainKl(), "validationNegElbo", m.validationNegElbo(),
 						"validationReconstruction", m.validationReconstruction(), "validationKl", m.validationKl(),
 						"seconds", m.seconds(), "stepMillis", times.stepMillis(), "computeMillis",
-						times.computeMillis());
+						times.computeMillis(), "validationKlPerDimension", m.validationKlPerDimension(), "activeUnits",
+						m.activeUnits(), "beta", m.beta(), "learningRate", m.learningRate());
 			}
 		};
 	}

@@ -114,6 +114,9 @@ final class JobRunner implements RunningJobs {
 
 		volatile double loss = Double.NaN;
 
+		/** The last epoch finished. */
+		volatile int epochsDone;
+
 		long lastPublished;
 
 		/** The epoch the batch sums below belong to. */
@@ -260,9 +263,13 @@ final class JobRunner implements RunningJobs {
 		Path checkpoint = jobDir.resolve("checkpoint.vae");
 		String description = "dataset " + spec.dataset() + " (" + this.datasets.get(spec.dataset()).description() + ")";
 		long started = System.nanoTime();
-		java.util.function.Supplier<Manifest.TrainingInfo> info = () -> new Manifest.TrainingInfo(description,
+		dev.vae.model.TrainingOptions options = spec.options();
+		// the card's epochs run, and with early stopping the epoch whose parameters these
+		// are
+		Function<Integer, Manifest.TrainingInfo> info = (bestEpoch) -> new Manifest.TrainingInfo(description,
 				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
-				(System.nanoTime() - started) / 1e9);
+				(System.nanoTime() - started) / 1e9,
+				options.equals(dev.vae.model.TrainingOptions.NONE) ? null : options, state.epochsDone, bestEpoch);
 		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
 		LayeredNetwork network;
 		Trainer.State from = null;
@@ -276,6 +283,7 @@ final class JobRunner implements RunningJobs {
 			}
 			network = saved.get().network();
 			from = saved.get().state();
+			state.epochsDone = from.epoch() - 1;
 		}
 		else {
 			network = LayeredNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
@@ -289,11 +297,13 @@ final class JobRunner implements RunningJobs {
 			this.events.publish(id, "resumed", this.views.apply(id).resumedFrom());
 			log.info("Job {} resumed from epoch {} / step {}", id, epoch, step);
 		}
-		Trainer.EpochMetrics last = new Trainer(spec.settings(), listener(id, state,
-				(s) -> saveTrainingCheckpoint(id, spec, architecture, info.get(), network, s, jobDir, stepsPerEpoch)))
+		Trainer.EpochMetrics last = new Trainer(spec.settings(), listener(id, state, (s) -> saveTrainingCheckpoint(id,
+				spec, architecture, info.apply(null), network, s, jobDir, stepsPerEpoch)))
 			.train(network, train, validation, from);
-		LayeredCheckpoint.write(checkpoint, LayeredManifest.draft(spec.name(), architecture, info.get(),
-				metrics(last, Evaluation.pixelMeanBaseline(architecture, train, validation))), network);
+		LayeredCheckpoint.write(checkpoint,
+				LayeredManifest.draft(spec.name(), architecture, info.apply(options.stopsEarly() ? last.epoch() : null),
+						metrics(last, Evaluation.pixelMeanBaseline(architecture, train, validation))),
+				network);
 		if (state.cancelled) {
 			throw new Trainer.CancelledException("training cancelled after the last epoch");
 		}
@@ -349,6 +359,7 @@ final class JobRunner implements RunningJobs {
 			@Override
 			public void onEpoch(Trainer.EpochMetrics metrics) {
 				state.loss = metrics.trainNegElbo();
+				state.epochsDone = metrics.epoch();
 				JobRunner.this.repository.insertEpoch(id, metrics);
 				JobRunner.this.events.publish(id, "epoch", metrics);
 			}

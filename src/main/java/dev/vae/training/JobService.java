@@ -254,6 +254,8 @@ public class JobService implements DatasetUsage {
 			throw new InvalidInputException("learningRate",
 					"learningRate must lie in (0, 1], was " + spec.learningRate());
 		}
+		// the training options, each refused with its own field
+		spec.options();
 		if (!(spec.validationSplit() > 0) || spec.validationSplit() > 0.5) {
 			throw new InvalidInputException("validationSplit",
 					"validationSplit must lie in (0, 0.5], was " + spec.validationSplit());
