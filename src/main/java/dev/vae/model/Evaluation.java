@@ -21,16 +21,34 @@ public final class Evaluation {
 	public static Summary negElbo(LayeredNetwork network, Examples data, long seed) {
 		DecoderHead head = network.architecture().head();
 		int d = network.inputLength();
-		return negElbo(network, network.latentSize(), data, seed, (x, eta) -> head.nll(x, 0, eta, 0, d, null));
+		SplittableRandom random = new SplittableRandom(seed);
+		int k = network.latentSize();
+		return negElbo(network, data, (i) -> gaussian(random, k), (x, eta) -> head.nll(x, 0, eta, 0, d, null));
+	}
+
+	/**
+	 * {@link #negElbo(LayeredNetwork, Examples, long)} with the noise given: input i's z
+	 * from ε = {@code noise[i·k, (i+1)·k)}, so that a part of a dataset is evaluated with
+	 * the draws the whole would give it.
+	 */
+	public static Summary negElbo(LayeredNetwork network, Examples data, double[] noise) {
+		DecoderHead head = network.architecture().head();
+		int d = network.inputLength();
+		int k = network.latentSize();
+		if (noise.length != (long) data.count() * k) {
+			throw new IllegalArgumentException(
+					"expected " + data.count() + " x " + k + " noise values, got " + noise.length);
+		}
+		return negElbo(network, data, (i) -> java.util.Arrays.copyOfRange(noise, i * k, (i + 1) * k),
+				(x, eta) -> head.nll(x, 0, eta, 0, d, null));
 	}
 
 	/**
 	 * The −ELBO of {@code network}'s passes, with the NLL of one input given its decoder
 	 * output.
 	 */
-	private static Summary negElbo(Passes network, int k, Examples data, long seed,
+	private static Summary negElbo(Passes network, Examples data, java.util.function.IntFunction<double[]> noise,
 			java.util.function.ToDoubleBiFunction<double[], double[]> nll) {
-		SplittableRandom random = new SplittableRandom(seed);
 		double reconstruction = 0;
 		double kl = 0;
 		for (int from = 0; from < data.count(); from += BATCH) {
@@ -42,7 +60,7 @@ public final class Evaluation {
 			Encoding q = network.encode(x);
 			double[][] z = new double[x.length][];
 			for (int i = 0; i < x.length; i++) {
-				z[i] = q.reparameterise(i, gaussian(random, k));
+				z[i] = q.reparameterise(i, noise.apply(from + i));
 				kl += kl(q.mu()[i], q.logvar()[i]);
 			}
 			double[][] eta = network.decodeLogits(z);

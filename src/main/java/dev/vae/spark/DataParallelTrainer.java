@@ -10,8 +10,6 @@ import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.UUID;
 
@@ -67,27 +65,39 @@ final class DataParallelTrainer {
 
 	/**
 	 * Trains {@code network} (the driver's copy, updated in place) on {@code train},
-	 * evaluating on {@code validation} after each epoch.
+	 * evaluating on {@code validation} after each epoch; both are shipped to the
+	 * executors in {@link #partitions} ranges.
 	 * @return the last epoch's metrics
 	 */
 	Trainer.EpochMetrics train(NetworkSpec.Network network, Examples train, Examples validation) {
+		return train(network, TrainingData.inMemory(train, validation, this.partitions)).last();
+	}
+
+	/**
+	 * Trains {@code network} (the driver's copy, updated in place) on the rows the
+	 * executors read from {@code data}, one partition per range, evaluating on its
+	 * validation rows after each epoch, on the executors too: the driver holds the
+	 * parameters and the minibatch order, never a row.
+	 * @return the last epoch's metrics and the pixel-mean baseline of the validation set
+	 */
+	Outcome train(NetworkSpec.Network network, TrainingData data) {
 		Replica master = network.replica();
-		int d = train.length();
+		int d = data.length();
 		int k = master.latentSize();
-		if (d != master.inputLength() || validation.length() != d) {
+		if (d != master.inputLength()) {
 			throw new IllegalArgumentException(
 					"examples have length " + d + ", the network expects " + master.inputLength());
 		}
 		String run = UUID.randomUUID().toString();
-		JavaRDD<Chunk> chunks = this.spark.parallelize(chunks(train, this.partitions), this.partitions)
-			.persist(StorageLevel.MEMORY_ONLY());
+		JavaRDD<Chunk> chunks = load(this.spark, data).persist(StorageLevel.MEMORY_ONLY());
 		Replica.Optimizer adam = master.adam(this.settings.learningRate());
 		// the trainer's generator, shuffle and noise, draw for draw
 		SplittableRandom random = new SplittableRandom(this.settings.seed());
-		int batchSize = Math.min(this.settings.batchSize(), train.count());
-		int stepsPerEpoch = (train.count() + batchSize - 1) / batchSize;
+		int trainCount = data.split().train();
+		int batchSize = Math.min(this.settings.batchSize(), trainCount);
+		int stepsPerEpoch = (trainCount + batchSize - 1) / batchSize;
 		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
-		int[] order = new int[train.count()];
+		int[] order = new int[trainCount];
 		for (int i = 0; i < order.length; i++) {
 			order[i] = i;
 		}
@@ -113,7 +123,7 @@ final class DataParallelTrainer {
 					int rows = 0;
 					for (int j = 0; j < count; j++) {
 						int from = (step + j) * batchSize;
-						int b = Math.min(batchSize, train.count() - from);
+						int b = Math.min(batchSize, trainCount - from);
 						batches[j] = new int[b];
 						System.arraycopy(order, from, batches[j], 0, b);
 						noise[j] = new float[b * k];
@@ -134,19 +144,87 @@ final class DataParallelTrainer {
 					this.listener.onStep(epoch, iteration, totalSteps, (losses[0] + losses[1]) / rows,
 							elapsed / 1e6 / count, compute / 1e6 / count);
 				}
-				Evaluation.Summary held = master.negElbo(validation, this.settings.seed() + epoch);
-				int n = train.count();
+				Evaluation.Summary held = evaluate(chunks, run, master, this.settings.seed() + epoch,
+						data.split().validation());
+				int n = trainCount;
 				last = new Trainer.EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n,
 						held.negElbo(), held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);
 				this.listener.onEpoch(last, times);
 			}
+			return new Outcome(last, baseline(chunks, this.spec));
 		}
 		finally {
 			chunks.unpersist(false);
 			Replicas.release(run);
 			master.close();
 		}
-		return last;
+	}
+
+	/**
+	 * The last epoch's metrics and the validation set's −log p(x) under per-pixel means.
+	 */
+	record Outcome(Trainer.EpochMetrics last, double baseline) {
+	}
+
+	/** Each range read by an executor into its partition's {@link Chunk}. */
+	static JavaRDD<Chunk> load(JavaSparkContext spark, TrainingData data) {
+		Split split = data.split();
+		int length = data.length();
+		return spark.parallelize(data.ranges(), data.ranges().size())
+			.map((RowRange range) -> Chunk.read(range, split, length));
+	}
+
+	/**
+	 * The held-out −ELBO on the executors, each partition its own validation rows with
+	 * the noise the single-process evaluation gives them; the driver adds three numbers
+	 * per partition.
+	 */
+	private Evaluation.Summary evaluate(JavaRDD<Chunk> chunks, String run, Replica master, long seed, int expected) {
+		Broadcast<Evaluate> shared = this.spark
+			.broadcast(new Evaluate(run, master.parameters(), master.buffers(), seed, master.latentSize()));
+		NetworkSpec spec = this.spec;
+		double[] sums;
+		try {
+			sums = chunks.map((Chunk chunk) -> chunk.evaluate(shared.value(), spec)).reduce(DataParallelTrainer::add);
+		}
+		finally {
+			shared.destroy();
+		}
+		int n = (int) sums[2];
+		if (n != expected) {
+			throw new IllegalStateException("evaluated " + n + " validation rows, expected " + expected);
+		}
+		return new Evaluation.Summary((sums[0] + sums[1]) / n, sums[0] / n, sums[1] / n, n);
+	}
+
+	/**
+	 * {@link Evaluation#pixelMeanBaseline} over the partitions: the training rows' mean
+	 * and variance per value in two passes, then the validation rows' NLL under them.
+	 */
+	static double baseline(JavaRDD<Chunk> chunks, NetworkSpec spec) {
+		double[] sum = chunks.map(Chunk::trainSum).reduce(DataParallelTrainer::add);
+		int d = sum.length - 1;
+		double n = sum[d];
+		double[] mean = new double[d];
+		for (int j = 0; j < d; j++) {
+			mean[j] = sum[j] / n;
+		}
+		double[] squares = chunks.map((Chunk c) -> c.trainSquares(mean)).reduce(DataParallelTrainer::add);
+		double[] variance = new double[d];
+		for (int j = 0; j < d; j++) {
+			variance[j] = squares[j] / n;
+		}
+		double[] eta = spec.head().pixelMeanEta(mean, variance);
+		double[] nll = chunks.map((Chunk c) -> new double[] { c.validationNll(spec.head(), eta), c.validationRows() })
+			.reduce(DataParallelTrainer::add);
+		return nll[0] / nll[1];
+	}
+
+	private static double[] add(double[] a, double[] b) {
+		for (int i = 0; i < a.length; i++) {
+			a[i] += b[i];
+		}
+		return a;
 	}
 
 	/**
@@ -259,20 +337,6 @@ final class DataParallelTrainer {
 			return sum.merge(chunk.share(this.step.value(), this.spec));
 		}
 
-	}
-
-	/** The training set in {@code n} contiguous, nearly equal slices. */
-	static List<Chunk> chunks(Examples train, int n) {
-		List<Chunk> chunks = new ArrayList<>();
-		int d = train.length();
-		for (int p = 0; p < n; p++) {
-			int from = (int) ((long) train.count() * p / n);
-			int to = (int) ((long) train.count() * (p + 1) / n);
-			float[] values = new float[(to - from) * d];
-			System.arraycopy(train.values(), from * d, values, 0, values.length);
-			chunks.add(new Chunk(from, to - from, d, values));
-		}
-		return chunks;
 	}
 
 	/** Fisher–Yates, as {@link Trainer} shuffles. */

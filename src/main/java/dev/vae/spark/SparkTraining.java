@@ -1,7 +1,5 @@
 package dev.vae.spark;
 
-import dev.vae.model.Evaluation;
-import dev.vae.model.Examples;
 import dev.vae.model.LayeredCheckpoint;
 import dev.vae.model.LayeredManifest;
 import dev.vae.model.Manifest;
@@ -18,8 +16,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,9 +33,12 @@ import java.util.Map;
  * <pre>
  * --master URL        local[2], spark://host:7077, yarn, k8s://… (spark-submit sets it)
  * --spec FILE         the job as JSON, as POST /jobs takes it
- * --data PATH         the examples: --format f32 (the service's stored datasets,
- *                     little-endian float32 rows), idx or csv; with --format shapes,
- *                     the seed of --count built-in shapes (nothing to read)
+ * --data PATH|URI     the examples: --format f32 (the service's stored datasets,
+ *                     little-endian float32 rows) at a path every executor reaches or
+ *                     at s3://bucket/key (endpoint and keys: --conf spark.vae.s3.*),
+ *                     read by the executors, a range of rows each; idx or csv, read
+ *                     by the driver; with --format shapes, the seed of --count
+ *                     built-in shapes (nothing to read)
  * --shape H,W,C       height, width, channels (f32 and csv; IDX files carry theirs)
  * --partitions N      data-parallel width (default: the context's default parallelism)
  * --local-steps K     1 (default): gradients aggregated every step, exactly the local
@@ -49,6 +48,10 @@ import java.util.Map;
  * --register URL      POST the checkpoint to this service's /models (API key from VAE_API_KEY)
  * --description TEXT  the training data as the manifest names it
  * --conf KEY=VALUE    any Spark setting (repeatable)
+ * --heartbeat stdin   stop when standard input reaches end of file (the service that
+ *                     started this driver as its child is gone, even by SIGKILL)
+ * --heartbeat URL     stop when URL has not answered 2xx for --heartbeat-timeout
+ *                     seconds (default 30): a service on another host
  * </pre>
  */
 public final class SparkTraining {
@@ -63,7 +66,9 @@ public final class SparkTraining {
 		System.setOut(System.err);
 		ProgressLines progress = new ProgressLines(out);
 		try {
-			run(Options.parse(args), progress);
+			Options options = Options.parse(args);
+			watchService(options, progress);
+			run(options, progress);
 		}
 		catch (Exception | OutOfMemoryError ex) {
 			String message = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
@@ -74,6 +79,42 @@ public final class SparkTraining {
 		System.exit(0);
 	}
 
+	/**
+	 * With {@code --heartbeat}, the driver ends itself (and with it its executors) when
+	 * the service that started it is gone.
+	 */
+	private static void watchService(Options options, ProgressLines progress) {
+		if (options.heartbeat == null) {
+			return;
+		}
+		Runnable lost = () -> {
+			progress.emit("failed", "error", "the service that started this driver is gone ("
+					+ (options.heartbeat.equals("stdin") ? "its pipe closed" : options.heartbeat + " stopped answering")
+					+ "): the driver stops");
+			// Spark's shutdown hook stops the context and the executors; should it hang,
+			// halt
+			Thread halt = new Thread(() -> {
+				try {
+					Thread.sleep(30_000);
+				}
+				catch (InterruptedException ex) {
+					// exiting anyway
+				}
+				Runtime.getRuntime().halt(3);
+			});
+			halt.setDaemon(true);
+			halt.start();
+			System.exit(3);
+		};
+		if (options.heartbeat.equals("stdin")) {
+			Heartbeat.watch(System.in, lost);
+		}
+		else {
+			Heartbeat.watch(URI.create(options.heartbeat), java.time.Duration.ofSeconds(options.heartbeatTimeout),
+					lost);
+		}
+	}
+
 	static void run(Options options, PrintStream out) throws Exception {
 		run(options, new ProgressLines(out));
 	}
@@ -81,39 +122,42 @@ public final class SparkTraining {
 	private static void run(Options options, ProgressLines progress) throws Exception {
 		String specJson = Files.readString(options.spec);
 		TrainingSpec spec = NetworkSpec.parse(specJson);
-		Dataset data = read(options);
-		NetworkSpec network = new NetworkSpec(specJson, data.shape());
-		if (network.plan().inputLength() != data.examples().length()) {
-			throw new IllegalArgumentException("the architecture expects vectors of " + network.plan().inputLength()
-					+ " values, the dataset holds " + data.examples().length());
-		}
-		Examples[] split = spec.split(data.examples());
-		Examples train = split[0];
-		Examples validation = split[1];
 		try (JavaSparkContext spark = new JavaSparkContext(conf(options))) {
 			int partitions = (options.partitions > 0) ? options.partitions : spark.defaultParallelism();
+			Input input = input(options, spec, partitions, spark.getConf());
+			TrainingData data = input.data();
+			NetworkSpec network = new NetworkSpec(specJson, input.shape());
+			if (network.plan().inputLength() != data.length()) {
+				throw new IllegalArgumentException("the architecture expects vectors of " + network.plan().inputLength()
+						+ " values, the dataset holds " + data.length());
+			}
+			int trainCount = data.split().train();
+			int validationCount = data.split().validation();
 			NetworkSpec.Network trained = network.initialise();
 			long started = System.nanoTime();
-			int batch = Math.min(spec.batchSize(), train.count());
+			int batch = Math.min(spec.batchSize(), trainCount);
 			progress.emit("started", "master", spark.master(), "partitions", partitions, "localSteps",
-					options.localSteps, "trainExamples", train.count(), "validationExamples", validation.count(),
-					"totalSteps", (long) ((train.count() + batch - 1) / batch) * spec.epochs());
-			Trainer.EpochMetrics last = new DataParallelTrainer(spark, network, spec.settings(), partitions,
+					options.localSteps, "trainExamples", trainCount, "validationExamples", validationCount,
+					"totalSteps", (long) ((trainCount + batch - 1) / batch) * spec.epochs(), "data",
+					input.description());
+			DataParallelTrainer.Outcome outcome = new DataParallelTrainer(spark, network, spec.settings(), partitions,
 					options.localSteps, listener(progress))
-				.train(trained, train, validation);
+				.train(trained, data);
+			Trainer.EpochMetrics last = outcome.last();
 			Manifest.TrainingInfo info = new Manifest.TrainingInfo(
 					options.description + " (Spark " + spark.master() + ", " + partitions + " partitions"
 							+ ((options.localSteps > 1) ? ", averaged every " + options.localSteps + " steps" : "")
 							+ ")",
-					train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(),
-					spec.seed(), (System.nanoTime() - started) / 1e9);
-			write(options.out, spec, trained, info, last, train, validation);
+					trainCount, validationCount, spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
+					(System.nanoTime() - started) / 1e9);
+			write(options.out, spec, trained, info, last, outcome.baseline());
 			String model = null;
 			if (options.register != null) {
 				model = ModelUpload.register(options.register, System.getenv("VAE_API_KEY"), options.out);
 			}
 			progress.emit("finished", "checkpoint", options.out.toString(), "model", model, "validationNegElbo",
-					last.validationNegElbo(), "seconds", (System.nanoTime() - started) / 1e9);
+					last.validationNegElbo(), "seconds", (System.nanoTime() - started) / 1e9, "driverHeapUsedMaxBytes",
+					HeapWatch.peak());
 		}
 	}
 
@@ -138,12 +182,11 @@ public final class SparkTraining {
 	}
 
 	private static void write(Path target, TrainingSpec spec, NetworkSpec.Network trained, Manifest.TrainingInfo info,
-			Trainer.EpochMetrics last, Examples train, Examples validation) throws IOException {
+			Trainer.EpochMetrics last, double baseline) throws IOException {
 		if (target.toAbsolutePath().getParent() != null) {
 			Files.createDirectories(target.toAbsolutePath().getParent());
 		}
 		NetworkSpec.Network.Layered layered = (NetworkSpec.Network.Layered) trained;
-		double baseline = Evaluation.pixelMeanBaseline(layered.network().architecture(), train, validation);
 		LayeredCheckpoint.write(target,
 				LayeredManifest.draft(spec.name(), layered.network().architecture(), info, metrics(last, baseline)),
 				layered.network());
@@ -190,29 +233,38 @@ public final class SparkTraining {
 		}
 	}
 
-	static Dataset read(Options options) throws IOException {
-		String description = String.valueOf(options.data.getFileName());
-		switch (options.format) {
-			case "f32" -> {
-				if (options.shape == null) {
-					throw new IllegalArgumentException("--shape H,W,C is needed for --format f32");
-				}
-				int length = options.shape.stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
-				long bytes = Files.size(options.data);
-				if (bytes % (4L * length) != 0 || bytes == 0) {
-					throw new IllegalArgumentException(options.data + " holds " + bytes
-							+ " bytes, not a whole number of float32 rows of " + length + " values");
-				}
-				float[] values = new float[Math.toIntExact(bytes / 4)];
-				ByteBuffer.wrap(Files.readAllBytes(options.data))
-					.order(ByteOrder.LITTLE_ENDIAN)
-					.asFloatBuffer()
-					.get(values);
-				return new Dataset(description, options.shape, new Examples(values, values.length / length, length),
-						null);
+	/** The training data as the driver knows it, its shape and a description. */
+	record Input(TrainingData data, List<Integer> shape, String description) {
+	}
+
+	/**
+	 * The stored float32 rows (a path every executor reaches, or {@code s3://bucket/key})
+	 * become ranges the executors read; the other formats are read here, on the driver,
+	 * and each range ships with its rows.
+	 */
+	static Input input(Options options, TrainingSpec spec, int partitions, SparkConf conf) throws IOException {
+		if (options.format.equals("f32")) {
+			if (options.shape == null) {
+				throw new IllegalArgumentException("--shape H,W,C is needed for --format f32");
 			}
+			int length = options.shape.stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
+			RowSource source = options.data.startsWith("s3://") ? S3Rows.of(URI.create(options.data), conf)
+					: new FileRows(Path.of(options.data));
+			TrainingData data = TrainingData.stored(source, length, partitions, (rows) -> Split.of(spec, rows));
+			return new Input(data, options.shape, source.describe());
+		}
+		Dataset dataset = read(options);
+		return new Input(
+				TrainingData.inMemory(dataset.examples(), partitions, Split.of(spec, dataset.examples().count())),
+				dataset.shape(), dataset.description());
+	}
+
+	static Dataset read(Options options) throws IOException {
+		Path file = Path.of(options.data);
+		String description = String.valueOf(file.getFileName());
+		switch (options.format) {
 			case "idx" -> {
-				try (InputStream in = Files.newInputStream(options.data)) {
+				try (InputStream in = Files.newInputStream(file)) {
 					return Idx.readImages(in, description, Integer.MAX_VALUE - 8);
 				}
 			}
@@ -220,7 +272,7 @@ public final class SparkTraining {
 				if (options.shape == null) {
 					throw new IllegalArgumentException("--shape H,W,C is needed for --format csv");
 				}
-				try (InputStream in = Files.newInputStream(options.data)) {
+				try (InputStream in = Files.newInputStream(file)) {
 					return Csv.read(in, description, options.shape, Integer.MAX_VALUE - 8);
 				}
 			}
@@ -229,7 +281,7 @@ public final class SparkTraining {
 				// --shape their size
 				int size = (options.shape != null) ? options.shape.get(0) : Shapes.SIZE;
 				int channels = (options.shape != null && options.shape.size() > 2) ? options.shape.get(2) : 1;
-				return Shapes.generate(Long.parseLong(options.data.toString()), 0, options.count, size, channels);
+				return Shapes.generate(Long.parseLong(options.data), 0, options.count, size, channels);
 			}
 			default ->
 				throw new IllegalArgumentException("--format must be f32, idx, csv or shapes, was " + options.format);
@@ -243,7 +295,7 @@ public final class SparkTraining {
 
 		Path spec;
 
-		Path data;
+		String data;
 
 		String format = "f32";
 
@@ -261,6 +313,10 @@ public final class SparkTraining {
 
 		String description;
 
+		String heartbeat;
+
+		int heartbeatTimeout = 30;
+
 		final Map<String, String> conf = new LinkedHashMap<>();
 
 		static Options parse(String[] args) {
@@ -274,7 +330,7 @@ public final class SparkTraining {
 				switch (name) {
 					case "--master" -> o.master = value;
 					case "--spec" -> o.spec = Path.of(value);
-					case "--data" -> o.data = Path.of(value);
+					case "--data" -> o.data = value;
 					case "--format" -> o.format = value;
 					case "--shape" -> o.shape = shape(value);
 					case "--partitions" -> o.partitions = Integer.parseInt(value);
@@ -283,6 +339,8 @@ public final class SparkTraining {
 					case "--out" -> o.out = Path.of(value);
 					case "--register" -> o.register = URI.create(value);
 					case "--description" -> o.description = value;
+					case "--heartbeat" -> o.heartbeat = value;
+					case "--heartbeat-timeout" -> o.heartbeatTimeout = Integer.parseInt(value);
 					case "--conf" -> {
 						int eq = value.indexOf('=');
 						if (eq < 1) {
@@ -297,7 +355,7 @@ public final class SparkTraining {
 				throw new IllegalArgumentException("--spec and --data are required");
 			}
 			if (o.description == null) {
-				o.description = o.data.getFileName().toString();
+				o.description = o.data.substring(o.data.lastIndexOf('/') + 1);
 			}
 			return o;
 		}
