@@ -240,7 +240,10 @@ final class SparkJobRunner implements RunningJobs {
 				dataset.shape().stream().map(String::valueOf).collect(Collectors.joining(",")), "--out",
 				checkpoint.toString(), "--description", "dataset " + dataset.id() + " (" + dataset.description() + ")",
 				"--conf", "spark.driver.host=" + this.settings.driverHost(), "--conf",
-				"spark.driver.bindAddress=" + this.settings.driverHost()));
+				"spark.driver.bindAddress=" + this.settings.driverHost(),
+				// the driver stops when this service's end of its standard input closes:
+				// when this process ends, by any signal
+				"--heartbeat", "stdin"));
 		if (this.settings.localSteps() > 1) {
 			command.addAll(List.of("--local-steps", String.valueOf(this.settings.localSteps())));
 		}
