@@ -3,12 +3,11 @@ package dev.vae.model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.SplittableRandom;
-
 /**
- * Minibatch training with Adam. Each epoch shuffles the examples and draws every ε from
- * one generator seeded by {@link Settings#seed()}, so a run is reproducible. The network
- * passed in is updated in place: give it one that nothing else reads.
+ * Minibatch training with Adam. Each epoch's shuffle and each minibatch's ε come from
+ * {@link TrainingSchedule}, seeded by {@link Settings#seed()}: a run is reproducible, and
+ * one continued from a saved {@link State} makes the draws it would have made anyway. The
+ * network passed in is updated in place: give it one that nothing else reads.
  */
 public final class Trainer {
 
@@ -22,13 +21,26 @@ public final class Trainer {
 	}
 
 	/**
-	 * Trains {@code network} on {@code train}, evaluating on {@code validation} after
-	 * each epoch; its batch-norm running statistics move with every minibatch.
+	 * Trains {@code network} on {@code train} from its first epoch, evaluating on
+	 * {@code validation} after each epoch; its batch-norm running statistics move with
+	 * every minibatch.
 	 * @return the last epoch's metrics
 	 * @throws CancelledException when the listener asked to stop (checked between
 	 * minibatches)
 	 */
 	public EpochMetrics train(LayeredNetwork network, Examples train, Examples validation) {
+		return train(network, train, validation, null);
+	}
+
+	/**
+	 * Continues a run from {@code from} (null: from the start). {@code network} must hold
+	 * the parameters and buffers saved with that state; the run then makes the same
+	 * updates, in the same order and with the same draws, as one never interrupted.
+	 * @return the last epoch's metrics
+	 * @throws CancelledException when the listener asked to stop (checked between
+	 * minibatches)
+	 */
+	public EpochMetrics train(LayeredNetwork network, Examples train, Examples validation, State from) {
 		int d = network.inputLength();
 		int k = network.latentSize();
 		if (train.length() != d || validation.length() != d) {
@@ -37,30 +49,35 @@ public final class Trainer {
 		INDArray params = network.parameters();
 		INDArray gradient = network.newGradient();
 		AdamOptimizer adam = new AdamOptimizer(params, this.settings.learningRate());
-		SplittableRandom random = new SplittableRandom(this.settings.seed());
-		int batchSize = Math.min(this.settings.batchSize(), train.count());
-		int stepsPerEpoch = (train.count() + batchSize - 1) / batchSize;
+		TrainingSchedule schedule = new TrainingSchedule(this.settings.seed(), train.count(),
+				this.settings.batchSize());
+		int stepsPerEpoch = schedule.stepsPerEpoch();
 		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
-		int[] order = identity(train.count());
-		EpochMetrics last = null;
-		int iteration = 0;
+		State start = (from != null) ? from : State.start();
+		start.check(this.settings, train.count(), stepsPerEpoch);
+		if (from != null) {
+			adam.restore(params, from.adamM(), from.adamV(), from.adamSteps());
+		}
+		EpochMetrics last = start.last();
+		long iteration = (long) (start.epoch() - 1) * stepsPerEpoch + start.step();
 		// the minibatch and its noise, reused while the batch size stays
 		INDArray x = null;
 		INDArray eps = null;
 		float[] xs = null;
 		float[] es = null;
 		try {
-			for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
-				long started = System.nanoTime();
-				shuffle(order, random);
-				double reconstruction = 0;
-				double kl = 0;
-				for (int step = 0; step < stepsPerEpoch; step++) {
+			for (int epoch = start.epoch(); epoch <= this.settings.epochs(); epoch++) {
+				boolean resumed = epoch == start.epoch();
+				long started = System.nanoTime() - (resumed ? (long) (start.seconds() * 1e9) : 0);
+				int[] order = schedule.order(epoch);
+				double reconstruction = resumed ? start.reconstruction() : 0;
+				double kl = resumed ? start.kl() : 0;
+				for (int step = resumed ? start.step() : 0; step < stepsPerEpoch; step++) {
 					if (this.listener.cancelled()) {
 						throw new CancelledException("training cancelled in epoch " + epoch);
 					}
-					int from = step * batchSize;
-					int b = Math.min(batchSize, train.count() - from);
+					int first = schedule.from(step);
+					int b = schedule.size(step);
 					if (x == null || x.size(0) != b) {
 						close(x, eps);
 						x = Nd4j.createUninitialized(params.dataType(), b, d);
@@ -69,11 +86,9 @@ public final class Trainer {
 						es = new float[b * k];
 					}
 					for (int i = 0; i < b; i++) {
-						System.arraycopy(train.values(), order[from + i] * d, xs, i * d, d);
+						System.arraycopy(train.values(), order[first + i] * d, xs, i * d, d);
 					}
-					for (int i = 0; i < es.length; i++) {
-						es[i] = (float) random.nextGaussian();
-					}
+					schedule.noise(epoch, step, es);
 					Batches.write(xs, x);
 					Batches.write(es, eps);
 					LayeredNetwork.BatchLoss loss = network.lossAndGradient(x, eps, gradient);
@@ -82,12 +97,17 @@ public final class Trainer {
 					adam.step(params, gradient);
 					this.listener.onBatch(epoch, (loss.reconstruction() + loss.kl()) / b);
 					this.listener.onStep(epoch, ++iteration, totalSteps);
+					if (step + 1 < stepsPerEpoch && this.listener.checkpointDue(epoch, iteration)) {
+						this.listener.onCheckpoint(State.of(epoch, step + 1, adam, reconstruction, kl,
+								(System.nanoTime() - started) / 1e9, last));
+					}
 				}
 				Evaluation.Summary held = network.negElbo(validation, this.settings.seed() + epoch);
 				int n = train.count();
 				last = new EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n, held.negElbo(),
 						held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);
 				this.listener.onEpoch(last);
+				this.listener.onCheckpoint(State.of(epoch + 1, 0, adam, 0, 0, 0, last));
 			}
 		}
 		finally {
@@ -101,24 +121,6 @@ public final class Trainer {
 		if (x != null) {
 			x.close();
 			eps.close();
-		}
-	}
-
-	private static int[] identity(int n) {
-		int[] order = new int[n];
-		for (int i = 0; i < n; i++) {
-			order[i] = i;
-		}
-		return order;
-	}
-
-	/** Fisher–Yates. */
-	private static void shuffle(int[] order, SplittableRandom random) {
-		for (int i = order.length - 1; i > 0; i--) {
-			int j = random.nextInt(i + 1);
-			int t = order[i];
-			order[i] = order[j];
-			order[j] = t;
 		}
 	}
 
@@ -158,6 +160,63 @@ public final class Trainer {
 			double validationNegElbo, double validationReconstruction, double validationKl, double seconds) {
 	}
 
+	/**
+	 * A run's position between two minibatches, apart from the network itself: the next
+	 * minibatch is {@code step} (0-based) of {@code epoch} (1-based; past the last epoch
+	 * when the run is complete). The draws of the rest of the run follow from the
+	 * position ({@link TrainingSchedule}).
+	 *
+	 * @param epoch the epoch to continue
+	 * @param step minibatches of that epoch already done
+	 * @param adamM Adam's first moments
+	 * @param adamV Adam's second moments
+	 * @param adamSteps Adam's step count t
+	 * @param reconstruction the epoch's summed training NLL so far
+	 * @param kl the epoch's summed training KL so far
+	 * @param seconds the epoch's time so far
+	 * @param last the metrics of the last complete epoch (null before the first)
+	 */
+	public record State(int epoch, int step, float[] adamM, float[] adamV, int adamSteps, double reconstruction,
+			double kl, double seconds, EpochMetrics last) {
+
+		public State {
+			if (epoch < 1 || step < 0 || adamSteps < 0) {
+				throw new IllegalArgumentException("a training state needs epoch >= 1, step >= 0 and adamSteps >= 0");
+			}
+		}
+
+		static State of(int epoch, int step, AdamOptimizer adam, double reconstruction, double kl, double seconds,
+				EpochMetrics last) {
+			float[][] moments = adam.moments();
+			return new State(epoch, step, moments[0], moments[1], adam.steps(), reconstruction, kl, seconds, last);
+		}
+
+		/** The position of a run that has not begun. */
+		static State start() {
+			return new State(1, 0, null, null, 0, 0, 0, 0, null);
+		}
+
+		/** Whether the run has no epoch left. */
+		public boolean complete(int epochs) {
+			return this.epoch > epochs;
+		}
+
+		/** Steps done, counted over the whole run. */
+		public long globalStep(int stepsPerEpoch) {
+			return (long) (this.epoch - 1) * stepsPerEpoch + this.step;
+		}
+
+		void check(Settings settings, int count, int stepsPerEpoch) {
+			if (this.step >= stepsPerEpoch || this.epoch > settings.epochs() + 1
+					|| globalStep(stepsPerEpoch) != this.adamSteps) {
+				throw new IllegalArgumentException("a training state at epoch " + this.epoch + ", step " + this.step
+						+ " after " + this.adamSteps + " updates does not fit a run of " + settings.epochs()
+						+ " epochs of " + stepsPerEpoch + " minibatches (" + count + " examples)");
+			}
+		}
+
+	}
+
 	/** Progress callbacks; {@link #cancelled()} is polled before every minibatch. */
 	public interface Listener {
 
@@ -172,6 +231,23 @@ public final class Trainer {
 		}
 
 		default void onEpoch(EpochMetrics metrics) {
+		}
+
+		/**
+		 * Whether to save the run after global step {@code step} (1-based) of
+		 * {@code epoch}, within an epoch; the end of every epoch is saved anyway.
+		 */
+		default boolean checkpointDue(int epoch, long step) {
+			return false;
+		}
+
+		/**
+		 * Where the run is, between two minibatches: with the network's parameters and
+		 * buffers as they are now, enough to continue it
+		 * ({@link #train(LayeredNetwork, Examples, Examples, State)}). Called after each
+		 * epoch (after {@link #onEpoch}) and when {@link #checkpointDue} says so.
+		 */
+		default void onCheckpoint(State state) {
 		}
 
 		default boolean cancelled() {

@@ -4,13 +4,13 @@ import dev.vae.model.Evaluation;
 import dev.vae.model.Examples;
 import dev.vae.model.Replica;
 import dev.vae.model.Trainer;
+import dev.vae.model.TrainingSchedule;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 
-import java.util.SplittableRandom;
 import java.util.UUID;
 
 /**
@@ -81,6 +81,17 @@ final class DataParallelTrainer {
 	 * @return the last epoch's metrics and the pixel-mean baseline of the validation set
 	 */
 	Outcome train(NetworkSpec.Network network, TrainingData data) {
+		return train(network, data, null);
+	}
+
+	/**
+	 * Continues a run from {@code from} (null: from the start); {@code network} must hold
+	 * the parameters and running statistics saved with that state. The rest of the run
+	 * makes the updates an uninterrupted one makes: the shuffles and the noise follow
+	 * from (seed, epoch, step) ({@link TrainingSchedule}), Adam continues from the saved
+	 * moments.
+	 */
+	Outcome train(NetworkSpec.Network network, TrainingData data, Trainer.State from) {
 		Replica master = network.replica();
 		int d = data.length();
 		int k = master.latentSize();
@@ -88,29 +99,35 @@ final class DataParallelTrainer {
 			throw new IllegalArgumentException(
 					"examples have length " + d + ", the network expects " + master.inputLength());
 		}
+		int trainCount = data.split().train();
+		// the trainer's shuffles and noise, draw for draw
+		TrainingSchedule schedule = new TrainingSchedule(this.settings.seed(), trainCount, this.settings.batchSize());
+		int stepsPerEpoch = schedule.stepsPerEpoch();
+		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
+		Trainer.State start = (from != null) ? from : new Trainer.State(1, 0, null, null, 0, 0, 0, 0, null);
+		if (start.step() >= stepsPerEpoch || start.epoch() > this.settings.epochs() + 1
+				|| start.globalStep(stepsPerEpoch) != start.adamSteps()) {
+			throw new IllegalArgumentException("a training state at epoch " + start.epoch() + ", step " + start.step()
+					+ " after " + start.adamSteps() + " updates does not fit a run of " + this.settings.epochs()
+					+ " epochs of " + stepsPerEpoch + " minibatches (" + trainCount + " examples)");
+		}
 		String run = UUID.randomUUID().toString();
 		JavaRDD<Chunk> chunks = load(this.spark, data).persist(StorageLevel.MEMORY_ONLY());
 		Replica.Optimizer adam = master.adam(this.settings.learningRate());
-		// the trainer's generator, shuffle and noise, draw for draw
-		SplittableRandom random = new SplittableRandom(this.settings.seed());
-		int trainCount = data.split().train();
-		int batchSize = Math.min(this.settings.batchSize(), trainCount);
-		int stepsPerEpoch = (trainCount + batchSize - 1) / batchSize;
-		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
-		int[] order = new int[trainCount];
-		for (int i = 0; i < order.length; i++) {
-			order[i] = i;
+		if (from != null) {
+			adam.restore(new Replica.State(from.adamM(), from.adamV(), from.adamSteps()));
 		}
-		Trainer.EpochMetrics last = null;
-		long iteration = 0;
+		Trainer.EpochMetrics last = start.last();
+		long iteration = start.globalStep(stepsPerEpoch);
 		try {
-			for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
-				long started = System.nanoTime();
-				shuffle(order, random);
-				double reconstruction = 0;
-				double kl = 0;
+			for (int epoch = start.epoch(); epoch <= this.settings.epochs(); epoch++) {
+				boolean resumed = epoch == start.epoch();
+				long started = System.nanoTime() - (resumed ? (long) (start.seconds() * 1e9) : 0);
+				int[] order = schedule.order(epoch);
+				double reconstruction = resumed ? start.reconstruction() : 0;
+				double kl = resumed ? start.kl() : 0;
 				StepTimes times = new StepTimes();
-				for (int step = 0; step < stepsPerEpoch; step += this.localSteps) {
+				for (int step = resumed ? start.step() : 0; step < stepsPerEpoch; step += this.localSteps) {
 					if (this.listener.cancelled()) {
 						throw new Trainer.CancelledException("training cancelled in epoch " + epoch);
 					}
@@ -122,14 +139,11 @@ final class DataParallelTrainer {
 					float[][] noise = new float[count][];
 					int rows = 0;
 					for (int j = 0; j < count; j++) {
-						int from = (step + j) * batchSize;
-						int b = Math.min(batchSize, trainCount - from);
+						int b = schedule.size(step + j);
 						batches[j] = new int[b];
-						System.arraycopy(order, from, batches[j], 0, b);
+						System.arraycopy(order, schedule.from(step + j), batches[j], 0, b);
 						noise[j] = new float[b * k];
-						for (int i = 0; i < noise[j].length; i++) {
-							noise[j][i] = (float) random.nextGaussian();
-						}
+						schedule.noise(epoch, step + j, noise[j]);
 						rows += b;
 					}
 					double[] losses = (this.localSteps == 1)
@@ -143,6 +157,10 @@ final class DataParallelTrainer {
 					iteration += count;
 					this.listener.onStep(epoch, iteration, totalSteps, (losses[0] + losses[1]) / rows,
 							elapsed / 1e6 / count, compute / 1e6 / count);
+					if (step + count < stepsPerEpoch && this.listener.checkpointDue(epoch, iteration)) {
+						this.listener.onCheckpoint(state(epoch, step + count, adam, reconstruction, kl,
+								(System.nanoTime() - started) / 1e9, last));
+					}
 				}
 				Evaluation.Summary held = evaluate(chunks, run, master, this.settings.seed() + epoch,
 						data.split().validation());
@@ -150,6 +168,7 @@ final class DataParallelTrainer {
 				last = new Trainer.EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n,
 						held.negElbo(), held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);
 				this.listener.onEpoch(last, times);
+				this.listener.onCheckpoint(state(epoch + 1, 0, adam, 0, 0, 0, last));
 			}
 			return new Outcome(last, baseline(chunks, this.spec));
 		}
@@ -158,6 +177,12 @@ final class DataParallelTrainer {
 			Replicas.release(run);
 			master.close();
 		}
+	}
+
+	private static Trainer.State state(int epoch, int step, Replica.Optimizer adam, double reconstruction, double kl,
+			double seconds, Trainer.EpochMetrics last) {
+		Replica.State moments = adam.state();
+		return new Trainer.State(epoch, step, moments.m(), moments.v(), moments.t(), reconstruction, kl, seconds, last);
 	}
 
 	/**
@@ -339,16 +364,6 @@ final class DataParallelTrainer {
 
 	}
 
-	/** Fisher–Yates, as {@link Trainer} shuffles. */
-	private static void shuffle(int[] order, SplittableRandom random) {
-		for (int i = order.length - 1; i > 0; i--) {
-			int j = random.nextInt(i + 1);
-			int t = order[i];
-			order[i] = order[j];
-			order[j] = t;
-		}
-	}
-
 	/** An epoch's step times: the whole step and the slowest partition's compute. */
 	static final class StepTimes {
 
@@ -385,6 +400,22 @@ final class DataParallelTrainer {
 		void onStep(int epoch, long step, long totalSteps, double loss, double stepMillis, double computeMillis);
 
 		void onEpoch(Trainer.EpochMetrics metrics, StepTimes times);
+
+		/**
+		 * Whether to save the run after global step {@code step} (1-based) of
+		 * {@code epoch}, within an epoch; the end of every epoch is saved anyway.
+		 */
+		default boolean checkpointDue(int epoch, long step) {
+			return false;
+		}
+
+		/**
+		 * Where the run is, between two minibatches (with the driver's network as it is
+		 * now): enough to continue it. After each epoch (after {@link #onEpoch}) and when
+		 * {@link #checkpointDue} says so.
+		 */
+		default void onCheckpoint(Trainer.State state) {
+		}
 
 		default boolean cancelled() {
 			return false;
