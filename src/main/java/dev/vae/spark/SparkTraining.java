@@ -1,6 +1,9 @@
 package dev.vae.spark;
 
+import dev.vae.model.LayeredArchitecture;
 import dev.vae.model.LayeredCheckpoint;
+import dev.vae.model.LayeredNetwork;
+import dev.vae.model.TrainingCheckpoint;
 import dev.vae.model.LayeredManifest;
 import dev.vae.model.Manifest;
 import dev.vae.model.Trainer;
@@ -15,6 +18,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +52,10 @@ import java.util.Map;
  * --register URL      POST the checkpoint to this service's /models (API key from VAE_API_KEY)
  * --description TEXT  the training data as the manifest names it
  * --conf KEY=VALUE    any Spark setting (repeatable)
+ * --checkpoint FILE   the training checkpoint (network, Adam state, position) to
+ *                     write after every epoch, atomically
+ * --checkpoint-every N  also every N steps
+ * --resume            continue from --checkpoint: the run ends as an uninterrupted one
  * --heartbeat stdin   stop when standard input reaches end of file (the service that
  *                     started this driver as its child is gone, even by SIGKILL)
  * --heartbeat URL     stop when URL has not answered 2xx for --heartbeat-timeout
@@ -134,15 +142,27 @@ public final class SparkTraining {
 			int trainCount = data.split().train();
 			int validationCount = data.split().validation();
 			NetworkSpec.Network trained = network.initialise();
+			Trainer.State from = null;
+			if (options.resume) {
+				TrainingCheckpoint.Loaded loaded = resume(options, network);
+				trained = new NetworkSpec.Network.Layered(loaded.network());
+				from = loaded.state();
+			}
 			long started = System.nanoTime();
 			int batch = Math.min(spec.batchSize(), trainCount);
+			int stepsPerEpoch = (trainCount + batch - 1) / batch;
 			progress.emit("started", "master", spark.master(), "partitions", partitions, "localSteps",
 					options.localSteps, "trainExamples", trainCount, "validationExamples", validationCount,
-					"totalSteps", (long) ((trainCount + batch - 1) / batch) * spec.epochs(), "data",
-					input.description());
+					"totalSteps", (long) stepsPerEpoch * spec.epochs(), "data", input.description());
+			if (from != null) {
+				progress.emit("resumed", "epoch", from.epoch(), "step", from.step(), "globalStep",
+						from.globalStep(stepsPerEpoch), "checkpoint", options.checkpoint.toString());
+			}
+			Checkpoints checkpoints = new Checkpoints(options, spec, ((NetworkSpec.Network.Layered) trained).network(),
+					stepsPerEpoch, progress);
 			DataParallelTrainer.Outcome outcome = new DataParallelTrainer(spark, network, spec.settings(), partitions,
-					options.localSteps, listener(progress))
-				.train(trained, data);
+					options.localSteps, listener(progress, checkpoints))
+				.train(trained, data, from);
 			Trainer.EpochMetrics last = outcome.last();
 			Manifest.TrainingInfo info = new Manifest.TrainingInfo(
 					options.description + " (Spark " + spark.master() + ", " + partitions + " partitions"
@@ -161,8 +181,71 @@ public final class SparkTraining {
 		}
 	}
 
-	private static DataParallelTrainer.Listener listener(ProgressLines progress) {
+	/** The training checkpoint to continue, checked to be of this job's architecture. */
+	private static TrainingCheckpoint.Loaded resume(Options options, NetworkSpec network) {
+		if (options.checkpoint == null || !Files.isRegularFile(options.checkpoint)) {
+			throw new IllegalArgumentException("--resume: there is no training checkpoint at "
+					+ ((options.checkpoint != null) ? options.checkpoint : "(no --checkpoint given)"));
+		}
+		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) network.plan()).architecture();
+		TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.read(options.checkpoint, architecture.parameterCount());
+		if (!loaded.network().architecture().equals(architecture)) {
+			throw new IllegalArgumentException("--resume: the training checkpoint at " + options.checkpoint
+					+ " holds another architecture than the job specification's");
+		}
+		return loaded;
+	}
+
+	/**
+	 * Saves the run to {@code --checkpoint} after every epoch and every
+	 * {@code --checkpoint-every} steps, and says so on a progress line.
+	 */
+	private record Checkpoints(Options options, TrainingSpec spec, LayeredNetwork network, int stepsPerEpoch,
+			ProgressLines progress) {
+
+		boolean due(long step) {
+			return this.options.checkpoint != null && this.options.checkpointEvery > 0
+					&& step % this.options.checkpointEvery == 0;
+		}
+
+		void save(Trainer.State state) {
+			if (this.options.checkpoint == null) {
+				return;
+			}
+			long started = System.nanoTime();
+			Manifest.TrainingInfo info = new Manifest.TrainingInfo(this.options.description + " (Spark, in progress)",
+					0, 0, this.spec.epochs(), this.spec.batchSize(), this.spec.learningRate(), this.spec.seed(),
+					state.seconds());
+			Manifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
+			try {
+				TrainingCheckpoint.write(this.options.checkpoint,
+						LayeredManifest.draft(this.spec.name(), this.network.architecture(), info, figures),
+						this.network, state);
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(
+						"the training checkpoint " + this.options.checkpoint + " cannot be written: " + ex.getMessage(),
+						ex);
+			}
+			this.progress.emit("checkpoint", "epoch", state.epoch(), "step", state.step(), "globalStep",
+					state.globalStep(this.stepsPerEpoch), "file", this.options.checkpoint.toString(), "millis",
+					(System.nanoTime() - started) / 1e6);
+		}
+
+	}
+
+	private static DataParallelTrainer.Listener listener(ProgressLines progress, Checkpoints checkpoints) {
 		return new DataParallelTrainer.Listener() {
+			@Override
+			public boolean checkpointDue(int epoch, long step) {
+				return checkpoints.due(step);
+			}
+
+			@Override
+			public void onCheckpoint(Trainer.State state) {
+				checkpoints.save(state);
+			}
+
 			@Override
 			public void onStep(int epoch, long step, long totalSteps, double loss, double stepMillis,
 					double computeMillis) {
@@ -317,12 +400,22 @@ public final class SparkTraining {
 
 		int heartbeatTimeout = 30;
 
+		Path checkpoint;
+
+		long checkpointEvery;
+
+		boolean resume;
+
 		final Map<String, String> conf = new LinkedHashMap<>();
 
 		static Options parse(String[] args) {
 			Options o = new Options();
 			for (int i = 0; i < args.length; i++) {
 				String name = args[i];
+				if (name.equals("--resume")) {
+					o.resume = true;
+					continue;
+				}
 				if (i + 1 >= args.length) {
 					throw new IllegalArgumentException(name + " needs a value");
 				}
@@ -340,6 +433,8 @@ public final class SparkTraining {
 					case "--register" -> o.register = URI.create(value);
 					case "--description" -> o.description = value;
 					case "--heartbeat" -> o.heartbeat = value;
+					case "--checkpoint" -> o.checkpoint = Path.of(value);
+					case "--checkpoint-every" -> o.checkpointEvery = Long.parseLong(value);
 					case "--heartbeat-timeout" -> o.heartbeatTimeout = Integer.parseInt(value);
 					case "--conf" -> {
 						int eq = value.indexOf('=');

@@ -41,6 +41,9 @@ final class SparkJobRunner implements RunningJobs {
 
 	private static final long PUBLISH_EVERY_NANOS = 250_000_000L;
 
+	/** The driver's training checkpoint in the job's directory. */
+	static final String TRAINING_CHECKPOINT = "training.ckpt";
+
 	private final SparkSettings settings;
 
 	private final JobRepository repository;
@@ -168,19 +171,63 @@ final class SparkJobRunner implements RunningJobs {
 
 	private ModelRow train(String id, TrainingSpec spec, Driver driver, Path jobDir)
 			throws IOException, InterruptedException {
+		Path trainingCheckpoint = jobDir.resolve(TRAINING_CHECKPOINT);
+		Path driverLog = jobDir.resolve("driver.log");
+		if (Files.exists(driverLog) && !Files.exists(trainingCheckpoint)) {
+			// a driver of this job ran here and this service stopped under it
+			throw new IllegalStateException("the job's Spark driver stopped with its service before it wrote a "
+					+ "training checkpoint: there is nothing to resume from; submit the job again");
+		}
 		Files.createDirectories(jobDir);
 		Path specFile = jobDir.resolve("spec.json");
 		Files.writeString(specFile, this.json.writeValueAsString(spec));
 		Path checkpoint = jobDir.resolve("checkpoint.vae");
-		Path driverLog = jobDir.resolve("driver.log");
 		DatasetRow dataset = this.datasets.get(spec.dataset());
-		List<String> command = command(spec, dataset, specFile, checkpoint);
-		ProcessBuilder builder = new ProcessBuilder(command).redirectError(driverLog.toFile());
+		for (int restarts = 0;; restarts++) {
+			boolean resume = Files.exists(trainingCheckpoint);
+			Ending ending = runDriver(id, driver,
+					command(spec, dataset, specFile, checkpoint, trainingCheckpoint, resume), driverLog);
+			if (driver.cancelled) {
+				throw new Trainer.CancelledException("cancelled");
+			}
+			if (ending.finished() && ending.exit() == 0 && Files.exists(checkpoint)) {
+				break;
+			}
+			log.warn("Spark job {}: driver exited with {}; last lines of {}:\n{}", id, ending.exit(), driverLog,
+					tail(driverLog, 20));
+			// a driver that reported its own failure would fail again; one that vanished
+			// (killed, its machine lost) continues from its last training checkpoint
+			if (ending.failure() == null && Files.exists(trainingCheckpoint)
+					&& restarts < this.settings.driverRestarts()) {
+				log.info("Spark job {}: starting its driver again from {}", id, trainingCheckpoint);
+				continue;
+			}
+			throw new IllegalStateException((ending.failure() != null) ? ending.failure()
+					: "the Spark driver exited with code " + ending.exit() + " before finishing"
+							+ (Files.exists(trainingCheckpoint) ? " (after " + restarts + " restarts)"
+									: ", before its first training checkpoint"));
+		}
+		if (!this.repository.holds(id, this.replica)) {
+			throw new IllegalStateException("this replica no longer holds the job (its lease expired); "
+					+ "the trained model is not registered");
+		}
+		return this.registry.registerTrained(checkpoint, id);
+	}
+
+	/** How a driver process ended. */
+	private record Ending(int exit, boolean finished, String failure) {
+	}
+
+	private Ending runDriver(String id, Driver driver, List<String> command, Path driverLog)
+			throws IOException, InterruptedException {
+		ProcessBuilder builder = new ProcessBuilder(command)
+			.redirectError(ProcessBuilder.Redirect.appendTo(driverLog.toFile()));
 		builder.environment().put("OMP_NUM_THREADS", "1");
 		synchronized (driver) {
 			if (driver.cancelled) {
 				throw new Trainer.CancelledException("cancelled before the driver started");
 			}
+			// its standard input stays open: it is the driver's heartbeat
 			driver.process = builder.start();
 		}
 		log.info("Spark job {}: driver started on {}", id, this.settings.master());
@@ -198,7 +245,15 @@ final class SparkJobRunner implements RunningJobs {
 					case "started" -> driver.totalSteps = event.path("totalSteps").asLong();
 					case "step" -> onStep(id, driver, event);
 					case "epoch" -> onEpoch(id, event);
-					case "finished" -> finished = true;
+					case "resumed" -> onResumed(id, event);
+					case "checkpoint" -> log.debug("Spark job {}: training checkpoint at epoch {}, step {}", id,
+							event.path("epoch").asInt(), event.path("step").asInt());
+					case "finished" -> {
+						finished = true;
+						log.info("Spark job {}: driver finished in {} s, its peak Java heap used {} MB", id,
+								event.path("seconds").asDouble(),
+								event.path("driverHeapUsedMaxBytes").asLong() / (1024 * 1024));
+					}
 					case "failed" -> failure = event.path("error").asText();
 					default -> log.debug("Spark job {}: ignored line {}", id, line);
 				}
@@ -210,24 +265,18 @@ final class SparkJobRunner implements RunningJobs {
 				throw ex;
 			}
 		}
-		int exit = driver.process.waitFor();
-		if (driver.cancelled) {
-			throw new Trainer.CancelledException("cancelled");
-		}
-		if (failure != null || exit != 0 || !finished || !Files.exists(checkpoint)) {
-			log.warn("Spark job {}: driver exited with {}; last lines of {}:\n{}", id, exit, driverLog,
-					tail(driverLog, 20));
-			throw new IllegalStateException(
-					(failure != null) ? failure : "the Spark driver exited with code " + exit + " before finishing");
-		}
-		if (!this.repository.holds(id, this.replica)) {
-			throw new IllegalStateException("this replica no longer holds the job (its lease expired); "
-					+ "the trained model is not registered");
-		}
-		return this.registry.registerTrained(checkpoint, id);
+		return new Ending(driver.process.waitFor(), finished, failure);
 	}
 
-	private List<String> command(TrainingSpec spec, DatasetRow dataset, Path specFile, Path checkpoint) {
+	private void onResumed(String id, JsonNode event) {
+		Map<String, Object> resumed = Map.of("epoch", event.path("epoch").asInt(), "step", event.path("step").asInt(),
+				"globalStep", event.path("globalStep").asLong());
+		log.info("Spark job {} resumed from epoch {} / step {}", id, resumed.get("epoch"), resumed.get("step"));
+		this.events.publish(id, "resumed", resumed);
+	}
+
+	private List<String> command(TrainingSpec spec, DatasetRow dataset, Path specFile, Path checkpoint,
+			Path trainingCheckpoint, boolean resume) {
 		List<String> command = new ArrayList<>();
 		command.add(this.settings.javaExecutable().toString());
 		command.add("-Xmx" + this.settings.driverMemory().toMegabytes() + "m");
@@ -235,15 +284,25 @@ final class SparkJobRunner implements RunningJobs {
 		command.add("-cp");
 		command.add(this.settings.driverClasspath());
 		command.add("dev.vae.spark.SparkTraining");
-		command.addAll(List.of("--master", this.settings.master(), "--spec", specFile.toString(), "--data",
-				this.datasets.file(dataset.id()).toString(), "--format", "f32", "--shape",
+		// executors read the rows themselves: from the shared bucket when the service
+		// stores datasets in one, else from the storage directory's file (a path every
+		// executor must reach)
+		String data = this.datasets.storedAt(dataset.id())
+			.map(String::valueOf)
+			.orElseGet(() -> this.datasets.file(dataset.id()).toString());
+		command.addAll(List.of("--master", this.settings.master(), "--spec", specFile.toString(), "--data", data,
+				"--format", "f32", "--shape",
 				dataset.shape().stream().map(String::valueOf).collect(Collectors.joining(",")), "--out",
 				checkpoint.toString(), "--description", "dataset " + dataset.id() + " (" + dataset.description() + ")",
 				"--conf", "spark.driver.host=" + this.settings.driverHost(), "--conf",
 				"spark.driver.bindAddress=" + this.settings.driverHost(),
 				// the driver stops when this service's end of its standard input closes:
 				// when this process ends, by any signal
-				"--heartbeat", "stdin"));
+				"--heartbeat", "stdin", "--checkpoint", trainingCheckpoint.toString(), "--checkpoint-every",
+				String.valueOf(this.settings.checkpointEvery())));
+		if (resume) {
+			command.add("--resume");
+		}
 		if (this.settings.localSteps() > 1) {
 			command.addAll(List.of("--local-steps", String.valueOf(this.settings.localSteps())));
 		}
@@ -267,6 +326,9 @@ final class SparkJobRunner implements RunningJobs {
 	}
 
 	private void onEpoch(String id, JsonNode e) {
+		log.info("Spark job {}: epoch {} took {} s, {} ms a step ({} ms the slowest partition's compute)", id,
+				e.path("epoch").asInt(), e.path("seconds").asDouble(), e.path("stepMillis").asDouble(),
+				e.path("computeMillis").asDouble());
 		Trainer.EpochMetrics metrics = new Trainer.EpochMetrics(e.path("epoch").asInt(),
 				e.path("trainNegElbo").asDouble(), e.path("trainReconstruction").asDouble(),
 				e.path("trainKl").asDouble(), e.path("validationNegElbo").asDouble(),

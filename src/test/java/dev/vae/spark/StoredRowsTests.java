@@ -146,10 +146,15 @@ class StoredRowsTests {
 					epochs(fileEpochs))
 				.train(fromFile, TrainingData.stored(new FileRows(file), all.length(), 3, (n) -> Split.of(job, n)));
 
-			// the same ranges, the same bytes: the same run to the bit
-			assertThat(fromS3.replica().parameters()).containsExactly(fromFile.replica().parameters());
+			// the same ranges, the same bytes: the same run, to the rounding of adding
+			// three
+			// partitions' sums in the order they reach the driver
+			float[] s3Parameters = fromS3.replica().parameters();
+			assertThat(maxDifference(s3Parameters, fromFile.replica().parameters()))
+				.isLessThanOrEqualTo(1e-6 * DataParallelTrainerTests.maxAbs(s3Parameters));
 			assertThat(s3Epochs).hasSize(2);
-			assertThat(s3Outcome.baseline()).isEqualTo(fileOutcome.baseline());
+			assertThat(s3Outcome.baseline()).isCloseTo(fileOutcome.baseline(),
+					org.assertj.core.data.Percentage.withPercentage(1e-9));
 
 			// and the local trainer's run on the job's split, to rounding
 			Examples[] split = job.split(all);
