@@ -3,6 +3,7 @@ package dev.vae.system;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
 
 import java.util.List;
 
@@ -104,8 +105,8 @@ public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultVal
 
 	/**
 	 * Background training. Jobs wait in the database; every replica takes them from
-	 * there, holds each with a lease it renews, and fails those whose replica stopped
-	 * renewing.
+	 * there, holds each with a lease it renews, and re-queues those whose replica stopped
+	 * renewing, to continue from their last training checkpoint.
 	 *
 	 * @param concurrency jobs that train at once on this replica
 	 * @param queueLength jobs that may wait (for all replicas together); a full queue
@@ -113,15 +114,19 @@ public record VaeProperties(@Valid @DefaultValue Model model, @Valid @DefaultVal
 	 * @param maxEpochs the most epochs one job may ask for
 	 * @param retryAfter what a 429 tells the client to wait
 	 * @param pollInterval how often a replica renews its leases, looks for cancellations
-	 * and queued jobs, and fails jobs whose lease expired
+	 * and queued jobs, and re-queues jobs whose lease expired
 	 * @param lease how long a running job stays held without a renewal; a job whose
-	 * replica died is failed this long after its last renewal
+	 * replica died is re-queued this long after its last renewal
 	 * @param claim whether this replica trains at all (false: inference only)
+	 * @param checkpointInterval a running job writes a training checkpoint after every
+	 * epoch and, within an epoch, every this many minibatches (0: at epoch ends only)
+	 * @param maxResumes how often an interrupted job is resumed before it fails instead
 	 */
 	public record Jobs(@DefaultValue("1") @Positive int concurrency, @DefaultValue("4") @Positive int queueLength,
 			@DefaultValue("1000") @Positive int maxEpochs, @DefaultValue("30s") java.time.Duration retryAfter,
 			@DefaultValue("1s") java.time.Duration pollInterval, @DefaultValue("30s") java.time.Duration lease,
-			@DefaultValue("true") boolean claim) {
+			@DefaultValue("true") boolean claim, @DefaultValue("1000") @PositiveOrZero int checkpointInterval,
+			@DefaultValue("5") @PositiveOrZero int maxResumes) {
 	}
 
 	/**

@@ -21,14 +21,14 @@ import java.util.function.Function;
 
 /**
  * The database is the job queue for every replica. Each {@code vae.jobs.poll-interval}
- * this replica renews the leases of the jobs it trains, stops those a client cancelled
- * (on any replica), fails jobs whose lease expired, forwards the database's view of jobs
- * that clients follow here but another replica trains, and claims queued jobs while it
- * has a free training slot.
+ * this replica renews the leases of the jobs it trains, stops those a client cancelled or
+ * paused (on any replica), re-queues jobs whose lease expired, forwards the database's
+ * view of jobs that clients follow here but another replica trains, and claims queued
+ * jobs while it has a free training slot.
  * <p>
- * A job whose replica died is failed, not resumed: its epoch checkpoints were on that
- * replica's disk and hold no optimiser state, so a resumed run would not be the run the
- * client asked for. The client sees why and submits it again.
+ * A job whose replica died goes back to the queue: its training checkpoints (network,
+ * Adam state, position in the run) are in the shared object store, so whichever replica
+ * claims it next continues the run the client asked for, with the same result.
  */
 final class JobQueue {
 
@@ -128,7 +128,12 @@ final class JobQueue {
 
 	void release() {
 		this.busy.decrementAndGet();
-		// a slot is free: look for queued work now rather than at the next tick
+		// a slot is free
+		claimSoon();
+	}
+
+	/** Looks for queued work now rather than at the next tick. */
+	void claimSoon() {
 		try {
 			this.scheduler.execute(this::claimQuietly);
 		}
@@ -171,8 +176,12 @@ final class JobQueue {
 		for (String id : this.repository.cancelRequested(this.replica)) {
 			this.runner.cancel(id);
 		}
-		for (String id : this.repository.failExpired(Instant.now())) {
-			log.warn("Job {} failed: its lease expired (the replica that ran it stopped renewing it)", id);
+		for (String id : this.repository.pauseRequested(this.replica)) {
+			this.runner.pause(id);
+		}
+		for (String id : this.repository.requeueExpired(Instant.now(), this.settings.maxResumes())) {
+			log.warn("Job {} re-queued: its lease expired (the replica that ran it stopped renewing it); it continues "
+					+ "from its last training checkpoint", id);
 		}
 		follow(running);
 		claim();

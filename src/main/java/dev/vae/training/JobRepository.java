@@ -178,24 +178,78 @@ class JobRepository {
 
 	boolean datasetInUse(String datasetId) {
 		return this.jdbc
-			.sql("SELECT COUNT(*) FROM jobs WHERE dataset_id = :dataset AND status IN ('QUEUED', 'RUNNING')")
+			.sql("SELECT COUNT(*) FROM jobs WHERE dataset_id = :dataset AND status IN ('QUEUED', 'RUNNING', 'PAUSED')")
 			.param("dataset", datasetId)
 			.query(Long.class)
 			.single() > 0;
 	}
 
 	/**
-	 * Marks the jobs a previous life of replica {@code owner} left running (and running
-	 * jobs with no owner, from before leases) as failed; returns how many.
+	 * Puts the jobs a previous life of replica {@code owner} left running (and running
+	 * jobs with no owner, from before leases) back in the queue, to continue from their
+	 * last training checkpoint; those already resumed {@code maxResumes} times fail.
+	 * Returns the jobs re-queued.
 	 */
-	int failRunningOf(String owner, String reason) {
-		return this.jdbc
-			.sql("UPDATE jobs SET status = 'FAILED', error = :reason, finished_at = :now "
-					+ "WHERE status = 'RUNNING' AND (owner = :owner OR owner IS NULL)")
-			.param("reason", reason)
+	List<String> requeueRunningOf(String owner, String reason, int maxResumes) {
+		List<JobRow> left = this.jdbc
+			.sql("SELECT * FROM jobs WHERE status = 'RUNNING' AND (owner = :owner OR owner IS NULL)")
 			.param("owner", owner)
-			.param("now", time(Instant.now()))
-			.update();
+			.query(this::row)
+			.list();
+		return requeue(left, reason, maxResumes, "(owner = :owner OR owner IS NULL)", owner, null);
+	}
+
+	/**
+	 * Interrupted running jobs go back to QUEUED (or CANCELLED, PAUSED when a client had
+	 * asked for that), unless they were resumed {@code maxResumes} times: then they fail.
+	 * Each move is a compare-and-set on the row as read, so two replicas never both move
+	 * a job.
+	 */
+	private List<String> requeue(List<JobRow> jobs, String reason, int maxResumes, String condition, String owner,
+			Instant now) {
+		List<String> requeued = new java.util.ArrayList<>();
+		for (JobRow job : jobs) {
+			Flags flags = flags(job.id());
+			String to;
+			String error = null;
+			if (flags.cancelRequested()) {
+				to = "CANCELLED";
+			}
+			else if (flags.resumes() >= maxResumes) {
+				to = "FAILED";
+				error = reason + "; not resumed again: it was resumed " + flags.resumes()
+						+ " times (vae.jobs.max-resumes)";
+			}
+			else {
+				to = flags.pauseRequested() ? "PAUSED" : "QUEUED";
+			}
+			int updated = this.jdbc
+				.sql("UPDATE jobs SET status = :to, error = :error, interruption = :reason, owner = NULL, "
+						+ "lease_until = NULL, pause_requested = FALSE, finished_at = :finished WHERE id = :id "
+						+ "AND status = 'RUNNING' AND " + condition)
+				.param("to", to)
+				.param("error", error)
+				.param("reason", (reason.length() > 500) ? reason.substring(0, 500) : reason)
+				.param("finished", to.equals("CANCELLED") || to.equals("FAILED") ? time(Instant.now()) : null)
+				.param("id", job.id())
+				.param("owner", owner)
+				.param("now", time(now))
+				.update();
+			if (updated == 1 && to.equals("QUEUED")) {
+				requeued.add(job.id());
+			}
+		}
+		return requeued;
+	}
+
+	private record Flags(boolean cancelRequested, boolean pauseRequested, int resumes) {
+	}
+
+	private Flags flags(String id) {
+		return this.jdbc.sql("SELECT cancel_requested, pause_requested, resumes FROM jobs WHERE id = :id")
+			.param("id", id)
+			.query((rs, n) -> new Flags(rs.getBoolean(1), rs.getBoolean(2), rs.getInt(3)))
+			.single();
 	}
 
 	/**
@@ -253,8 +307,9 @@ class JobRepository {
 
 	private boolean claim(String id, String owner, Instant leaseUntil) {
 		return this.jdbc
-			.sql("UPDATE jobs SET status = 'RUNNING', started_at = :now, owner = :owner, lease_until = :lease, "
-					+ "claims = claims + 1 WHERE id = :id AND status = 'QUEUED'")
+			.sql("UPDATE jobs SET status = 'RUNNING', started_at = COALESCE(started_at, :now), owner = :owner, "
+					+ "lease_until = :lease, pause_requested = FALSE, claims = claims + 1 "
+					+ "WHERE id = :id AND status = 'QUEUED'")
 			.param("now", time(Instant.now()))
 			.param("owner", owner)
 			.param("lease", time(leaseUntil))
@@ -302,30 +357,149 @@ class JobRepository {
 	}
 
 	/**
-	 * Fails every running job whose lease ended before {@code now}: its replica stopped
-	 * renewing it (it died, or lost the database). Returns the jobs failed.
+	 * Re-queues every running job whose lease ended before {@code now}: its replica
+	 * stopped renewing it (it died, or lost the database). Another replica continues it
+	 * from its last training checkpoint. Returns the jobs re-queued.
 	 */
-	List<String> failExpired(Instant now) {
+	List<String> requeueExpired(Instant now, int maxResumes) {
 		List<JobRow> expired = this.jdbc.sql("SELECT * FROM jobs WHERE status = 'RUNNING' AND lease_until < :now")
 			.param("now", time(now))
 			.query(this::row)
 			.list();
-		List<String> failed = new java.util.ArrayList<>();
+		List<String> requeued = new java.util.ArrayList<>();
 		for (JobRow job : expired) {
 			String reason = "lease expired: replica '" + job.owner() + "' stopped renewing it (it stopped or lost "
-					+ "the database); partial training is not resumed, submit the job again";
+					+ "the database)";
+			requeued.addAll(requeue(List.of(job), reason, maxResumes, "lease_until < :now", null, now));
+		}
+		return requeued;
+	}
+
+	/**
+	 * Records the job's newest training checkpoint, while {@code owner} holds it; false
+	 * when it no longer does (the object then belongs to nobody and should be deleted).
+	 */
+	boolean saveCheckpoint(String id, String owner, SavedCheckpoint saved) {
+		return this.jdbc
+			.sql("UPDATE jobs SET checkpoint_key = :key, checkpoint_sha256 = :sha, checkpoint_epoch = :epoch, "
+					+ "checkpoint_step = :step WHERE id = :id AND owner = :owner AND status = 'RUNNING'")
+			.param("key", saved.key())
+			.param("sha", saved.sha256())
+			.param("epoch", saved.epoch())
+			.param("step", saved.step())
+			.param("id", id)
+			.param("owner", owner)
+			.update() == 1;
+	}
+
+	/** The job's last training checkpoint, if it has one. */
+	Optional<SavedCheckpoint> checkpoint(String id) {
+		return this.jdbc
+			.sql("SELECT checkpoint_key, checkpoint_sha256, checkpoint_epoch, checkpoint_step FROM jobs "
+					+ "WHERE id = :id AND checkpoint_key IS NOT NULL")
+			.param("id", id)
+			.query((rs, n) -> new SavedCheckpoint(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getLong(4)))
+			.optional();
+	}
+
+	/** Forgets the job's training checkpoint (its object is deleted by the caller). */
+	void clearCheckpoint(String id) {
+		this.jdbc
+			.sql("UPDATE jobs SET checkpoint_key = NULL, checkpoint_sha256 = NULL, checkpoint_epoch = NULL, "
+					+ "checkpoint_step = NULL WHERE id = :id")
+			.param("id", id)
+			.update();
+	}
+
+	/**
+	 * Records that {@code owner} continues the job from epoch {@code epoch} after
+	 * {@code step} minibatches, and drops the epochs that will be trained again (finished
+	 * after the checkpoint was written).
+	 */
+	void markResumed(String id, String owner, int epoch, long step) {
+		this.transactions.executeWithoutResult((status) -> {
 			int updated = this.jdbc
-				.sql("UPDATE jobs SET status = 'FAILED', error = :reason, finished_at = :now "
-						+ "WHERE id = :id AND status = 'RUNNING' AND lease_until < :now")
-				.param("reason", reason)
-				.param("now", time(now))
-				.param("id", job.id())
+				.sql("UPDATE jobs SET resumed_epoch = :epoch, resumed_step = :step, resumes = resumes + 1 "
+						+ "WHERE id = :id AND owner = :owner AND status = 'RUNNING'")
+				.param("epoch", epoch)
+				.param("step", step)
+				.param("id", id)
+				.param("owner", owner)
 				.update();
 			if (updated == 1) {
-				failed.add(job.id());
+				this.jdbc.sql("DELETE FROM job_epochs WHERE job_id = :id AND epoch >= :epoch")
+					.param("id", id)
+					.param("epoch", epoch)
+					.update();
 			}
-		}
-		return failed;
+		});
+	}
+
+	/** What a client sees of a job's interruptions: null when it never was resumed. */
+	Optional<JobView.Resumed> resumed(String id) {
+		return this.jdbc
+			.sql("SELECT resumed_epoch, resumed_step, resumes, interruption FROM jobs WHERE id = :id AND resumes > 0")
+			.param("id", id)
+			.query((rs, n) -> JobView.Resumed.of(rs.getInt(1), rs.getLong(2), rs.getInt(3), rs.getString(4)))
+			.optional();
+	}
+
+	/**
+	 * Asks the replica running job {@code id} to pause it; false when it is not running.
+	 */
+	boolean requestPause(String id) {
+		return this.jdbc.sql("UPDATE jobs SET pause_requested = TRUE WHERE id = :id AND status = 'RUNNING'")
+			.param("id", id)
+			.update() == 1;
+	}
+
+	/** Running jobs of {@code owner} that a client asked to pause. */
+	List<String> pauseRequested(String owner) {
+		return this.jdbc
+			.sql("SELECT id FROM jobs WHERE owner = :owner AND status = 'RUNNING' AND pause_requested = TRUE")
+			.param("owner", owner)
+			.query(String.class)
+			.list();
+	}
+
+	/**
+	 * Moves a job {@code owner} runs to PAUSED after it saved its training checkpoint;
+	 * false when it lost the job.
+	 */
+	boolean paused(String id, String owner) {
+		return this.jdbc
+			.sql("UPDATE jobs SET status = 'PAUSED', pause_requested = FALSE, lease_until = NULL, "
+					+ "interruption = 'paused by a client' WHERE id = :id AND status = 'RUNNING' AND owner = :owner")
+			.param("id", id)
+			.param("owner", owner)
+			.update() == 1;
+	}
+
+	/** A queued job a client pauses before it starts; false when it is not queued. */
+	boolean pauseQueued(String id) {
+		return this.jdbc
+			.sql("UPDATE jobs SET status = 'PAUSED', interruption = 'paused by a client' "
+					+ "WHERE id = :id AND status = 'QUEUED'")
+			.param("id", id)
+			.update() == 1;
+	}
+
+	/** PAUSED → QUEUED; false when the job is not paused. */
+	boolean resume(String id) {
+		return this.jdbc.sql("UPDATE jobs SET status = 'QUEUED', owner = NULL WHERE id = :id AND status = 'PAUSED'")
+			.param("id", id)
+			.update() == 1;
+	}
+
+	/**
+	 * A training checkpoint in the object store.
+	 *
+	 * @param key its object key
+	 * @param sha256 its SHA-256 (hex)
+	 * @param epoch the epoch it continues (1-based; past the last when complete)
+	 * @param step minibatches done over the whole run
+	 */
+	record SavedCheckpoint(String key, String sha256, int epoch, long step) {
 	}
 
 	/**

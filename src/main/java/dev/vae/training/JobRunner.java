@@ -9,6 +9,7 @@ import dev.vae.model.Evaluation;
 import dev.vae.model.Examples;
 import dev.vae.model.Manifest;
 import dev.vae.model.Trainer;
+import dev.vae.model.TrainingCheckpoint;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.registry.ModelRow;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,10 +27,13 @@ import java.util.stream.Stream;
 
 /**
  * Runs one job this replica has claimed (RUNNING, held by it) on a training thread:
- * RUNNING → SUCCEEDED | FAILED | CANCELLED, the last step only while it still holds the
- * job. Each epoch's weights are checkpointed (atomically) in the job's directory; on
- * success the final checkpoint moves into the registry, on cancellation or failure
- * nothing is registered.
+ * RUNNING → SUCCEEDED | FAILED | CANCELLED | PAUSED, the last step only while it still
+ * holds the job. After every epoch and every {@code vae.jobs.checkpoint-interval}
+ * minibatches it saves a training checkpoint to the shared object store
+ * ({@link TrainingCheckpoints}); a job claimed with one continues from it, with the
+ * result of an uninterrupted run. On success the final network moves into the registry;
+ * on cancellation or failure nothing is registered and the training checkpoint is
+ * deleted; when another replica took the job over, it is left for that replica.
  */
 final class JobRunner implements RunningJobs {
 
@@ -58,9 +62,15 @@ final class JobRunner implements RunningJobs {
 
 	private final JobCalibration calibration;
 
+	private final TrainingCheckpoints checkpoints;
+
+	private final int checkpointInterval;
+
 	JobRunner(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events, Path dir,
 			Function<String, JobView> views, io.micrometer.core.instrument.MeterRegistry meters, String replica,
-			JobCalibration calibration) {
+			JobCalibration calibration, TrainingCheckpoints checkpoints, int checkpointInterval) {
+		this.checkpoints = checkpoints;
+		this.checkpointInterval = checkpointInterval;
 		this.calibration = calibration;
 		this.meters = meters;
 		this.replica = replica;
@@ -86,6 +96,12 @@ final class JobRunner implements RunningJobs {
 		volatile long totalSteps;
 
 		volatile boolean cancelled;
+
+		/** A client asked to pause: save a training checkpoint at the next minibatch. */
+		volatile boolean pauseRequested;
+
+		/** The checkpoint asked for by a pause is saved: stop. */
+		volatile boolean paused;
 
 		volatile double loss = Double.NaN;
 
@@ -139,6 +155,14 @@ final class JobRunner implements RunningJobs {
 		}
 	}
 
+	@Override
+	public void pause(String id) {
+		Live l = this.live.get(id);
+		if (l != null) {
+			l.pauseRequested = true;
+		}
+	}
+
 	void cancelAll() {
 		this.live.values().forEach((l) -> l.cancelled = true);
 	}
@@ -167,16 +191,28 @@ final class JobRunner implements RunningJobs {
 		try {
 			ModelRow model = train(id, spec, state, jobDir);
 			this.calibration.run(id, spec, model.id());
-			finish(id, JobStatus.SUCCEEDED, null, model.id());
+			if (finish(id, JobStatus.SUCCEEDED, null, model.id())) {
+				this.checkpoints.discard(id);
+			}
 			log.info("Job {} succeeded: model {}", id, model.id());
 		}
 		catch (Trainer.CancelledException ex) {
-			finish(id, JobStatus.CANCELLED, null, null);
-			log.info("Job {} cancelled", id);
+			if (state.paused && !state.cancelled) {
+				if (this.repository.paused(id, this.replica)) {
+					log.info("Job {} paused at its training checkpoint", id);
+				}
+				this.events.publish(id, "status", this.views.apply(id));
+			}
+			else if (finish(id, JobStatus.CANCELLED, null, null)) {
+				this.checkpoints.discard(id);
+				log.info("Job {} cancelled", id);
+			}
 		}
 		catch (Exception | OutOfMemoryError ex) {
 			String reason = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
-			finish(id, JobStatus.FAILED, reason, null);
+			if (finish(id, JobStatus.FAILED, reason, null)) {
+				this.checkpoints.discard(id);
+			}
 			log.warn("Job {} failed: {}", id, reason, ex);
 		}
 		finally {
@@ -204,12 +240,34 @@ final class JobRunner implements RunningJobs {
 				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
 				(System.nanoTime() - started) / 1e9);
 		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
-		Snapshot snapshot = (m, baseline) -> LayeredCheckpoint.write(checkpoint,
-				LayeredManifest.draft(spec.name(), architecture, info.get(), metrics(m, baseline)), network);
-		Trainer.EpochMetrics last = new Trainer(spec.settings(), listener(id, state, snapshot)).train(network, train,
-				validation);
-		snapshot.write(last, Evaluation.pixelMeanBaseline(architecture, train, validation));
+		LayeredNetwork network;
+		Trainer.State from = null;
+		java.util.Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id);
+		int stepsPerEpoch = new dev.vae.model.TrainingSchedule(spec.seed(), train.count(), spec.batchSize())
+			.stepsPerEpoch();
+		if (saved.isPresent()) {
+			if (!saved.get().manifest().architecture().equals(architecture)) {
+				throw new IllegalStateException("the job's training checkpoint holds another architecture than its "
+						+ "specification plans; it cannot be continued");
+			}
+			network = saved.get().network();
+			from = saved.get().state();
+		}
+		else {
+			network = LayeredNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
+		}
+		if (from != null || this.repository.claims(id) > 1) {
+			int epoch = (from != null) ? from.epoch() : 1;
+			long step = (from != null) ? from.globalStep(stepsPerEpoch) : 0;
+			this.repository.markResumed(id, this.replica, epoch, step);
+			this.events.publish(id, "resumed", this.views.apply(id).resumedFrom());
+			log.info("Job {} resumed from epoch {} / step {}", id, epoch, step);
+		}
+		Trainer.EpochMetrics last = new Trainer(spec.settings(), listener(id, state,
+				(s) -> saveTrainingCheckpoint(id, spec, architecture, info.get(), network, s, jobDir, stepsPerEpoch)))
+			.train(network, train, validation, from);
+		LayeredCheckpoint.write(checkpoint, LayeredManifest.draft(spec.name(), architecture, info.get(),
+				metrics(last, Evaluation.pixelMeanBaseline(architecture, train, validation))), network);
 		if (state.cancelled) {
 			throw new Trainer.CancelledException("training cancelled after the last epoch");
 		}
@@ -220,18 +278,26 @@ final class JobRunner implements RunningJobs {
 		return this.registry.registerTrained(checkpoint, id);
 	}
 
-	/** Writes the checkpoint of the network being trained, with its figures so far. */
-	private interface Snapshot {
+	private void saveTrainingCheckpoint(String id, TrainingSpec spec, LayeredArchitecture architecture,
+			Manifest.TrainingInfo info, LayeredNetwork network, Trainer.State state, Path jobDir, int stepsPerEpoch)
+			throws IOException {
+		Manifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
+		this.checkpoints.save(id, this.replica, jobDir, LayeredManifest.draft(spec.name(), architecture, info, figures),
+				network, state, state.globalStep(stepsPerEpoch));
+	}
 
-		void write(Trainer.EpochMetrics metrics, double baseline) throws IOException;
+	/** Saves a training checkpoint of the run at {@code state}. */
+	private interface Saver {
+
+		void save(Trainer.State state) throws IOException;
 
 	}
 
 	/**
-	 * Publishes progress, records each epoch and writes a checkpoint after it, and stops
-	 * the trainer when the job is cancelled.
+	 * Publishes progress, records each epoch, saves training checkpoints, and stops the
+	 * trainer when the job is cancelled or, once its checkpoint is saved, paused.
 	 */
-	private Trainer.Listener listener(String id, Live state, Snapshot snapshot) {
+	private Trainer.Listener listener(String id, Live state, Saver saver) {
 		return new Trainer.Listener() {
 			@Override
 			public void onBatch(int epoch, double negElbo) {
@@ -258,18 +324,32 @@ final class JobRunner implements RunningJobs {
 			public void onEpoch(Trainer.EpochMetrics metrics) {
 				state.loss = metrics.trainNegElbo();
 				JobRunner.this.repository.insertEpoch(id, metrics);
-				try {
-					snapshot.write(metrics, Double.NaN);
-				}
-				catch (IOException ex) {
-					throw new java.io.UncheckedIOException("checkpoint of epoch " + metrics.epoch() + " failed", ex);
-				}
 				JobRunner.this.events.publish(id, "epoch", metrics);
 			}
 
 			@Override
+			public boolean checkpointDue(int epoch, long step) {
+				return state.pauseRequested
+						|| (JobRunner.this.checkpointInterval > 0 && step % JobRunner.this.checkpointInterval == 0);
+			}
+
+			@Override
+			public void onCheckpoint(Trainer.State position) {
+				try {
+					saver.save(position);
+				}
+				catch (IOException ex) {
+					throw new java.io.UncheckedIOException("training checkpoint at epoch " + position.epoch()
+							+ ", step " + position.step() + " failed", ex);
+				}
+				if (state.pauseRequested) {
+					state.paused = true;
+				}
+			}
+
+			@Override
 			public boolean cancelled() {
-				return state.cancelled;
+				return state.cancelled || state.paused;
 			}
 		};
 	}
@@ -279,12 +359,16 @@ final class JobRunner implements RunningJobs {
 				m.validationKl(), baseline);
 	}
 
-	private void finish(String id, JobStatus to, String error, String modelId) {
-		if (!this.repository.finish(id, this.replica, to, error, modelId)) {
-			log.warn("Job {} was no longer held by this replica; it stays as another replica left it", id);
-		}
+	/** Whether this replica still held the job and finished it. */
+	private boolean finish(String id, JobStatus to, String error, String modelId) {
+		boolean held = this.repository.finish(id, this.replica, to, error, modelId);
 		this.live.remove(id);
+		if (!held) {
+			log.warn("Job {} was no longer held by this replica; it stays as another replica left it", id);
+			return false;
+		}
 		this.events.finish(id, this.views.apply(id));
+		return true;
 	}
 
 	private static void deleteQuietly(Path dir) {

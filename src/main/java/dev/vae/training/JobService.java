@@ -72,10 +72,12 @@ public class JobService implements DatasetUsage {
 
 	private final MemoryBudget memory;
 
+	private final TrainingCheckpoints checkpoints;
+
 	JobService(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events,
 			ObjectMapper json, VaeProperties properties, SparkSettings spark,
 			io.micrometer.core.instrument.MeterRegistry meters, ReplicaIdentity replica, ModelReferences references,
-			AnomalySettings anomaly, MemoryBudget memory) {
+			AnomalySettings anomaly, MemoryBudget memory, dev.vae.storage.ObjectStore store) {
 		this.anomaly = anomaly;
 		this.memory = memory;
 		this.repository = repository;
@@ -84,8 +86,9 @@ public class JobService implements DatasetUsage {
 		this.json = json;
 		this.settings = properties.jobs();
 		JobCalibration calibration = new JobCalibration(datasets, registry, references, anomaly, repository, json);
+		this.checkpoints = new TrainingCheckpoints(store, repository, properties.model().maxParameters());
 		this.runner = new JobRunner(repository, datasets, registry, events, properties.storage().dir().resolve("jobs"),
-				this::view, meters, replica.id(), calibration);
+				this::view, meters, replica.id(), calibration, this.checkpoints, this.settings.checkpointInterval());
 		this.sparkSettings = spark;
 		this.spark = new SparkJobRunner(spark, repository, datasets, registry, events,
 				properties.storage().dir().resolve("jobs"), this::view, json, replica.id(), calibration);
@@ -105,10 +108,11 @@ public class JobService implements DatasetUsage {
 
 	@PostConstruct
 	void start() {
-		int failed = this.repository.failRunningOf(this.queue.replica(), INTERRUPTED);
-		if (failed > 0) {
-			log.warn("Marked {} job(s) left running by this replica's previous process as FAILED ({})", failed,
-					INTERRUPTED);
+		List<String> requeued = this.repository.requeueRunningOf(this.queue.replica(), INTERRUPTED,
+				this.settings.maxResumes());
+		if (!requeued.isEmpty()) {
+			log.warn("Re-queued {} job(s) left running by this replica's previous process ({}); they continue from "
+					+ "their last training checkpoints", requeued.size(), INTERRUPTED);
 		}
 		this.queue.start();
 	}
@@ -123,7 +127,17 @@ public class JobService implements DatasetUsage {
 
 	/** Trains a job this replica has claimed, on a training thread. */
 	private void launch(JobRepository.JobRow job, MemoryBudget.Lease lease) {
-		TrainingSpec spec = fromJson(job.spec());
+		TrainingSpec spec;
+		try {
+			spec = fromJson(job.spec()).withDefaults();
+		}
+		catch (RuntimeException ex) {
+			lease.close();
+			this.queue.release();
+			this.repository.finish(job.id(), this.queue.replica(), JobStatus.FAILED,
+					"its stored specification cannot be read: " + ex.getMessage(), null);
+			return;
+		}
 		try {
 			this.executor.execute(() -> {
 				try (lease) {
@@ -301,28 +315,78 @@ public class JobService implements DatasetUsage {
 	}
 
 	/**
-	 * Cancels a queued or running job, on whichever replica runs it; waits up to two
-	 * seconds for a running one to stop.
+	 * Cancels a queued, paused or running job, on whichever replica runs it; waits up to
+	 * two seconds for a running one to stop.
 	 */
 	public JobView cancel(String id) {
 		JobRepository.JobRow row = row(id);
-		if (row.status() == JobStatus.QUEUED
-				&& this.repository.transition(id, JobStatus.QUEUED, JobStatus.CANCELLED, null, null)) {
-			JobView view = view(id);
-			this.events.finish(id, view);
-			return view;
+		for (JobStatus waiting : List.of(JobStatus.QUEUED, JobStatus.PAUSED)) {
+			if (row.status() == waiting && this.repository.transition(id, waiting, JobStatus.CANCELLED, null, null)) {
+				this.checkpoints.discard(id);
+				JobView view = view(id);
+				this.events.finish(id, view);
+				return view;
+			}
 		}
 		row = row(id);
 		if (row.status().finished()) {
 			throw new ConflictException(
-					"job '" + id + "' is " + row.status() + "; only queued or running jobs can be cancelled");
+					"job '" + id + "' is " + row.status() + "; only queued, paused or running jobs can be cancelled");
 		}
 		// the replica that runs it sees the request at its next poll; here it stops now
 		this.repository.requestCancel(id);
 		this.runner.cancel(id);
 		this.spark.cancel(id);
+		awaitLeaving(id, JobStatus.RUNNING);
+		return view(id);
+	}
+
+	/**
+	 * Pauses a queued or running local job: a running one saves a training checkpoint at
+	 * its next minibatch and stops as PAUSED (waits up to two seconds for that), keeping
+	 * its checkpoint until {@link #resume}.
+	 */
+	public JobView pause(String id) {
+		JobRepository.JobRow row = row(id);
+		if (fromJson(row.spec()).engine().equals("spark")) {
+			throw new ConflictException("job '" + id + "' trains on Spark; only local jobs can be paused");
+		}
+		if (row.status() == JobStatus.QUEUED && this.repository.pauseQueued(id)) {
+			return publishStatus(id);
+		}
+		if (row(id).status() != JobStatus.RUNNING || !this.repository.requestPause(id)) {
+			throw new ConflictException(
+					"job '" + id + "' is " + row(id).status() + "; only queued or running jobs can be paused");
+		}
+		this.runner.pause(id);
+		awaitLeaving(id, JobStatus.RUNNING);
+		return view(id);
+	}
+
+	/**
+	 * Puts a paused job back in the queue; the replica that claims it continues from its
+	 * training checkpoint.
+	 */
+	public JobView resume(String id) {
+		JobRepository.JobRow row = row(id);
+		if (row.status() != JobStatus.PAUSED || !this.repository.resume(id)) {
+			throw new ConflictException(
+					"job '" + id + "' is " + row(id).status() + "; only paused jobs can be resumed");
+		}
+		JobView view = publishStatus(id);
+		this.queue.claimSoon();
+		return view;
+	}
+
+	private JobView publishStatus(String id) {
+		JobView view = view(id);
+		this.events.publish(id, "status", view);
+		return view;
+	}
+
+	private void awaitLeaving(String id, JobStatus status) {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-		while (row(id).status() == JobStatus.RUNNING && System.nanoTime() < deadline) {
+		while (row(id).status() == status && System.nanoTime() < deadline) {
 			try {
 				Thread.sleep(20);
 			}
@@ -331,7 +395,6 @@ public class JobService implements DatasetUsage {
 				break;
 			}
 		}
-		return view(id);
 	}
 
 	public JobView get(String id) {
@@ -376,7 +439,8 @@ public class JobService implements DatasetUsage {
 		}
 		return new JobView(row.id(), row.status(), fromJson(row.spec()), row.createdAt(), row.startedAt(),
 				row.finishedAt(), progress, this.repository.epochs(row.id()), row.error(), row.modelId(), row.owner(),
-				anomalyReport(row.id()));
+				anomalyReport(row.id()), this.repository.resumed(row.id()).orElse(null),
+				this.repository.checkpoint(row.id()).map((c) -> new JobView.Saved(c.epoch(), c.step())).orElse(null));
 	}
 
 	private JobCalibration.Report anomalyReport(String id) {

@@ -10,7 +10,7 @@ import java.util.List;
  * A training job as clients see it.
  *
  * @param id the job's id
- * @param status QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED
+ * @param status QUEUED, RUNNING, PAUSED, SUCCEEDED, FAILED or CANCELLED
  * @param spec what it trains
  * @param createdAt when it was submitted
  * @param startedAt when it started running
@@ -22,13 +22,47 @@ import java.util.List;
  * @param replica the replica that runs (or ran) it
  * @param anomaly the anomaly reference it stored and, with held-out classes, detection
  * quality
+ * @param resumedFrom where the current run continued from, when the job was interrupted
+ * or paused
+ * @param checkpoint its last training checkpoint, while it has one
  */
 public record JobView(String id, JobStatus status, TrainingSpec spec, Instant createdAt, Instant startedAt,
 		Instant finishedAt, Progress progress, List<Trainer.EpochMetrics> epochs, String error,
 		@Schema(description = "the registered model version, once SUCCEEDED") String model,
 		@Schema(description = "the replica that runs or ran it (vae.replica.id)") String replica,
 		@Schema(description = "once SUCCEEDED: the reference distribution of −log p(x) stored with the model and, with "
-				+ "holdOutClasses, AUROC and TPR at the FPR of each anomaly score") JobCalibration.Report anomaly) {
+				+ "holdOutClasses, AUROC and TPR at the FPR of each anomaly score") JobCalibration.Report anomaly,
+		@Schema(description = "set once the job was interrupted (its replica stopped, or a client paused it) and "
+				+ "continued from a training checkpoint") Resumed resumedFrom,
+		@Schema(description = "the last training checkpoint (network, Adam state, position in the run) that a resumed "
+				+ "run continues from") Saved checkpoint) {
+
+	/**
+	 * Where a job's current run continued from.
+	 *
+	 * @param epoch the epoch it continued (1-based)
+	 * @param step minibatches done over the whole run when it continued
+	 * @param resumes how many times the job was resumed
+	 * @param reason why it was last interrupted
+	 * @param summary the same in words: "resumed from epoch 3 / step 1200"
+	 */
+	public record Resumed(int epoch, long step, int resumes, String reason,
+			@Schema(example = "resumed from epoch 3 / step 1200") String summary) {
+
+		static Resumed of(int epoch, long step, int resumes, String reason) {
+			return new Resumed(epoch, step, resumes, reason, "resumed from epoch " + epoch + " / step " + step);
+		}
+
+	}
+
+	/**
+	 * A training checkpoint's position.
+	 *
+	 * @param epoch the epoch a resumed run would continue (1-based)
+	 * @param step minibatches done over the whole run
+	 */
+	public record Saved(int epoch, long step) {
+	}
 
 	/**
 	 * @param epoch the epoch in progress (or last finished)

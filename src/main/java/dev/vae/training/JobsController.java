@@ -21,7 +21,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /** Training jobs over HTTP. */
 @RestController
-@Tag(name = "Jobs", description = "Background training: submit, follow, cancel")
+@Tag(name = "Jobs", description = "Background training: submit, follow, pause, resume, cancel")
 class JobsController {
 
 	private static final int MAX_PAGE_SIZE = 100;
@@ -53,7 +53,8 @@ class JobsController {
 			}
 			catch (IllegalArgumentException ex) {
 				throw new InvalidInputException("status",
-						"status must be one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, was '" + status + "'");
+						"status must be one of QUEUED, RUNNING, PAUSED, SUCCEEDED, FAILED, CANCELLED, was '" + status
+								+ "'");
 			}
 		}
 		if (page < 0) {
@@ -75,9 +76,27 @@ class JobsController {
 	@Operation(summary = "Follow a job as Server-Sent Events",
 			description = "Events: `status` (the job, first and at every change), `progress` (epoch, step, fraction, ETA), "
 					+ "`loss` (with each progress event of a local job: the last minibatch's −ELBO per example and the epoch's mean so far), "
-					+ "`epoch` (metrics of a finished epoch). The stream ends when the job finishes.")
+					+ "`epoch` (metrics of a finished epoch), `resumed` (the job continues from a training checkpoint: "
+					+ "epoch, step, reason, \"resumed from epoch N / step S\"). The stream ends when the job finishes.")
 	SseEmitter events(@PathVariable String id) {
 		return this.jobs.events(id);
+	}
+
+	@PostMapping("/jobs/{id}/pause")
+	@Operation(summary = "Pause a job",
+			description = "A running local job saves a training checkpoint (network, Adam state, position in the run) "
+					+ "at its next minibatch and stops as PAUSED; a queued one is held back. Resume continues the same "
+					+ "run, with the result it would have had uninterrupted. Spark jobs and finished jobs answer 409.")
+	JobView pause(@PathVariable String id) {
+		return this.jobs.pause(id);
+	}
+
+	@PostMapping("/jobs/{id}/resume")
+	@Operation(summary = "Resume a paused job",
+			description = "Puts it back in the queue; the replica that takes it continues from its training "
+					+ "checkpoint (`resumedFrom` shows where). A job that is not PAUSED answers 409.")
+	JobView resume(@PathVariable String id) {
+		return this.jobs.resume(id);
 	}
 
 	@DeleteMapping("/jobs/{id}")

@@ -16,6 +16,13 @@ interface RunningJobs {
 	/** Stops a job if it runs here; does nothing otherwise. */
 	void cancel(String id);
 
+	/**
+	 * Saves a training checkpoint of a job running here and stops it as PAUSED; does
+	 * nothing when it does not run here (or its engine cannot pause).
+	 */
+	default void pause(String id) {
+	}
+
 	/** All of {@code engines} as one. */
 	static RunningJobs of(RunningJobs... engines) {
 		return new RunningJobs() {
@@ -32,6 +39,13 @@ interface RunningJobs {
 			public void cancel(String id) {
 				for (RunningJobs engine : engines) {
 					engine.cancel(id);
+				}
+			}
+
+			@Override
+			public void pause(String id) {
+				for (RunningJobs engine : engines) {
+					engine.pause(id);
 				}
 			}
 		};

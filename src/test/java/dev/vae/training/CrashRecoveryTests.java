@@ -2,6 +2,7 @@ package dev.vae.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vae.HttpFixture;
+import dev.vae.JobFixtures;
 import dev.vae.ServiceProcess;
 
 import java.io.IOException;
@@ -19,9 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Kills the service with SIGKILL in the middle of a training job and starts it again on
- * the same storage: the job is FAILED with "interrupted by restart", the registry and the
- * active model are intact, and no half-written file is visible. The service runs as a
- * separate JVM so that the kill is real.
+ * the same storage: the job continues from its last training checkpoint and ends with the
+ * parameters of the same job run without a crash; the registry and the active model are
+ * intact, and no half-written file is visible. The service runs as a separate JVM so that
+ * the kill is real.
  */
 class CrashRecoveryTests {
 
@@ -29,16 +31,22 @@ class CrashRecoveryTests {
 	Path storage;
 
 	private ServiceProcess start(int port) throws IOException, InterruptedException {
-		return ServiceProcess.start(this.storage, port, List.of(), "--logging.level.root=WARN");
+		return ServiceProcess.start(this.storage, port, List.of(), "--logging.level.root=WARN",
+				"--vae.jobs.checkpoint-interval=10");
 	}
 
 	@Test
-	void aKilledTrainingJobIsMarkedFailedAndNothingStoredIsLost() throws Exception {
+	void aJobKilledMidEpochResumesAfterTheRestartAndEndsAsAnUninterruptedRun() throws Exception {
 		int port = ServiceProcess.freePort();
 		HttpFixture http = new HttpFixture(port);
 		ServiceProcess first = start(port);
 		String job;
+		String dataset;
 		List<String> modelsBefore;
+		long killedAfter;
+		// 2,700 training examples: 27 minibatches an epoch, a checkpoint every 10 and at
+		// each epoch's end
+		Map<String, Object> spec;
 		try {
 			// a model of our own, active before the crash
 			byte[] checkpoint = http.bytes("/models/default/checkpoint");
@@ -47,18 +55,18 @@ class CrashRecoveryTests {
 				.get("id")
 				.asText();
 			assertThat(http.post("/models/" + uploaded + "/activate", "").status()).isEqualTo(200);
-			String dataset = http.post("/datasets/shapes", Map.of("count", 3000, "seed", 2)).body().get("id").asText();
-			job = http.post("/jobs", Map.of("dataset", dataset, "hidden", List.of(128), "latentSize", 8, "epochs", 400))
-				.body()
-				.get("id")
-				.asText();
+			dataset = http.post("/datasets/shapes", Map.of("count", 3000, "seed", 2)).body().get("id").asText();
+			spec = Map.of("dataset", dataset, "hidden", List.of(64), "latentSize", 8, "epochs", 8, "seed", 3);
+			job = http.post("/jobs", spec).body().get("id").asText();
 			JsonNode view;
 			do {
-				Thread.sleep(100);
+				Thread.sleep(20);
 				view = http.get("/jobs/" + job).body();
 			}
-			while (view.get("epochs").size() < 1);
+			// a checkpoint saved within an epoch, after the first
+			while (view.at("/checkpoint/step").asLong() <= 27 || view.at("/checkpoint/step").asLong() % 27 == 0);
 			assertThat(view.get("status").asText()).isEqualTo("RUNNING");
+			killedAfter = view.at("/checkpoint/step").asLong();
 			modelsBefore = ids(http.get("/models").body());
 		}
 		finally {
@@ -67,11 +75,19 @@ class CrashRecoveryTests {
 
 		ServiceProcess second = start(port);
 		try {
-			JsonNode view = http.get("/jobs/" + job).body();
-			assertThat(view.get("status").asText()).isEqualTo("FAILED");
-			assertThat(view.get("error").asText()).isEqualTo("interrupted by restart");
-			assertThat(view.get("epochs").size()).isGreaterThanOrEqualTo(1);
-			assertThat(ids(http.get("/models").body())).isEqualTo(modelsBefore);
+			JsonNode done = JobFixtures.waitFor(http, job, "SUCCEEDED", 300);
+			assertThat(done.at("/resumedFrom/reason").asText()).isEqualTo("interrupted by restart");
+			assertThat(done.at("/resumedFrom/step").asLong()).isGreaterThanOrEqualTo(killedAfter);
+			assertThat(done.get("epochs")).hasSize(8);
+			// the same job, never interrupted
+			String again = http.post("/jobs", spec).body().get("id").asText();
+			JsonNode whole = JobFixtures.waitFor(http, again, "SUCCEEDED", 300);
+			JobFixtures.assertSameParameters(JobFixtures.parameters(http, done.get("model").asText()),
+					JobFixtures.parameters(http, whole.get("model").asText()));
+			List<String> expected = new java.util.ArrayList<>(modelsBefore);
+			expected.add(done.get("model").asText());
+			expected.add(whole.get("model").asText());
+			assertThat(ids(http.get("/models").body())).containsExactlyInAnyOrderElementsOf(expected);
 			JsonNode active = http.get("/model").body();
 			assertThat(active.get("id").asText()).isNotEqualTo("default");
 			double[] x = dev.vae.data.Shapes.generate(1, 0, 1).examples().row(0);
@@ -79,6 +95,9 @@ class CrashRecoveryTests {
 			try (Stream<Path> files = Files.list(this.storage.resolve("models"))) {
 				assertThat(files.map((p) -> p.getFileName().toString())).allMatch((n) -> n.endsWith(".vae"))
 					.noneMatch((n) -> n.startsWith("."));
+			}
+			try (Stream<Path> files = Files.walk(this.storage.resolve("training"))) {
+				assertThat(files.filter(Files::isRegularFile)).isEmpty();
 			}
 		}
 		finally {

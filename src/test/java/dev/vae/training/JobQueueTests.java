@@ -22,8 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The database as the job queue, on the default H2: a queued job is claimed (SELECT … FOR
- * UPDATE SKIP LOCKED) once a slot frees, a job whose lease ran out is failed, and a
- * cancellation written to the database, as another replica writes it, stops the job.
+ * UPDATE SKIP LOCKED) once a slot frees, a job whose lease ran out is re-queued and
+ * finished here (or failed after too many resumes), and a cancellation written to the
+ * database, as another replica writes it, stops the job.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "server.address=127.0.0.1",
 		"vae.jobs.poll-interval=200ms", "vae.jobs.lease=2s", "vae.replica.id=replica-h2" })
@@ -68,23 +69,42 @@ class JobQueueTests {
 	}
 
 	@Test
-	void aJobWhoseLeaseRanOutIsFailed() throws Exception {
+	void aJobWhoseLeaseRanOutIsRequeuedAndFinishedByThisReplica() throws Exception {
 		HttpFixture http = new HttpFixture(this.port);
-		String dataset = dataset(http, 10);
-		OffsetDateTime past = OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(5);
-		this.jdbc.sql("INSERT INTO jobs (id, status, spec, dataset_id, created_at, started_at, epoch, total_epochs, "
-				+ "step, total_steps, owner, lease_until, claims) VALUES ('j-orphan', 'RUNNING', :spec, :dataset, :t, "
-				+ ":t, 0, 1, 0, 0, 'replica-gone', :t, 1)")
-			.param("spec", "{\"dataset\":\"" + dataset + "\"}")
-			.param("dataset", dataset)
-			.param("t", past)
-			.update();
-		JsonNode failed = waitFor(http, "j-orphan", "FAILED");
-		assertThat(failed.get("error").asText()).startsWith("lease expired: replica 'replica-gone'");
+		orphan(dataset(http, 10), "j-orphan", 0);
+		JsonNode done = waitFor(http, "j-orphan", "SUCCEEDED");
+		assertThat(done.get("replica").asText()).isEqualTo("replica-h2");
+		assertThat(done.at("/resumedFrom/reason").asText()).startsWith("lease expired: replica 'replica-gone'");
+		assertThat(done.at("/resumedFrom/summary").asText()).isEqualTo("resumed from epoch 1 / step 0");
+		assertThat(done.at("/resumedFrom/resumes").asInt()).isEqualTo(1);
+		assertThat(done.has("checkpoint")).isFalse();
 	}
 
 	@Test
-	void aRestartFailsOnlyTheJobsOfItsOwnReplica() throws Exception {
+	void aJobResumedTooOftenFailsInsteadOfRunningAgain() throws Exception {
+		HttpFixture http = new HttpFixture(this.port);
+		orphan(dataset(http, 10), "j-restless", 5);
+		JsonNode failed = waitFor(http, "j-restless", "FAILED");
+		assertThat(failed.get("error").asText()).startsWith("lease expired: replica 'replica-gone'")
+			.endsWith("not resumed again: it was resumed 5 times (vae.jobs.max-resumes)");
+	}
+
+	/** A running job of a replica that stopped renewing its lease five seconds ago. */
+	private void orphan(String dataset, String id, int resumes) {
+		OffsetDateTime past = OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(5);
+		this.jdbc.sql("INSERT INTO jobs (id, status, spec, dataset_id, created_at, started_at, epoch, total_epochs, "
+				+ "step, total_steps, owner, lease_until, claims, resumes) VALUES (:id, 'RUNNING', :spec, :dataset, :t, "
+				+ ":t, 0, 1, 0, 0, 'replica-gone', :t, 1, :resumes)")
+			.param("id", id)
+			.param("spec", "{\"dataset\":\"" + dataset + "\",\"epochs\":1,\"hidden\":[8],\"latentSize\":2}")
+			.param("dataset", dataset)
+			.param("t", past)
+			.param("resumes", resumes)
+			.update();
+	}
+
+	@Test
+	void aRestartRequeuesOnlyTheJobsOfItsOwnReplica() throws Exception {
 		HttpFixture http = new HttpFixture(this.port);
 		String dataset = dataset(http, 10);
 		OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
@@ -94,7 +114,7 @@ class JobQueueTests {
 						+ "total_epochs, step, total_steps, owner, lease_until, claims) VALUES (:id, 'RUNNING', :spec, "
 						+ ":dataset, :t, :t, 0, 1, 0, 0, :owner, :lease, 1)")
 				.param("id", job[0])
-				.param("spec", "{\"dataset\":\"" + dataset + "\"}")
+				.param("spec", "{\"dataset\":\"" + dataset + "\",\"epochs\":1,\"hidden\":[8],\"latentSize\":2}")
 				.param("dataset", dataset)
 				.param("t", now)
 				.param("owner", job[1])
@@ -102,8 +122,9 @@ class JobQueueTests {
 				.update();
 		}
 		// what a restart of replica-h2 does before it takes new work
-		assertThat(this.repository.failRunningOf("replica-h2", JobService.INTERRUPTED)).isEqualTo(1);
-		assertThat(http.get("/jobs/j-mine").body().get("error").asText()).isEqualTo("interrupted by restart");
+		assertThat(this.repository.requeueRunningOf("replica-h2", JobService.INTERRUPTED, 5)).containsExactly("j-mine");
+		JsonNode mine = waitFor(http, "j-mine", "SUCCEEDED");
+		assertThat(mine.at("/resumedFrom/reason").asText()).isEqualTo("interrupted by restart");
 		assertThat(http.get("/jobs/j-theirs").body().get("status").asText()).isEqualTo("RUNNING");
 		this.jdbc.sql("UPDATE jobs SET status = 'FAILED' WHERE id = 'j-theirs'").update();
 	}
