@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.data.DatasetRow;
 import dev.vae.data.DatasetService;
+import dev.vae.model.LayeredArchitecture;
 import dev.vae.model.Trainer;
+import dev.vae.model.TrainingCheckpoint;
+import dev.vae.model.TrainingSchedule;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.registry.ModelRow;
 import org.slf4j.Logger;
@@ -20,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -67,9 +71,13 @@ final class SparkJobRunner implements RunningJobs {
 
 	private final JobCalibration calibration;
 
+	/** The jobs' training checkpoints in the object store, shared by every replica. */
+	private final TrainingCheckpoints checkpoints;
+
 	SparkJobRunner(SparkSettings settings, JobRepository repository, DatasetService datasets, ModelRegistry registry,
 			JobEvents events, Path dir, Function<String, JobView> views, ObjectMapper json, String replica,
-			JobCalibration calibration) {
+			JobCalibration calibration, TrainingCheckpoints checkpoints) {
+		this.checkpoints = checkpoints;
 		this.calibration = calibration;
 		this.replica = replica;
 		this.settings = settings;
@@ -90,6 +98,9 @@ final class SparkJobRunner implements RunningJobs {
 		final int totalEpochs;
 
 		volatile Process process;
+
+		/** Driver processes started for this run: more than one after a restart. */
+		volatile int starts;
 
 		volatile boolean cancelled;
 
@@ -171,22 +182,41 @@ final class SparkJobRunner implements RunningJobs {
 
 	private ModelRow train(String id, TrainingSpec spec, Driver driver, Path jobDir)
 			throws IOException, InterruptedException {
+		Files.createDirectories(jobDir);
 		Path trainingCheckpoint = jobDir.resolve(TRAINING_CHECKPOINT);
 		Path driverLog = jobDir.resolve("driver.log");
-		if (Files.exists(driverLog) && !Files.exists(trainingCheckpoint)) {
-			// a driver of this job ran here and this service stopped under it
-			throw new IllegalStateException("the job's Spark driver stopped with its service before it wrote a "
-					+ "training checkpoint: there is nothing to resume from; submit the job again");
-		}
-		Files.createDirectories(jobDir);
 		Path specFile = jobDir.resolve("spec.json");
 		Files.writeString(specFile, this.json.writeValueAsString(spec));
 		Path checkpoint = jobDir.resolve("checkpoint.vae");
 		DatasetRow dataset = this.datasets.get(spec.dataset());
+		int stepsPerEpoch = new TrainingSchedule(spec.seed(), dataset.count() - spec.heldOut(dataset.count()),
+				spec.batchSize())
+			.stepsPerEpoch();
+		// a job claimed again (its replica stopped, or its lease expired) continues from
+		// its last training checkpoint in the object store, on whichever replica claims
+		// it; without one it starts over, the run it would have been
+		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) spec.plan(dataset.shape())).architecture();
+		Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id);
+		if (saved.isPresent()) {
+			if (!saved.get().manifest().architecture().equals(architecture)) {
+				throw new IllegalStateException("the job's training checkpoint holds another architecture than its "
+						+ "specification plans; it cannot be continued");
+			}
+			TrainingCheckpoint.write(trainingCheckpoint, saved.get().manifest(), saved.get().network(),
+					saved.get().state());
+		}
+		else {
+			Files.deleteIfExists(trainingCheckpoint);
+		}
+		if (saved.isPresent() || this.repository.claims(id) > 1) {
+			Trainer.State from = saved.map(TrainingCheckpoint.Loaded::state).orElse(null);
+			resumed(id, (from != null) ? from.epoch() : 1, (from != null) ? from.globalStep(stepsPerEpoch) : 0);
+		}
 		for (int restarts = 0;; restarts++) {
 			boolean resume = Files.exists(trainingCheckpoint);
 			Ending ending = runDriver(id, driver,
-					command(spec, dataset, specFile, checkpoint, trainingCheckpoint, resume), driverLog);
+					command(spec, dataset, specFile, checkpoint, trainingCheckpoint, resume), driverLog,
+					(file) -> onCheckpoint(id, file, architecture, stepsPerEpoch, jobDir.resolve("scratch")));
 			if (driver.cancelled) {
 				throw new Trainer.CancelledException("cancelled");
 			}
@@ -196,16 +226,16 @@ final class SparkJobRunner implements RunningJobs {
 			log.warn("Spark job {}: driver exited with {}; last lines of {}:\n{}", id, ending.exit(), driverLog,
 					tail(driverLog, 20));
 			// a driver that reported its own failure would fail again; one that vanished
-			// (killed, its machine lost) continues from its last training checkpoint
-			if (ending.failure() == null && Files.exists(trainingCheckpoint)
-					&& restarts < this.settings.driverRestarts()) {
-				log.info("Spark job {}: starting its driver again from {}", id, trainingCheckpoint);
+			// (killed, its machine lost) continues from its last training checkpoint, or
+			// starts over before the first
+			if (ending.failure() == null && restarts < this.settings.driverRestarts()) {
+				log.info("Spark job {}: starting its driver again{}", id,
+						Files.exists(trainingCheckpoint) ? " from " + trainingCheckpoint : ", from the start");
 				continue;
 			}
-			throw new IllegalStateException((ending.failure() != null) ? ending.failure()
-					: "the Spark driver exited with code " + ending.exit() + " before finishing"
-							+ (Files.exists(trainingCheckpoint) ? " (after " + restarts + " restarts)"
-									: ", before its first training checkpoint"));
+			throw new IllegalStateException(
+					(ending.failure() != null) ? ending.failure() : "the Spark driver exited with code " + ending.exit()
+							+ " before finishing" + ((restarts > 0) ? " (started " + (restarts + 1) + " times)" : ""));
 		}
 		if (!this.repository.holds(id, this.replica)) {
 			throw new IllegalStateException("this replica no longer holds the job (its lease expired); "
@@ -218,8 +248,8 @@ final class SparkJobRunner implements RunningJobs {
 	private record Ending(int exit, boolean finished, String failure) {
 	}
 
-	private Ending runDriver(String id, Driver driver, List<String> command, Path driverLog)
-			throws IOException, InterruptedException {
+	private Ending runDriver(String id, Driver driver, List<String> command, Path driverLog,
+			java.util.function.Consumer<Path> saving) throws IOException, InterruptedException {
 		ProcessBuilder builder = new ProcessBuilder(command)
 			.redirectError(ProcessBuilder.Redirect.appendTo(driverLog.toFile()));
 		builder.environment().put("OMP_NUM_THREADS", "1");
@@ -229,6 +259,7 @@ final class SparkJobRunner implements RunningJobs {
 			}
 			// its standard input stays open: it is the driver's heartbeat
 			driver.process = builder.start();
+			driver.starts++;
 		}
 		log.info("Spark job {}: driver started on {}", id, this.settings.master());
 		String failure = null;
@@ -245,9 +276,8 @@ final class SparkJobRunner implements RunningJobs {
 					case "started" -> driver.totalSteps = event.path("totalSteps").asLong();
 					case "step" -> onStep(id, driver, event);
 					case "epoch" -> onEpoch(id, event);
-					case "resumed" -> onResumed(id, event);
-					case "checkpoint" -> log.debug("Spark job {}: training checkpoint at epoch {}, step {}", id,
-							event.path("epoch").asInt(), event.path("step").asInt());
+					case "resumed" -> onResumed(id, driver, event);
+					case "checkpoint" -> saving.accept(Path.of(event.path("file").asText()));
 					case "finished" -> {
 						finished = true;
 						log.info("Spark job {}: driver finished in {} s, its peak Java heap used {} MB", id,
@@ -268,11 +298,35 @@ final class SparkJobRunner implements RunningJobs {
 		return new Ending(driver.process.waitFor(), finished, failure);
 	}
 
-	private void onResumed(String id, JsonNode event) {
-		Map<String, Object> resumed = Map.of("epoch", event.path("epoch").asInt(), "step", event.path("step").asInt(),
-				"globalStep", event.path("globalStep").asLong());
-		log.info("Spark job {} resumed from epoch {} / step {}", id, resumed.get("epoch"), resumed.get("step"));
-		this.events.publish(id, "resumed", resumed);
+	/** A driver started again within this run continued from its training checkpoint. */
+	private void onResumed(String id, Driver driver, JsonNode event) {
+		if (driver.starts > 1) {
+			resumed(id, event.path("epoch").asInt(), event.path("globalStep").asLong());
+		}
+	}
+
+	private void resumed(String id, int epoch, long step) {
+		this.repository.markResumed(id, this.replica, epoch, step);
+		this.events.publish(id, "resumed", this.views.apply(id).resumedFrom());
+		log.info("Spark job {} resumed from epoch {} / step {}", id, epoch, step);
+	}
+
+	/**
+	 * Copies the driver's newest training checkpoint into the object store, where any
+	 * replica that claims the job next finds it.
+	 */
+	private void onCheckpoint(String id, Path file, LayeredArchitecture architecture, int stepsPerEpoch, Path scratch) {
+		try {
+			TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.read(file, architecture.parameterCount());
+			if (!this.checkpoints.save(id, this.replica, scratch, loaded.manifest(), loaded.network(), loaded.state(),
+					loaded.state().globalStep(stepsPerEpoch))) {
+				log.warn("Spark job {}: no longer held by this replica; its training checkpoint is not kept", id);
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// the driver's own file stays; the next one may be stored
+			log.warn("Spark job {}: its training checkpoint could not be stored: {}", id, ex.getMessage());
+		}
 	}
 
 	private List<String> command(TrainingSpec spec, DatasetRow dataset, Path specFile, Path checkpoint,
@@ -339,7 +393,11 @@ final class SparkJobRunner implements RunningJobs {
 	}
 
 	private void finish(String id, JobStatus to, String error, String modelId) {
-		if (!this.repository.finish(id, this.replica, to, error, modelId)) {
+		if (this.repository.finish(id, this.replica, to, error, modelId)) {
+			// it ended and will not resume
+			this.checkpoints.discard(id);
+		}
+		else {
 			log.warn("Spark job {} was no longer held by this replica; it stays as another replica left it", id);
 		}
 		this.running.remove(id);
