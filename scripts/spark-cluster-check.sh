@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Proves data-parallel training on a real Spark standalone cluster, started here from the Maven jars:
 # the S3 test server (S3Mock, its executable jar) holding the service's datasets and models, a master and two
-# workers (one core each) on 127.0.0.1, the service jar with that bucket, an API key and a Spark driver of
-# 256 MB heap, then
+# workers (one core each) on 127.0.0.1, the service with that bucket, an API key and a Spark driver of
+# 512 MB heap (the least Spark accepts), then
 #   1. POST /jobs {"engine": "spark"}: the service starts the Spark driver against the cluster, the executors
 #      read their ranges of the dataset from the bucket, and the service registers the model;
 #   2. the Spark application started by hand (as spark-submit would) on s3://…, registering its model with
 #      POST /models and the API key;
-#   3. a dataset the driver could not hold (BIG_COUNT=120000 shapes: 376 MB of float32 against the driver's
-#      256 MB heap) trained by a Spark job whose driver is killed (kill -9) once mid-epoch: the service starts
+#   3. a dataset the driver could not hold (BIG_COUNT=200000 shapes: 627 MB of float32 against the driver's
+#      512 MB heap) trained by a Spark job whose driver is killed (kill -9) once mid-epoch: the service starts
 #      it again with --resume from its last training checkpoint, and the job succeeds;
 # and checks that the models registered and answer /encode, that the Spark job's held-out -ELBO is within 1%
 # of the same job on the service's own trainer, and that the big job's driver heap peaked below the dataset's
@@ -16,7 +16,7 @@
 # Everything it started is stopped on exit, also on failure.
 #
 #   scripts/spark-cluster-check.sh                  # builds target/*.jar when missing
-#   REBUILD=1 EPOCHS=2 COUNT=4000 BIG_COUNT=120000 BIG_EPOCHS=1 scripts/spark-cluster-check.sh
+#   REBUILD=1 EPOCHS=2 COUNT=4000 BIG_COUNT=200000 BIG_EPOCHS=1 scripts/spark-cluster-check.sh
 set -euo pipefail
 
 ROOT="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
@@ -24,11 +24,15 @@ cd "$ROOT"
 
 EPOCHS="${EPOCHS:-2}"
 COUNT="${COUNT:-3000}"
-BIG_COUNT="${BIG_COUNT:-120000}"
+BIG_COUNT="${BIG_COUNT:-200000}"
 BIG_EPOCHS="${BIG_EPOCHS:-1}"
-BIG_BATCH="${BIG_BATCH:-200}"
-KILL_AT="${KILL_AT:-250}"          # the big job's driver is killed once past this step
-DRIVER_MEMORY="${DRIVER_MEMORY:-256MB}"
+BIG_BATCH="${BIG_BATCH:-1000}"
+KILL_AT="${KILL_AT:-75}"           # the big job's driver is killed once past this step (a checkpoint every 50)
+# Spark refuses a driver heap below 450 MB (1.5 x its 300 MB reserve) unless told by its testing settings
+DRIVER_MEMORY="${DRIVER_MEMORY:-512MB}"
+# the service itself reads a finished job's whole dataset for its anomaly reference (JobCalibration): twice the
+# big dataset's size
+SERVICE_HEAP="${SERVICE_HEAP:-2560m}"
 KEY="check-$RANDOM$RANDOM"
 WORK="$(mktemp -d /tmp/spark-cluster-check.XXXXXX)"
 SPARK_HOME_DIR="$ROOT/target/spark-home"
@@ -140,12 +144,12 @@ log "two workers registered"
 # --- the service, configured for Spark jobs ----------------------------------------------------------------
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
-java -Xmx768m "${SERVICE_CMD[@]}" --server.address=127.0.0.1 --server.port="$PORT" \
+java -Xmx"$SERVICE_HEAP" "${SERVICE_CMD[@]}" --server.address=127.0.0.1 --server.port="$PORT" \
 	--vae.storage.dir="$WORK/storage" --vae.security.api-keys="$KEY" \
 	--vae.storage.s3.bucket=vae --vae.storage.s3.endpoint="$S3" --vae.storage.s3.path-style=true \
 	--vae.storage.max-dataset-values=$((BIG_COUNT * 784 + 1)) \
 	--vae.spark.master="$MASTER" "${SERVICE_SPARK[@]}" --vae.spark.partitions=2 --vae.spark.driver-memory="$DRIVER_MEMORY" \
-	--vae.spark.checkpoint-every=100 \
+	--vae.spark.checkpoint-every=50 \
 	"--vae.spark.conf[spark.executor.memory]=1g" "--vae.spark.conf[spark.cores.max]=2" \
 	"--vae.spark.conf[spark.vae.s3.endpoint]=$S3" "--vae.spark.conf[spark.vae.s3.path-style]=true" \
 	"--vae.spark.conf[spark.vae.s3.access-key]=test" "--vae.spark.conf[spark.vae.s3.secret-key]=test" \

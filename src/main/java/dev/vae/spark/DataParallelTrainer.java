@@ -19,11 +19,13 @@ import java.util.UUID;
  * the gradient sum over its part of the global minibatch with the model core
  * ({@link Replica#gradientSum}), {@code treeAggregate} adds the (gradient, loss, count)
  * sums, and the driver divides by the count and steps the local trainer's Adam. The
- * minibatch order and the noise are drawn on the driver from the same generator, in the
- * same order, as {@link Trainer} draws them, so the run follows the single-process one up
- * to float rounding (the sums are added in another order). Batch norm normalises each
- * partition's rows by their own statistics (as PyTorch's DDP without SyncBatchNorm), and
- * the running statistics are the row-weighted average of the replicas'.
+ * executors read and cache their own ranges of the stored rows ({@link TrainingData});
+ * the driver holds the parameters and the minibatch order, never a row. The minibatch
+ * order and the noise come from the {@link TrainingSchedule} {@link Trainer} uses, so the
+ * run follows the single-process one up to float rounding (the sums are added in another
+ * order), and continues from a {@link Trainer.State} as it does. Batch norm normalises
+ * each partition's rows by their own statistics (as PyTorch's DDP without SyncBatchNorm),
+ * and the running statistics are the row-weighted average of the replicas'.
  */
 final class DataParallelTrainer {
 

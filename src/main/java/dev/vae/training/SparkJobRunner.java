@@ -165,8 +165,9 @@ final class SparkJobRunner implements RunningJobs {
 			finish(id, JobStatus.CANCELLED, null, null);
 			log.info("Spark job {} cancelled", id);
 		}
-		catch (Exception ex) {
-			String reason = (ex.getMessage() != null) ? ex.getMessage() : "the Spark driver failed";
+		catch (Exception | OutOfMemoryError ex) {
+			// an error here would end the training thread and leave the job to its lease
+			String reason = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
 			finish(id, JobStatus.FAILED, reason, null);
 			log.warn("Spark job {} failed: {}", id, reason);
 		}
