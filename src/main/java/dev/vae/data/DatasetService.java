@@ -196,6 +196,15 @@ public class DatasetService {
 		return this.dir.resolve(id + ".f32").toAbsolutePath();
 	}
 
+	/**
+	 * A dataset's examples as an object in a shared bucket ({@code s3://bucket/key}), for
+	 * readers that fetch it themselves (Spark executors); empty with local storage.
+	 */
+	public java.util.Optional<java.net.URI> storedAt(String id) {
+		get(id);
+		return this.store.uri(valuesKey(id));
+	}
+
 	/** The stored examples of a dataset. */
 	public Examples examples(String id) throws IOException {
 		DatasetRow row = get(id);

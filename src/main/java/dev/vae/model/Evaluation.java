@@ -21,16 +21,34 @@ public final class Evaluation {
 	public static Summary negElbo(LayeredNetwork network, Examples data, long seed) {
 		DecoderHead head = network.architecture().head();
 		int d = network.inputLength();
-		return negElbo(network, network.latentSize(), data, seed, (x, eta) -> head.nll(x, 0, eta, 0, d, null));
+		SplittableRandom random = new SplittableRandom(seed);
+		int k = network.latentSize();
+		return negElbo(network, k, data, (i) -> gaussian(random, k), (x, eta) -> head.nll(x, 0, eta, 0, d, null));
+	}
+
+	/**
+	 * {@link #negElbo(LayeredNetwork, Examples, long)} with the noise given: input i's z
+	 * from ε = {@code noise[i·k, (i+1)·k)}, so that a part of a dataset is evaluated with
+	 * the draws the whole would give it.
+	 */
+	public static Summary negElbo(LayeredNetwork network, Examples data, double[] noise) {
+		DecoderHead head = network.architecture().head();
+		int d = network.inputLength();
+		int k = network.latentSize();
+		if (noise.length != (long) data.count() * k) {
+			throw new IllegalArgumentException(
+					"expected " + data.count() + " x " + k + " noise values, got " + noise.length);
+		}
+		return negElbo(network, k, data, (i) -> java.util.Arrays.copyOfRange(noise, i * k, (i + 1) * k),
+				(x, eta) -> head.nll(x, 0, eta, 0, d, null));
 	}
 
 	/**
 	 * The −ELBO of {@code network}'s passes, with the NLL of one input given its decoder
 	 * output.
 	 */
-	private static Summary negElbo(Passes network, int k, Examples data, long seed,
+	private static Summary negElbo(Passes network, int k, Examples data, java.util.function.IntFunction<double[]> noise,
 			java.util.function.ToDoubleBiFunction<double[], double[]> nll) {
-		SplittableRandom random = new SplittableRandom(seed);
 		double reconstruction = 0;
 		double kl = 0;
 		double[] klPerDimension = new double[k];
@@ -47,7 +65,7 @@ public final class Evaluation {
 			Encoding q = network.encode(x);
 			double[][] z = new double[x.length][];
 			for (int i = 0; i < x.length; i++) {
-				z[i] = q.reparameterise(i, gaussian(random, k));
+				z[i] = q.reparameterise(i, noise.apply(from + i));
 				kl += kl(q.mu()[i], q.logvar()[i]);
 				seen++;
 				for (int j = 0; j < k; j++) {
@@ -68,7 +86,7 @@ public final class Evaluation {
 			klPerDimension[j] /= n;
 			muSquares[j] /= n;
 		}
-		return new Summary((reconstruction + kl) / n, reconstruction / n, kl / n, n, klPerDimension, muSquares);
+		return new Summary((reconstruction + kl) / n, reconstruction / n, kl / n, n, klPerDimension, muSquares, muMean);
 	}
 
 	/**
@@ -127,9 +145,50 @@ public final class Evaluation {
 	 * (they add up to {@code kl})
 	 * @param meanVariance Cov_x(E_q[z_j|x]): the variance over the inputs of each μ_j
 	 * (population variance, 1/n)
+	 * @param meanOfMean the mean over the inputs of each μ_j (with the count and the
+	 * variance, what summaries of parts of a dataset need to be combined)
 	 */
 	public record Summary(double negElbo, double reconstruction, double kl, int count, double[] klPerDimension,
-			double[] meanVariance) {
+			double[] meanVariance, double[] meanOfMean) {
+
+		/**
+		 * The summary of the union of disjoint parts' data: counts add, means are
+		 * count-weighted, the variances of μ combine by Chan et al.'s pairwise formula.
+		 */
+		public static Summary combine(java.util.List<Summary> parts) {
+			Summary total = null;
+			for (Summary part : parts) {
+				if (part.count() == 0) {
+					continue;
+				}
+				if (total == null) {
+					total = part;
+					continue;
+				}
+				double a = total.count();
+				double b = part.count();
+				double n = a + b;
+				int k = part.klPerDimension().length;
+				double[] klPerDimension = new double[k];
+				double[] mean = new double[k];
+				double[] variance = new double[k];
+				for (int j = 0; j < k; j++) {
+					klPerDimension[j] = (a * total.klPerDimension()[j] + b * part.klPerDimension()[j]) / n;
+					double delta = part.meanOfMean()[j] - total.meanOfMean()[j];
+					mean[j] = total.meanOfMean()[j] + delta * b / n;
+					// M2 = M2_a + M2_b + δ² a b / n, over n
+					variance[j] = (a * total.meanVariance()[j] + b * part.meanVariance()[j] + delta * delta * a * b / n)
+							/ n;
+				}
+				double reconstruction = (a * total.reconstruction() + b * part.reconstruction()) / n;
+				double kl = (a * total.kl() + b * part.kl()) / n;
+				total = new Summary(reconstruction + kl, reconstruction, kl, (int) n, klPerDimension, variance, mean);
+			}
+			if (total == null) {
+				throw new IllegalArgumentException("no data to summarise");
+			}
+			return total;
+		}
 
 		/** Burda et al. (2015): a unit is active when Cov_x(E_q[z_j|x]) &gt; 0.01. */
 		public static final double ACTIVE_THRESHOLD = 0.01;

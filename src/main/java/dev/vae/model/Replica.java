@@ -131,6 +131,14 @@ public final class Replica implements AutoCloseable {
 		return this.network.negElbo(data, seed);
 	}
 
+	/**
+	 * Held-out −ELBO with the noise given
+	 * ({@link Evaluation#negElbo(LayeredNetwork, Examples, double[])}).
+	 */
+	public Evaluation.Summary negElbo(Examples data, double[] noise) {
+		return Evaluation.negElbo(this.network, data, noise);
+	}
+
 	/** The trainer's Adam over this replica's parameters. */
 	public Optimizer adam(double learningRate) {
 		return adam(learningRate, 0);

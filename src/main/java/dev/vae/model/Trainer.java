@@ -312,7 +312,8 @@ public final class Trainer {
 			return (long) (this.epoch - 1) * stepsPerEpoch + this.step;
 		}
 
-		void check(Settings settings, int count, int stepsPerEpoch) {
+		/** Throws IllegalArgumentException when this state cannot continue such a run. */
+		public void check(Settings settings, int count, int stepsPerEpoch) {
 			if (this.step >= stepsPerEpoch || this.epoch > settings.epochs() + 1
 					|| globalStep(stepsPerEpoch) != this.adamSteps) {
 				throw new IllegalArgumentException("a training state at epoch " + this.epoch + ", step " + this.step

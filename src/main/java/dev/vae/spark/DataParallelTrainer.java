@@ -4,6 +4,7 @@ import dev.vae.model.Evaluation;
 import dev.vae.model.Examples;
 import dev.vae.model.Replica;
 import dev.vae.model.Trainer;
+import dev.vae.model.TrainingSchedule;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
@@ -22,11 +23,13 @@ import java.util.UUID;
  * the gradient sum over its part of the global minibatch with the model core
  * ({@link Replica#gradientSum}), {@code treeAggregate} adds the (gradient, loss, count)
  * sums, and the driver divides by the count and steps the local trainer's Adam. The
- * minibatch order and the noise are drawn on the driver from the same generator, in the
- * same order, as {@link Trainer} draws them, so the run follows the single-process one up
- * to float rounding (the sums are added in another order). Batch norm normalises each
- * partition's rows by their own statistics (as PyTorch's DDP without SyncBatchNorm), and
- * the running statistics are the row-weighted average of the replicas'.
+ * executors read and cache their own ranges of the stored rows ({@link TrainingData});
+ * the driver holds the parameters and the minibatch order, never a row. The minibatch
+ * order and the noise come from the {@link TrainingSchedule} {@link Trainer} uses, so the
+ * run follows the single-process one up to float rounding (the sums are added in another
+ * order), and continues from a {@link Trainer.State} as it does. Batch norm normalises
+ * each partition's rows by their own statistics (as PyTorch's DDP without SyncBatchNorm),
+ * and the running statistics are the row-weighted average of the replicas'.
  */
 final class DataParallelTrainer {
 
@@ -70,40 +73,70 @@ final class DataParallelTrainer {
 	 * Trains {@code network} (the driver's copy, updated in place) on {@code train},
 	 * evaluating on {@code validation} after each epoch, with the settings' training
 	 * options as the local trainer applies them (free bits adds a pass of the encoders
-	 * per step: the floor compares each dimension's KL over the whole minibatch).
+	 * per step: the floor compares each dimension's KL over the whole minibatch); both
+	 * are shipped to the executors in {@link #partitions} ranges.
 	 * @return the metrics of the epoch whose parameters the network holds (with early
 	 * stopping, the best one's)
 	 */
 	Trainer.EpochMetrics train(NetworkSpec.Network network, Examples train, Examples validation) {
+		return train(network, TrainingData.inMemory(train, validation, this.partitions)).last();
+	}
+
+	/**
+	 * Trains {@code network} (the driver's copy, updated in place) on the rows the
+	 * executors read from {@code data}, one partition per range, evaluating on its
+	 * validation rows after each epoch, on the executors too: the driver holds the
+	 * parameters and the minibatch order, never a row.
+	 * @return the last epoch's metrics and the pixel-mean baseline of the validation set
+	 */
+	Outcome train(NetworkSpec.Network network, TrainingData data) {
+		return train(network, data, null);
+	}
+
+	/**
+	 * Continues a run from {@code from} (null: from the start); {@code network} must hold
+	 * the parameters and running statistics saved with that state. The rest of the run
+	 * makes the updates an uninterrupted one makes: the shuffles and the noise follow
+	 * from (seed, epoch, step) ({@link TrainingSchedule}), Adam continues from the saved
+	 * moments.
+	 */
+	Outcome train(NetworkSpec.Network network, TrainingData data, Trainer.State from) {
 		Replica master = network.replica();
-		int d = train.length();
+		int d = data.length();
 		int k = master.latentSize();
-		if (d != master.inputLength() || validation.length() != d) {
+		if (d != master.inputLength()) {
 			throw new IllegalArgumentException(
 					"examples have length " + d + ", the network expects " + master.inputLength());
 		}
-		String run = UUID.randomUUID().toString();
-		JavaRDD<Chunk> chunks = this.spark.parallelize(chunks(train, this.partitions), this.partitions)
-			.persist(StorageLevel.MEMORY_ONLY());
+		int trainCount = data.split().train();
 		TrainingOptions options = this.settings.options();
 		double beta = this.spec.spec().beta();
-		Replica.Optimizer adam = master.adam(this.settings.learningRate(), options.clipNorm());
 		// the trainer's shuffles and noise, draw for draw
-		TrainingSchedule schedule = new TrainingSchedule(this.settings.seed(), train.count(),
-				this.settings.batchSize());
+		TrainingSchedule schedule = new TrainingSchedule(this.settings.seed(), trainCount, this.settings.batchSize());
 		int stepsPerEpoch = schedule.stepsPerEpoch();
 		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
-		Trainer.EpochMetrics last = null;
-		Trainer.EarlyStop stop = null;
-		long iteration = 0;
+		Trainer.State start = (from != null) ? from : new Trainer.State(1, 0, null, null, 0, 0, 0, 0, null, null);
+		start.check(this.settings, trainCount, stepsPerEpoch);
+		Trainer.EpochMetrics last = start.last();
+		Trainer.EarlyStop stop = start.earlyStop();
+		String run = UUID.randomUUID().toString();
+		JavaRDD<Chunk> chunks = load(this.spark, data).persist(StorageLevel.MEMORY_ONLY());
+		Replica.Optimizer adam = master.adam(this.settings.learningRate(), options.clipNorm());
+		if (from != null) {
+			adam.restore(new Replica.State(from.adamM(), from.adamV(), from.adamSteps()));
+		}
+		long iteration = start.globalStep(stepsPerEpoch);
 		try {
-			for (int epoch = 1; epoch <= this.settings.epochs(); epoch++) {
-				long started = System.nanoTime();
+			// a run that had stopped early is complete: its network holds the best epoch
+			boolean stopped = stop != null && stop.stopped();
+			for (int epoch = start.epoch(); epoch <= this.settings.epochs() && !stopped; epoch++) {
+				boolean resumed = epoch == start.epoch();
+				long started = System.nanoTime() - (resumed ? (long) (start.seconds() * 1e9) : 0);
 				int[] order = schedule.order(epoch);
-				double reconstruction = 0;
-				double kl = 0;
+				double reconstruction = resumed ? start.reconstruction() : 0;
+				double kl = resumed ? start.kl() : 0;
 				StepTimes times = new StepTimes();
-				for (int step = 0; step < stepsPerEpoch; step += this.localSteps) {
+				for (int step = resumed ? start.step() : 0; step < stepsPerEpoch; step += this.localSteps) {
 					if (this.listener.cancelled()) {
 						throw new Trainer.CancelledException("training cancelled in epoch " + epoch);
 					}
@@ -141,9 +174,14 @@ final class DataParallelTrainer {
 					iteration += count;
 					this.listener.onStep(epoch, iteration, totalSteps, (losses[0] + losses[1]) / rows,
 							elapsed / 1e6 / count, compute / 1e6 / count);
+					if (step + count < stepsPerEpoch && this.listener.checkpointDue(epoch, iteration)) {
+						this.listener.onCheckpoint(state(epoch, step + count, adam, reconstruction, kl,
+								(System.nanoTime() - started) / 1e9, last, stop));
+					}
 				}
-				Evaluation.Summary held = master.negElbo(validation, this.settings.seed() + epoch);
-				int n = train.count();
+				Evaluation.Summary held = evaluate(chunks, run, master, this.settings.seed() + epoch,
+						data.split().validation());
+				int n = trainCount;
 				long lastStep = iteration - 1;
 				Trainer.EpochMetrics metrics = new Trainer.EpochMetrics(epoch, (reconstruction + kl) / n,
 						reconstruction / n, kl / n, held.negElbo(), held.reconstruction(), held.kl(),
@@ -162,17 +200,85 @@ final class DataParallelTrainer {
 					}
 				}
 				this.listener.onEpoch(metrics, times);
+				this.listener.onCheckpoint(state(epoch + 1, 0, adam, 0, 0, 0, last, stop));
 				if (stop != null && stop.stopped()) {
 					break;
 				}
 			}
+			return new Outcome(last, baseline(chunks, this.spec));
 		}
 		finally {
 			chunks.unpersist(false);
 			Replicas.release(run);
 			master.close();
 		}
-		return last;
+	}
+
+	private static Trainer.State state(int epoch, int step, Replica.Optimizer adam, double reconstruction, double kl,
+			double seconds, Trainer.EpochMetrics last, Trainer.EarlyStop stop) {
+		Replica.State moments = adam.state();
+		return new Trainer.State(epoch, step, moments.m(), moments.v(), moments.t(), reconstruction, kl, seconds, last,
+				stop);
+	}
+
+	/**
+	 * The last epoch's metrics and the validation set's −log p(x) under per-pixel means.
+	 */
+	record Outcome(Trainer.EpochMetrics last, double baseline) {
+	}
+
+	/** Each range read by an executor into its partition's {@link Chunk}. */
+	static JavaRDD<Chunk> load(JavaSparkContext spark, TrainingData data) {
+		Split split = data.split();
+		int length = data.length();
+		return spark.parallelize(data.ranges(), data.ranges().size())
+			.map((RowRange range) -> Chunk.read(range, split, length));
+	}
+
+	/**
+	 * The held-out −ELBO on the executors, each partition its own validation rows with
+	 * the noise the single-process evaluation gives them; the driver adds three numbers
+	 * per partition.
+	 */
+	private Evaluation.Summary evaluate(JavaRDD<Chunk> chunks, String run, Replica master, long seed, int expected) {
+		Broadcast<Evaluate> shared = this.spark
+			.broadcast(new Evaluate(run, master.parameters(), master.buffers(), seed, master.latentSize()));
+		NetworkSpec spec = this.spec;
+		List<double[]> parts;
+		try {
+			parts = chunks.map((Chunk chunk) -> chunk.evaluate(shared.value(), spec)).collect();
+		}
+		finally {
+			shared.destroy();
+		}
+		Evaluation.Summary held = Evaluation.Summary.combine(parts.stream().map(Chunk::summary).toList());
+		if (held.count() != expected) {
+			throw new IllegalStateException("evaluated " + held.count() + " validation rows, expected " + expected);
+		}
+		return held;
+	}
+
+	/**
+	 * {@link Evaluation#pixelMeanBaseline} over the partitions: the training rows' mean
+	 * and variance per value in two passes, then the validation rows' NLL under them.
+	 */
+	static double baseline(JavaRDD<Chunk> chunks, NetworkSpec spec) {
+		double[] sum = chunks.map(Chunk::trainSum).reduce(DataParallelTrainer::add);
+		int d = sum.length - 1;
+		double n = sum[d];
+		double[] mean = new double[d];
+		for (int j = 0; j < d; j++) {
+			mean[j] = sum[j] / n;
+		}
+		double[] squares = chunks.map((Chunk c) -> c.trainSquares(mean)).reduce(DataParallelTrainer::add);
+		double[] variance = new double[d];
+		for (int j = 0; j < d; j++) {
+			variance[j] = squares[j] / n;
+		}
+		double[] eta = spec.head().pixelMeanEta(mean, variance);
+		double[] nll = chunks.map((Chunk c) -> new double[] { c.validationNll(spec.head(), eta), c.validationRows() })
+			.reduce(DataParallelTrainer::add);
+		return nll[0] / nll[1];
 	}
 
 	/**
@@ -358,20 +464,6 @@ final class DataParallelTrainer {
 
 	}
 
-	/** The training set in {@code n} contiguous, nearly equal slices. */
-	static List<Chunk> chunks(Examples train, int n) {
-		List<Chunk> chunks = new ArrayList<>();
-		int d = train.length();
-		for (int p = 0; p < n; p++) {
-			int from = (int) ((long) train.count() * p / n);
-			int to = (int) ((long) train.count() * (p + 1) / n);
-			float[] values = new float[(to - from) * d];
-			System.arraycopy(train.values(), from * d, values, 0, values.length);
-			chunks.add(new Chunk(from, to - from, d, values));
-		}
-		return chunks;
-	}
-
 	/** An epoch's step times: the whole step and the slowest partition's compute. */
 	static final class StepTimes {
 
@@ -408,6 +500,22 @@ final class DataParallelTrainer {
 		void onStep(int epoch, long step, long totalSteps, double loss, double stepMillis, double computeMillis);
 
 		void onEpoch(Trainer.EpochMetrics metrics, StepTimes times);
+
+		/**
+		 * Whether to save the run after global step {@code step} (1-based) of
+		 * {@code epoch}, within an epoch; the end of every epoch is saved anyway.
+		 */
+		default boolean checkpointDue(int epoch, long step) {
+			return false;
+		}
+
+		/**
+		 * Where the run is, between two minibatches (with the driver's network as it is
+		 * now): enough to continue it. After each epoch (after {@link #onEpoch}) and when
+		 * {@link #checkpointDue} says so.
+		 */
+		default void onCheckpoint(Trainer.State state) {
+		}
 
 		default boolean cancelled() {
 			return false;

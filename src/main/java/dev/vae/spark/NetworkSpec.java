@@ -1,6 +1,7 @@
 package dev.vae.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vae.model.DecoderHead;
 import dev.vae.model.LayeredNetwork;
 import dev.vae.model.Replica;
 import dev.vae.training.TrainingSpec;
@@ -59,6 +60,11 @@ final class NetworkSpec implements Serializable {
 
 	TrainingSpec.Plan plan() {
 		return spec().plan(this.shape);
+	}
+
+	/** The decoder head of the plan's architecture (no weights are built). */
+	DecoderHead head() {
+		return ((TrainingSpec.Plan.Layered) plan()).architecture().head();
 	}
 
 	/** A freshly initialised network of the plan, as the local trainer starts from. */

@@ -1,7 +1,9 @@
 package dev.vae.storage;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Where checkpoints and datasets live: the local storage directory (the default) or an
@@ -28,6 +30,14 @@ public interface ObjectStore {
 
 	/** Deletes the object (and any cached copy); no error when it is absent. */
 	void delete(String key) throws IOException;
+
+	/**
+	 * The object's address for other programs that read the bucket themselves (a Spark
+	 * executor): {@code s3://bucket/key}; empty for the local directory.
+	 */
+	default Optional<URI> uri(String key) {
+		return Optional.empty();
+	}
 
 	/** Where objects go, for logs: a directory or {@code s3://bucket/prefix}. */
 	String describe();

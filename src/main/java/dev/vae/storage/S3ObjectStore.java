@@ -8,11 +8,13 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Objects in an S3-compatible bucket, shared by every replica, with a local cache: a
@@ -84,6 +86,11 @@ final class S3ObjectStore implements ObjectStore {
 	public void delete(String key) throws IOException {
 		this.s3.deleteObject((b) -> b.bucket(this.bucket).key(this.prefix + key));
 		Files.deleteIfExists(cached(key));
+	}
+
+	@Override
+	public Optional<URI> uri(String key) {
+		return Optional.of(URI.create("s3://" + this.bucket + "/" + this.prefix + key));
 	}
 
 	@Override

@@ -91,7 +91,8 @@ public class JobService implements DatasetUsage {
 				this::view, meters, replica.id(), calibration, this.checkpoints, this.settings.checkpointInterval());
 		this.sparkSettings = spark;
 		this.spark = new SparkJobRunner(spark, repository, datasets, registry, events,
-				properties.storage().dir().resolve("jobs"), this::view, json, replica.id(), calibration);
+				properties.storage().dir().resolve("jobs"), this::view, json, replica.id(), calibration,
+				this.checkpoints);
 		for (JobStatus status : JobStatus.values()) {
 			io.micrometer.core.instrument.Gauge.builder("vae.jobs", () -> repository.count(status))
 				.description("training jobs by state")

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.data.DatasetRow;
 import dev.vae.data.DatasetService;
+import dev.vae.model.LayeredArchitecture;
 import dev.vae.model.Trainer;
+import dev.vae.model.TrainingCheckpoint;
+import dev.vae.model.TrainingSchedule;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.registry.ModelRow;
 import org.slf4j.Logger;
@@ -20,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -40,6 +44,9 @@ final class SparkJobRunner implements RunningJobs {
 	private static final Logger log = LoggerFactory.getLogger(SparkJobRunner.class);
 
 	private static final long PUBLISH_EVERY_NANOS = 250_000_000L;
+
+	/** The driver's training checkpoint in the job's directory. */
+	static final String TRAINING_CHECKPOINT = "training.ckpt";
 
 	private final SparkSettings settings;
 
@@ -64,9 +71,13 @@ final class SparkJobRunner implements RunningJobs {
 
 	private final JobCalibration calibration;
 
+	/** The jobs' training checkpoints in the object store, shared by every replica. */
+	private final TrainingCheckpoints checkpoints;
+
 	SparkJobRunner(SparkSettings settings, JobRepository repository, DatasetService datasets, ModelRegistry registry,
 			JobEvents events, Path dir, Function<String, JobView> views, ObjectMapper json, String replica,
-			JobCalibration calibration) {
+			JobCalibration calibration, TrainingCheckpoints checkpoints) {
+		this.checkpoints = checkpoints;
 		this.calibration = calibration;
 		this.replica = replica;
 		this.settings = settings;
@@ -87,6 +98,9 @@ final class SparkJobRunner implements RunningJobs {
 		final int totalEpochs;
 
 		volatile Process process;
+
+		/** Driver processes started for this run: more than one after a restart. */
+		volatile int starts;
 
 		volatile boolean cancelled;
 
@@ -151,8 +165,9 @@ final class SparkJobRunner implements RunningJobs {
 			finish(id, JobStatus.CANCELLED, null, null);
 			log.info("Spark job {} cancelled", id);
 		}
-		catch (Exception ex) {
-			String reason = (ex.getMessage() != null) ? ex.getMessage() : "the Spark driver failed";
+		catch (Exception | OutOfMemoryError ex) {
+			// an error here would end the training thread and leave the job to its lease
+			String reason = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
 			finish(id, JobStatus.FAILED, reason, null);
 			log.warn("Spark job {} failed: {}", id, reason);
 		}
@@ -169,19 +184,83 @@ final class SparkJobRunner implements RunningJobs {
 	private ModelRow train(String id, TrainingSpec spec, Driver driver, Path jobDir)
 			throws IOException, InterruptedException {
 		Files.createDirectories(jobDir);
+		Path trainingCheckpoint = jobDir.resolve(TRAINING_CHECKPOINT);
+		Path driverLog = jobDir.resolve("driver.log");
 		Path specFile = jobDir.resolve("spec.json");
 		Files.writeString(specFile, this.json.writeValueAsString(spec));
 		Path checkpoint = jobDir.resolve("checkpoint.vae");
-		Path driverLog = jobDir.resolve("driver.log");
 		DatasetRow dataset = this.datasets.get(spec.dataset());
-		List<String> command = command(spec, dataset, specFile, checkpoint);
-		ProcessBuilder builder = new ProcessBuilder(command).redirectError(driverLog.toFile());
+		int stepsPerEpoch = new TrainingSchedule(spec.seed(), dataset.count() - spec.heldOut(dataset.count()),
+				spec.batchSize())
+			.stepsPerEpoch();
+		// a job claimed again (its replica stopped, or its lease expired) continues from
+		// its last training checkpoint in the object store, on whichever replica claims
+		// it; without one it starts over, the run it would have been
+		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) spec.plan(dataset.shape())).architecture();
+		Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id);
+		if (saved.isPresent()) {
+			if (!saved.get().manifest().architecture().equals(architecture)) {
+				throw new IllegalStateException("the job's training checkpoint holds another architecture than its "
+						+ "specification plans; it cannot be continued");
+			}
+			TrainingCheckpoint.write(trainingCheckpoint, saved.get().manifest(), saved.get().network(),
+					saved.get().state());
+		}
+		else {
+			Files.deleteIfExists(trainingCheckpoint);
+		}
+		if (saved.isPresent() || this.repository.claims(id) > 1) {
+			Trainer.State from = saved.map(TrainingCheckpoint.Loaded::state).orElse(null);
+			resumed(id, (from != null) ? from.epoch() : 1, (from != null) ? from.globalStep(stepsPerEpoch) : 0);
+		}
+		for (int restarts = 0;; restarts++) {
+			boolean resume = Files.exists(trainingCheckpoint);
+			Ending ending = runDriver(id, driver,
+					command(spec, dataset, specFile, checkpoint, trainingCheckpoint, resume), driverLog,
+					(file) -> onCheckpoint(id, file, architecture, stepsPerEpoch, jobDir.resolve("scratch")));
+			if (driver.cancelled) {
+				throw new Trainer.CancelledException("cancelled");
+			}
+			if (ending.finished() && ending.exit() == 0 && Files.exists(checkpoint)) {
+				break;
+			}
+			log.warn("Spark job {}: driver exited with {}; last lines of {}:\n{}", id, ending.exit(), driverLog,
+					tail(driverLog, 20));
+			// a driver that reported its own failure would fail again; one that vanished
+			// (killed, its machine lost) continues from its last training checkpoint, or
+			// starts over before the first
+			if (ending.failure() == null && restarts < this.settings.driverRestarts()) {
+				log.info("Spark job {}: starting its driver again{}", id,
+						Files.exists(trainingCheckpoint) ? " from " + trainingCheckpoint : ", from the start");
+				continue;
+			}
+			throw new IllegalStateException(
+					(ending.failure() != null) ? ending.failure() : "the Spark driver exited with code " + ending.exit()
+							+ " before finishing" + ((restarts > 0) ? " (started " + (restarts + 1) + " times)" : ""));
+		}
+		if (!this.repository.holds(id, this.replica)) {
+			throw new IllegalStateException("this replica no longer holds the job (its lease expired); "
+					+ "the trained model is not registered");
+		}
+		return this.registry.registerTrained(checkpoint, id);
+	}
+
+	/** How a driver process ended. */
+	private record Ending(int exit, boolean finished, String failure) {
+	}
+
+	private Ending runDriver(String id, Driver driver, List<String> command, Path driverLog,
+			java.util.function.Consumer<Path> saving) throws IOException, InterruptedException {
+		ProcessBuilder builder = new ProcessBuilder(command)
+			.redirectError(ProcessBuilder.Redirect.appendTo(driverLog.toFile()));
 		builder.environment().put("OMP_NUM_THREADS", "1");
 		synchronized (driver) {
 			if (driver.cancelled) {
 				throw new Trainer.CancelledException("cancelled before the driver started");
 			}
+			// its standard input stays open: it is the driver's heartbeat
 			driver.process = builder.start();
+			driver.starts++;
 		}
 		log.info("Spark job {}: driver started on {}", id, this.settings.master());
 		String failure = null;
@@ -198,7 +277,14 @@ final class SparkJobRunner implements RunningJobs {
 					case "started" -> driver.totalSteps = event.path("totalSteps").asLong();
 					case "step" -> onStep(id, driver, event);
 					case "epoch" -> onEpoch(id, event);
-					case "finished" -> finished = true;
+					case "resumed" -> onResumed(id, driver, event);
+					case "checkpoint" -> saving.accept(Path.of(event.path("file").asText()));
+					case "finished" -> {
+						finished = true;
+						log.info("Spark job {}: driver finished in {} s, its peak Java heap used {} MB", id,
+								event.path("seconds").asDouble(),
+								event.path("driverHeapUsedMaxBytes").asLong() / (1024 * 1024));
+					}
 					case "failed" -> failure = event.path("error").asText();
 					default -> log.debug("Spark job {}: ignored line {}", id, line);
 				}
@@ -210,24 +296,42 @@ final class SparkJobRunner implements RunningJobs {
 				throw ex;
 			}
 		}
-		int exit = driver.process.waitFor();
-		if (driver.cancelled) {
-			throw new Trainer.CancelledException("cancelled");
-		}
-		if (failure != null || exit != 0 || !finished || !Files.exists(checkpoint)) {
-			log.warn("Spark job {}: driver exited with {}; last lines of {}:\n{}", id, exit, driverLog,
-					tail(driverLog, 20));
-			throw new IllegalStateException(
-					(failure != null) ? failure : "the Spark driver exited with code " + exit + " before finishing");
-		}
-		if (!this.repository.holds(id, this.replica)) {
-			throw new IllegalStateException("this replica no longer holds the job (its lease expired); "
-					+ "the trained model is not registered");
-		}
-		return this.registry.registerTrained(checkpoint, id);
+		return new Ending(driver.process.waitFor(), finished, failure);
 	}
 
-	private List<String> command(TrainingSpec spec, DatasetRow dataset, Path specFile, Path checkpoint) {
+	/** A driver started again within this run continued from its training checkpoint. */
+	private void onResumed(String id, Driver driver, JsonNode event) {
+		if (driver.starts > 1) {
+			resumed(id, event.path("epoch").asInt(), event.path("globalStep").asLong());
+		}
+	}
+
+	private void resumed(String id, int epoch, long step) {
+		this.repository.markResumed(id, this.replica, epoch, step);
+		this.events.publish(id, "resumed", this.views.apply(id).resumedFrom());
+		log.info("Spark job {} resumed from epoch {} / step {}", id, epoch, step);
+	}
+
+	/**
+	 * Copies the driver's newest training checkpoint into the object store, where any
+	 * replica that claims the job next finds it.
+	 */
+	private void onCheckpoint(String id, Path file, LayeredArchitecture architecture, int stepsPerEpoch, Path scratch) {
+		try {
+			TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.read(file, architecture.parameterCount());
+			if (!this.checkpoints.save(id, this.replica, scratch, loaded.manifest(), loaded.network(), loaded.state(),
+					loaded.state().globalStep(stepsPerEpoch))) {
+				log.warn("Spark job {}: no longer held by this replica; its training checkpoint is not kept", id);
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// the driver's own file stays; the next one may be stored
+			log.warn("Spark job {}: its training checkpoint could not be stored: {}", id, ex.getMessage());
+		}
+	}
+
+	private List<String> command(TrainingSpec spec, DatasetRow dataset, Path specFile, Path checkpoint,
+			Path trainingCheckpoint, boolean resume) {
 		List<String> command = new ArrayList<>();
 		command.add(this.settings.javaExecutable().toString());
 		command.add("-Xmx" + this.settings.driverMemory().toMegabytes() + "m");
@@ -235,12 +339,25 @@ final class SparkJobRunner implements RunningJobs {
 		command.add("-cp");
 		command.add(this.settings.driverClasspath());
 		command.add("dev.vae.spark.SparkTraining");
-		command.addAll(List.of("--master", this.settings.master(), "--spec", specFile.toString(), "--data",
-				this.datasets.file(dataset.id()).toString(), "--format", "f32", "--shape",
+		// executors read the rows themselves: from the shared bucket when the service
+		// stores datasets in one, else from the storage directory's file (a path every
+		// executor must reach)
+		String data = this.datasets.storedAt(dataset.id())
+			.map(String::valueOf)
+			.orElseGet(() -> this.datasets.file(dataset.id()).toString());
+		command.addAll(List.of("--master", this.settings.master(), "--spec", specFile.toString(), "--data", data,
+				"--format", "f32", "--shape",
 				dataset.shape().stream().map(String::valueOf).collect(Collectors.joining(",")), "--out",
 				checkpoint.toString(), "--description", "dataset " + dataset.id() + " (" + dataset.description() + ")",
 				"--conf", "spark.driver.host=" + this.settings.driverHost(), "--conf",
-				"spark.driver.bindAddress=" + this.settings.driverHost()));
+				"spark.driver.bindAddress=" + this.settings.driverHost(),
+				// the driver stops when this service's end of its standard input closes:
+				// when this process ends, by any signal
+				"--heartbeat", "stdin", "--checkpoint", trainingCheckpoint.toString(), "--checkpoint-every",
+				String.valueOf(this.settings.checkpointEvery())));
+		if (resume) {
+			command.add("--resume");
+		}
 		if (this.settings.localSteps() > 1) {
 			command.addAll(List.of("--local-steps", String.valueOf(this.settings.localSteps())));
 		}
@@ -264,6 +381,9 @@ final class SparkJobRunner implements RunningJobs {
 	}
 
 	private void onEpoch(String id, JsonNode e) {
+		log.info("Spark job {}: epoch {} took {} s, {} ms a step ({} ms the slowest partition's compute)", id,
+				e.path("epoch").asInt(), e.path("seconds").asDouble(), e.path("stepMillis").asDouble(),
+				e.path("computeMillis").asDouble());
 		Trainer.EpochMetrics metrics = new Trainer.EpochMetrics(e.path("epoch").asInt(),
 				e.path("trainNegElbo").asDouble(), e.path("trainReconstruction").asDouble(),
 				e.path("trainKl").asDouble(), e.path("validationNegElbo").asDouble(),
@@ -289,7 +409,11 @@ final class SparkJobRunner implements RunningJobs {
 	}
 
 	private void finish(String id, JobStatus to, String error, String modelId) {
-		if (!this.repository.finish(id, this.replica, to, error, modelId)) {
+		if (this.repository.finish(id, this.replica, to, error, modelId)) {
+			// it ended and will not resume
+			this.checkpoints.discard(id);
+		}
+		else {
 			log.warn("Spark job {} was no longer held by this replica; it stays as another replica left it", id);
 		}
 		this.running.remove(id);

@@ -26,13 +26,20 @@ import java.util.stream.Stream;
  * @param localSteps 1: gradients aggregated every step (the local trainer's run to
  * rounding); K &gt; 1: K local steps per partition between parameter averages
  * @param driverHost the address executors reach the driver at
- * @param conf further Spark settings for the application
+ * @param conf further Spark settings for the application (for a dataset in S3:
+ * {@code spark.vae.s3.endpoint}, {@code .region}, {@code .path-style},
+ * {@code .access-key}, {@code .secret-key}, as the executors reach the bucket)
+ * @param checkpointEvery steps between the driver's training checkpoints (one is written
+ * after every epoch as well)
+ * @param driverRestarts how often a driver that vanished (killed, its machine lost) is
+ * started again from its last training checkpoint before the job fails
  */
 @ConfigurationProperties("vae.spark")
 public record SparkSettings(String master, Path jobJar, Path jarsDir, String classpath, Path java,
 		@DefaultValue("1GB") DataSize driverMemory, @DefaultValue("0") int partitions,
 		@DefaultValue("1") int localSteps, @DefaultValue("127.0.0.1") String driverHost,
-		@DefaultValue Map<String, String> conf) {
+		@DefaultValue Map<String, String> conf, @DefaultValue("200") long checkpointEvery,
+		@DefaultValue("2") int driverRestarts) {
 
 	public boolean enabled() {
 		return this.master != null && !this.master.isBlank();

@@ -412,18 +412,8 @@ public record TrainingSpec(
 	 */
 	public Examples[] split(Examples all) {
 		int n = all.count();
-		int held = Math.max(1, Math.min(n - 1, (int) Math.round(n * this.validationSplit)));
-		int[] order = new int[n];
-		for (int i = 0; i < n; i++) {
-			order[i] = i;
-		}
-		SplittableRandom random = new SplittableRandom(this.seed ^ 0x5DEECE66DL);
-		for (int i = n - 1; i > 0; i--) {
-			int j = random.nextInt(i + 1);
-			int t = order[i];
-			order[i] = order[j];
-			order[j] = t;
-		}
+		int held = heldOut(n);
+		int[] order = splitOrder(this.seed, n);
 		int d = all.length();
 		float[] shuffled = new float[all.values().length];
 		for (int i = 0; i < n; i++) {
@@ -431,6 +421,31 @@ public record TrainingSpec(
 		}
 		Examples mixed = new Examples(shuffled, n, d);
 		return new Examples[] { mixed.slice(0, n - held), mixed.slice(n - held, n) };
+	}
+
+	/** How many of {@code n} examples {@link #split} holds out for validation. */
+	public int heldOut(int n) {
+		return Math.max(1, Math.min(n - 1, (int) Math.round(n * this.validationSplit)));
+	}
+
+	/**
+	 * The order {@link #split} puts {@code n} stored rows in: row {@code order[i]} is
+	 * training example i for i &lt; n − held, validation example i − (n − held) after.
+	 * Anyone who reads rows by their stored index (a Spark executor) applies it.
+	 */
+	public static int[] splitOrder(long seed, int n) {
+		int[] order = new int[n];
+		for (int i = 0; i < n; i++) {
+			order[i] = i;
+		}
+		SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+		for (int i = n - 1; i > 0; i--) {
+			int j = random.nextInt(i + 1);
+			int t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		return order;
 	}
 
 }

@@ -157,7 +157,8 @@ class DataParallelTrainerTests {
 		}
 		float[] expected = gradient.toFloatVector();
 
-		JavaRDD<Chunk> chunks = spark.parallelize(DataParallelTrainer.chunks(train, 3), 3);
+		JavaRDD<Chunk> chunks = DataParallelTrainer.load(spark,
+				TrainingData.inMemory(train, 3, Split.inOrder(train.count(), 0)));
 		String run = UUID.randomUUID().toString();
 		Sum sum = DataParallelTrainer.aggregate(spark, chunks,
 				new Step(run, reference.parametersAsFloats(), reference.buffersAsFloats(), batch, eps, 1.0, 0, null),

@@ -21,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * holds Spark), follows it, registers its model, and cancels it by destroying the
  * process.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "server.address=127.0.0.1",
-		"vae.spark.master=local[2]", "vae.spark.partitions=2", "vae.spark.driver-memory=512MB" })
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "server.address=127.0.0.1", "vae.spark.master=local[2]", "vae.spark.partitions=2",
+				"vae.spark.driver-memory=512MB", "vae.spark.checkpoint-every=5" })
 class SparkJobsIntegrationTests {
 
 	@LocalServerPort
@@ -125,6 +126,47 @@ class SparkJobsIntegrationTests {
 		assertThat(cancelled.get("status").asText()).isEqualTo("CANCELLED");
 		assertThat(this.http.get("/models").body().size()).isEqualTo(modelsBefore);
 		assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count()).isZero();
+	}
+
+	@Test
+	void aDriverKilledMidRunIsStartedAgainFromItsTrainingCheckpoint() throws Exception {
+		String dataset = dataset(500);
+		HttpFixture.Answer submitted = this.http.post("/jobs", Map.of("dataset", dataset, "engine", "spark", "hidden",
+				List.of(32), "latentSize", 4, "epochs", 4, "batchSize", 10, "seed", 5));
+		String job = submitted.body().get("id").asText();
+		java.util.concurrent.CompletableFuture<List<String>> events = java.util.concurrent.CompletableFuture
+			.supplyAsync(() -> this.http.eventLines("/jobs/" + job + "/events", 100_000));
+		for (int i = 0; i < 1200
+				&& this.http.get("/jobs/" + job).body().get("progress").get("step").asLong() < 20; i++) {
+			Thread.sleep(50);
+		}
+		ProcessHandle driver = ProcessHandle.current()
+			.children()
+			.filter((p) -> commandLine(p).contains("dev.vae.spark.SparkTraining"))
+			.findFirst()
+			.orElseThrow();
+		long killedAt = this.http.get("/jobs/" + job).body().get("progress").get("step").asLong();
+		assertThat(killedAt).isBetween(20L, 179L);
+		driver.destroyForcibly();
+
+		JsonNode done = waitFor(job, "SUCCEEDED", "FAILED");
+		assertThat(done.get("error")).as(done.toString()).isNull();
+		assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
+		assertThat(done.get("progress").get("step").asLong()).isEqualTo(4 * 45);
+		assertThat(done.get("epochs")).hasSize(4);
+		assertThat(driver.isAlive()).isFalse();
+		String stream = String.join("\n", events.get(60, java.util.concurrent.TimeUnit.SECONDS));
+		assertThat(stream).contains("event:resumed");
+		assertThat(this.http.get("/models/" + done.get("model").asText()).status()).isEqualTo(200);
+	}
+
+	private static String commandLine(ProcessHandle process) {
+		try {
+			return java.nio.file.Files.readString(java.nio.file.Path.of("/proc", process.pid() + "", "cmdline"));
+		}
+		catch (java.io.IOException ex) {
+			return process.info().commandLine().orElse("");
+		}
 	}
 
 	@Test
