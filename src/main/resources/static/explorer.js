@@ -552,21 +552,29 @@
     const c = jobChart();
     if (name === 'status') {
       job.view = data;
+      if (data.resumedFrom) job.resumed = data.resumedFrom.summary;
       if (data.progress) onJobEvent('progress', data.progress);
       (data.epochs || []).forEach((m) => onJobEvent('epoch', m));
       const done = TERMINAL.includes(data.status);
       say($('job-status'), 'Job ' + data.id + ': ' + data.status + (data.error ? ' — ' + data.error : '') +
-        (data.model ? ' → model ' + data.model : ''));
+        (data.model ? ' → model ' + data.model : '') + (data.resumedFrom ? ' (' + data.resumedFrom.summary + ')' : '') +
+        (data.status === 'PAUSED' && data.checkpoint ? ' at epoch ' + data.checkpoint.epoch + ' / step ' + data.checkpoint.step : ''));
       if (data.status === 'FAILED') $('job-status').classList.add('error');
       $('job-cancel').disabled = done;
+      $('job-pause').disabled = done || data.spec.engine === 'spark';
+      $('job-pause').textContent = (data.status === 'PAUSED') ? 'Resume' : 'Pause';
       $('job-activate').disabled = !(data.status === 'SUCCEEDED' && data.model);
     } else if (name === 'progress') {
       job.perEpoch = data.totalSteps / Math.max(1, data.totalEpochs);
       $('job-progress').value = data.fraction;
       if (job.view && !TERMINAL.includes(job.view.status)) {
         say($('job-status'), 'Job ' + job.id + ': epoch ' + data.epoch + '/' + data.totalEpochs + ', step ' + data.step + '/' + data.totalSteps +
-          (data.etaSeconds !== null && data.etaSeconds !== undefined ? ', about ' + Math.ceil(data.etaSeconds) + ' s left' : ''));
+          (data.etaSeconds !== null && data.etaSeconds !== undefined ? ', about ' + Math.ceil(data.etaSeconds) + ' s left' : '') +
+          (job.resumed ? ' (' + job.resumed + ')' : ''));
       }
+    } else if (name === 'resumed') {
+      job.resumed = data.summary;
+      say($('job-status'), 'Job ' + job.id + ': ' + data.summary + ' (' + data.reason + ')');
     } else if (name === 'loss') {
       c.data.datasets[0].data.push({ x: data.step, y: data.negElbo });
       c.data.datasets[1].data.push({ x: data.step, y: data.epochMeanNegElbo });
@@ -603,13 +611,15 @@
   }
   async function follow(id) {
     await chartLibrary;
-    state.job = { id, view: null, perEpoch: null };
+    state.job = { id, view: null, perEpoch: null, resumed: null };
     const c = jobChart();
     c.data.datasets.forEach((d) => { d.data = []; });
     c.update('none');
     $('job-progress').value = 0;
     $('job-status').classList.remove('error');
     $('job-cancel').disabled = false;
+    $('job-pause').disabled = false;
+    $('job-pause').textContent = 'Pause';
     $('job-activate').disabled = true;
     for (;;) {
       await stream(id);
@@ -709,6 +719,12 @@
     $('job-form').addEventListener('submit', (e) => { e.preventDefault(); guard('job-status', startJob)(); });
     $('job-cancel').addEventListener('click', guard('job-status', async () => {
       if (state.job) await api('DELETE', '/jobs/' + encodeURIComponent(state.job.id));
+    }));
+    $('job-pause').addEventListener('click', guard('job-status', async () => {
+      if (!state.job) return;
+      const paused = state.job.view && state.job.view.status === 'PAUSED';
+      const view = await api('POST', '/jobs/' + encodeURIComponent(state.job.id) + (paused ? '/resume' : '/pause'));
+      onJobEvent('status', view);
     }));
     $('job-activate').addEventListener('click', guard('job-status', async () => {
       const model = state.job && state.job.view && state.job.view.model;

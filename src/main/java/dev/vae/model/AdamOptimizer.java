@@ -20,6 +20,9 @@ final class AdamOptimizer {
 
 	private final double learningRate;
 
+	/** The bound on the gradient's global L2 norm, 0 for none. */
+	private final double clipNorm;
+
 	private final boolean single;
 
 	private final float[] paramsF;
@@ -41,6 +44,18 @@ final class AdamOptimizer {
 	private int t;
 
 	AdamOptimizer(INDArray params, double learningRate) {
+		this(params, learningRate, 0);
+	}
+
+	/**
+	 * @param clipNorm each gradient is scaled to a global L2 norm of at most this before
+	 * the step; 0 for none
+	 */
+	AdamOptimizer(INDArray params, double learningRate, double clipNorm) {
+		if (!(clipNorm >= 0)) {
+			throw new IllegalArgumentException("clipNorm must be ≥ 0, was " + clipNorm);
+		}
+		this.clipNorm = clipNorm;
 		if (params.offset() != 0 || params.data().length() != params.length()) {
 			throw new IllegalArgumentException("the parameters must own their whole buffer");
 		}
@@ -100,10 +115,21 @@ final class AdamOptimizer {
 	 * since the last step.
 	 */
 	void step(INDArray params, INDArray gradient) {
+		step(params, gradient, this.learningRate);
+	}
+
+	/**
+	 * {@link #step(INDArray, INDArray)} with the given learning rate (a schedule's), the
+	 * gradient first clipped to the optimiser's norm bound when it has one.
+	 */
+	void step(INDArray params, INDArray gradient, double learningRate) {
 		this.t++;
-		double alpha = this.learningRate * Math.sqrt(1 - Math.pow(BETA2, this.t)) / (1 - Math.pow(BETA1, this.t));
+		double alpha = learningRate * Math.sqrt(1 - Math.pow(BETA2, this.t)) / (1 - Math.pow(BETA1, this.t));
 		if (this.single) {
 			gradient.data().asNioFloat().get(0, this.gradF);
+			if (this.clipNorm > 0) {
+				clip(this.gradF, this.clipNorm);
+			}
 			float b1 = (float) BETA1;
 			float b2 = (float) BETA2;
 			float a = (float) alpha;
@@ -120,6 +146,9 @@ final class AdamOptimizer {
 		}
 		else {
 			gradient.data().asNioDouble().get(0, this.gradD);
+			if (this.clipNorm > 0) {
+				clip(this.gradD, this.clipNorm);
+			}
 			for (int i = 0; i < this.gradD.length; i++) {
 				double g = this.gradD[i];
 				double m = BETA1 * this.mD[i] + (1 - BETA1) * g;
@@ -130,6 +159,42 @@ final class AdamOptimizer {
 			}
 			params.data().asNioDouble().put(0, this.paramsD);
 		}
+	}
+
+	/**
+	 * Scales {@code g} in place by min(1, c/‖g‖₂), so its norm is at most c and its
+	 * direction unchanged.
+	 * @return the norm before clipping
+	 */
+	static double clip(float[] g, double c) {
+		double sum = 0;
+		for (float v : g) {
+			sum += (double) v * v;
+		}
+		double norm = Math.sqrt(sum);
+		if (norm > c) {
+			float s = (float) (c / norm);
+			for (int i = 0; i < g.length; i++) {
+				g[i] *= s;
+			}
+		}
+		return norm;
+	}
+
+	/** {@link #clip(float[], double)} in double precision. */
+	static double clip(double[] g, double c) {
+		double sum = 0;
+		for (double v : g) {
+			sum += v * v;
+		}
+		double norm = Math.sqrt(sum);
+		if (norm > c) {
+			double s = c / norm;
+			for (int i = 0; i < g.length; i++) {
+				g[i] *= s;
+			}
+		}
+		return norm;
 	}
 
 }

@@ -70,6 +70,11 @@ public final class Blas {
 		return floats(a).capacity(a.length()).limit(a.length()).asBuffer();
 	}
 
+	/** A float64 array's elements as a direct buffer over its native memory (no copy). */
+	public static java.nio.DoubleBuffer doubleBuffer(INDArray a) {
+		return doubles(a).capacity(a.length()).limit(a.length()).asBuffer();
+	}
+
 	private static int rows(INDArray a) {
 		return (int) a.size(0);
 	}

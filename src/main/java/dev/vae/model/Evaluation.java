@@ -23,7 +23,7 @@ public final class Evaluation {
 		int d = network.inputLength();
 		SplittableRandom random = new SplittableRandom(seed);
 		int k = network.latentSize();
-		return negElbo(network, data, (i) -> gaussian(random, k), (x, eta) -> head.nll(x, 0, eta, 0, d, null));
+		return negElbo(network, k, data, (i) -> gaussian(random, k), (x, eta) -> head.nll(x, 0, eta, 0, d, null));
 	}
 
 	/**
@@ -39,7 +39,7 @@ public final class Evaluation {
 			throw new IllegalArgumentException(
 					"expected " + data.count() + " x " + k + " noise values, got " + noise.length);
 		}
-		return negElbo(network, data, (i) -> java.util.Arrays.copyOfRange(noise, i * k, (i + 1) * k),
+		return negElbo(network, k, data, (i) -> java.util.Arrays.copyOfRange(noise, i * k, (i + 1) * k),
 				(x, eta) -> head.nll(x, 0, eta, 0, d, null));
 	}
 
@@ -47,10 +47,15 @@ public final class Evaluation {
 	 * The −ELBO of {@code network}'s passes, with the NLL of one input given its decoder
 	 * output.
 	 */
-	private static Summary negElbo(Passes network, Examples data, java.util.function.IntFunction<double[]> noise,
+	private static Summary negElbo(Passes network, int k, Examples data, java.util.function.IntFunction<double[]> noise,
 			java.util.function.ToDoubleBiFunction<double[], double[]> nll) {
 		double reconstruction = 0;
 		double kl = 0;
+		double[] klPerDimension = new double[k];
+		// Welford's running mean and sum of squared deviations of each μ_j over the data
+		double[] muMean = new double[k];
+		double[] muSquares = new double[k];
+		int seen = 0;
 		for (int from = 0; from < data.count(); from += BATCH) {
 			int to = Math.min(data.count(), from + BATCH);
 			double[][] x = new double[to - from][];
@@ -62,6 +67,14 @@ public final class Evaluation {
 			for (int i = 0; i < x.length; i++) {
 				z[i] = q.reparameterise(i, noise.apply(from + i));
 				kl += kl(q.mu()[i], q.logvar()[i]);
+				seen++;
+				for (int j = 0; j < k; j++) {
+					double m = q.mu()[i][j];
+					klPerDimension[j] += Reconstruction.kl(m, q.logvar()[i][j]);
+					double delta = m - muMean[j];
+					muMean[j] += delta / seen;
+					muSquares[j] += delta * (m - muMean[j]);
+				}
 			}
 			double[][] eta = network.decodeLogits(z);
 			for (int i = 0; i < x.length; i++) {
@@ -69,7 +82,11 @@ public final class Evaluation {
 			}
 		}
 		int n = data.count();
-		return new Summary((reconstruction + kl) / n, reconstruction / n, kl / n, n);
+		for (int j = 0; j < k; j++) {
+			klPerDimension[j] /= n;
+			muSquares[j] /= n;
+		}
+		return new Summary((reconstruction + kl) / n, reconstruction / n, kl / n, n, klPerDimension, muSquares, muMean);
 	}
 
 	/**
@@ -124,8 +141,74 @@ public final class Evaluation {
 	 * @param reconstruction NLL(x | z)
 	 * @param kl KL(q(z|x) ‖ p(z))
 	 * @param count number of inputs
+	 * @param klPerDimension the mean KL(q(z_j|x) ‖ N(0, 1)) of each latent dimension j
+	 * (they add up to {@code kl})
+	 * @param meanVariance Cov_x(E_q[z_j|x]): the variance over the inputs of each μ_j
+	 * (population variance, 1/n)
+	 * @param meanOfMean the mean over the inputs of each μ_j (with the count and the
+	 * variance, what summaries of parts of a dataset need to be combined)
 	 */
-	public record Summary(double negElbo, double reconstruction, double kl, int count) {
+	public record Summary(double negElbo, double reconstruction, double kl, int count, double[] klPerDimension,
+			double[] meanVariance, double[] meanOfMean) {
+
+		/**
+		 * The summary of the union of disjoint parts' data: counts add, means are
+		 * count-weighted, the variances of μ combine by Chan et al.'s pairwise formula.
+		 */
+		public static Summary combine(java.util.List<Summary> parts) {
+			Summary total = null;
+			for (Summary part : parts) {
+				if (part.count() == 0) {
+					continue;
+				}
+				if (total == null) {
+					total = part;
+					continue;
+				}
+				double a = total.count();
+				double b = part.count();
+				double n = a + b;
+				int k = part.klPerDimension().length;
+				double[] klPerDimension = new double[k];
+				double[] mean = new double[k];
+				double[] variance = new double[k];
+				for (int j = 0; j < k; j++) {
+					klPerDimension[j] = (a * total.klPerDimension()[j] + b * part.klPerDimension()[j]) / n;
+					double delta = part.meanOfMean()[j] - total.meanOfMean()[j];
+					mean[j] = total.meanOfMean()[j] + delta * b / n;
+					// M2 = M2_a + M2_b + δ² a b / n, over n
+					variance[j] = (a * total.meanVariance()[j] + b * part.meanVariance()[j] + delta * delta * a * b / n)
+							/ n;
+				}
+				double reconstruction = (a * total.reconstruction() + b * part.reconstruction()) / n;
+				double kl = (a * total.kl() + b * part.kl()) / n;
+				total = new Summary(reconstruction + kl, reconstruction, kl, (int) n, klPerDimension, variance, mean);
+			}
+			if (total == null) {
+				throw new IllegalArgumentException("no data to summarise");
+			}
+			return total;
+		}
+
+		/** Burda et al. (2015): a unit is active when Cov_x(E_q[z_j|x]) &gt; 0.01. */
+		public static final double ACTIVE_THRESHOLD = 0.01;
+
+		/** The number of active latent units. */
+		public int activeUnits() {
+			return activeUnits(this.meanVariance);
+		}
+
+		/** The number of variances above {@link #ACTIVE_THRESHOLD}. */
+		public static int activeUnits(double[] meanVariance) {
+			int active = 0;
+			for (double v : meanVariance) {
+				if (v > ACTIVE_THRESHOLD) {
+					active++;
+				}
+			}
+			return active;
+		}
+
 	}
 
 }

@@ -54,17 +54,25 @@ public final class LayeredCheckpoint {
 				put(zip, Checkpoint.PARAMETERS, parameters);
 				put(zip, BUFFERS, buffers);
 			}
-			try {
-				Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-			}
-			catch (AtomicMoveNotSupportedException ex) {
-				Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-			}
+			replace(temp, target);
 		}
 		finally {
 			Files.deleteIfExists(temp);
 		}
 		return manifest;
+	}
+
+	/**
+	 * Renames a complete temporary file over {@code target}, atomically where the file
+	 * system can.
+	 */
+	static void replace(Path temp, Path target) throws IOException {
+		try {
+			Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		}
+		catch (AtomicMoveNotSupportedException ex) {
+			Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+		}
 	}
 
 	private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {

@@ -280,6 +280,26 @@ public final class LayeredNetwork implements Passes {
 		return this.buffers;
 	}
 
+	/**
+	 * Overwrites the parameters and buffers in place (their views stay valid) with
+	 * float32 values, as {@link #parametersAsFloats()} and {@link #buffersAsFloats()}
+	 * give them.
+	 */
+	void load(float[] parameters, float[] buffers) {
+		if (parameters.length != this.params.length() || buffers.length != this.buffers.length()) {
+			throw new IllegalArgumentException("expected " + this.params.length() + " parameters and "
+					+ this.buffers.length() + " buffer values, got " + parameters.length + " and " + buffers.length);
+		}
+		try (INDArray p = Nd4j.createFromArray(parameters)) {
+			this.params.assign(p);
+		}
+		if (buffers.length > 0) {
+			try (INDArray b = Nd4j.createFromArray(buffers)) {
+				this.buffers.assign(b);
+			}
+		}
+	}
+
 	public INDArray newGradient() {
 		return Nd4j.zeros(this.params.dataType(), this.params.length());
 	}
@@ -360,10 +380,20 @@ public final class LayeredNetwork implements Passes {
 	 * @return the batch's summed reconstruction NLL and summed KL
 	 */
 	public BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient) {
+		return lossAndGradient(x, eps, gradient, KlTerm.of(this.architecture.beta()));
+	}
+
+	/**
+	 * {@link #lossAndGradient(INDArray, INDArray, INDArray)} with the KL term weighted as
+	 * {@code term} says: the step's β, and a free-bits floor λ under which a latent
+	 * dimension's KL gets no gradient. The objective is mean NLL + β Σ_j max(λ, KL_j),
+	 * KL_j the minibatch mean of dimension j's KL (or {@link KlTerm#batchKl()} when
+	 * given); the losses returned are the plain NLL and KL sums all the same.
+	 */
+	public BatchLoss lossAndGradient(INDArray x, INDArray eps, INDArray gradient, KlTerm term) {
 		int batch = (int) x.size(0);
 		int d = inputLength();
 		int k = latentSize();
-		double beta = this.architecture.beta();
 		DataType type = dataType();
 		try (Scope scope = new Scope()) {
 			if (this.arena == null) {
@@ -395,12 +425,7 @@ public final class LayeredNetwork implements Passes {
 				dA = backward(i, dA, gradient, tape);
 			}
 			double[] dz = Batches.values(dA);
-			double scale = beta / batch;
-			for (int j = 0; j < dz.length; j++) {
-				// dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
-				mu[j] = dz[j] + scale * mu[j];
-				logvar[j] = 0.5 * dz[j] * e[j] * std[j] + scale * 0.5 * (std[j] * std[j] - 1);
-			}
+			klGradient(term, dz, e, mu, std, logvar, batch, k);
 			INDArray dLogvar = Batches.write(logvar, tape.uninitialized(type, batch, k));
 			INDArray dMu = Batches.write(mu, tape.uninitialized(type, batch, k));
 			dA = backward(this.heads + 1, dLogvar, gradient, tape).addi(backward(this.heads, dMu, gradient, tape));
@@ -414,6 +439,77 @@ public final class LayeredNetwork implements Passes {
 					.backwardParameters(dA, gradientSegment(gradient, this.firstTrainable), tape);
 			}
 			return new BatchLoss(nll, 0.5 * klSum, batch);
+		}
+	}
+
+	/**
+	 * Turns mu and logvar (the heads' outputs) into the gradients at the heads: the
+	 * decoder's dz carried through z = μ + σ ε, plus the KL term's as {@code term} weighs
+	 * it.
+	 */
+	private static void klGradient(KlTerm term, double[] dz, double[] e, double[] mu, double[] std, double[] logvar,
+			int batch, int k) {
+		double scale = term.beta() / batch;
+		if (term.freeBits() == 0) {
+			for (int j = 0; j < dz.length; j++) {
+				// dμ = dz + (β/B) μ; dlogvar = ½ dz ε σ + (β/B) ½ (σ² − 1)
+				mu[j] = dz[j] + scale * mu[j];
+				logvar[j] = 0.5 * dz[j] * e[j] * std[j] + scale * 0.5 * (std[j] * std[j] - 1);
+			}
+			return;
+		}
+		double[] weight = freeBitsWeights(term, mu, logvar, batch, k, scale);
+		for (int j = 0; j < dz.length; j++) {
+			// as above, the KL part times 0 for a dimension under the floor
+			double w = weight[j % k];
+			mu[j] = dz[j] + w * mu[j];
+			logvar[j] = 0.5 * dz[j] * e[j] * std[j] + w * 0.5 * (std[j] * std[j] - 1);
+		}
+	}
+
+	/**
+	 * The KL gradient's weight per latent dimension under free bits: β/B where the
+	 * minibatch mean KL_j is above λ (d max(λ, KL_j) / d KL_j = 1), 0 at or below it.
+	 */
+	private static double[] freeBitsWeights(KlTerm term, double[] mu, double[] logvar, int batch, int k, double scale) {
+		double[] mean = term.batchKl();
+		if (mean == null) {
+			mean = new double[k];
+			for (int j = 0; j < mu.length; j++) {
+				mean[j % k] += Reconstruction.kl(mu[j], logvar[j]);
+			}
+			for (int j = 0; j < k; j++) {
+				mean[j] /= batch;
+			}
+		}
+		else if (mean.length != k) {
+			throw new IllegalArgumentException("batchKl has " + mean.length + " values, the latent size is " + k);
+		}
+		double[] weight = new double[k];
+		for (int j = 0; j < k; j++) {
+			weight[j] = (mean[j] > term.freeBits()) ? scale : 0;
+		}
+		return weight;
+	}
+
+	/**
+	 * Σ over the rows of x of each latent dimension's KL(q(z_j|x) ‖ N(0, 1)), the encoder
+	 * run as a training pass does (batch norm on these rows' statistics, which moves its
+	 * running statistics): what replicas add up so that free bits sees the whole
+	 * minibatch's mean KL per dimension.
+	 */
+	public double[] klSums(INDArray x) {
+		int k = latentSize();
+		try (Scope scope = new Scope()) {
+			Tape tape = Tape.training(scope);
+			INDArray encoded = encoded(x, tape);
+			double[] mu = Batches.values(this.ops.get(this.heads).forward(encoded, tape));
+			double[] logvar = Batches.values(this.ops.get(this.heads + 1).forward(encoded, tape));
+			double[] sums = new double[k];
+			for (int j = 0; j < mu.length; j++) {
+				sums[j % k] += Reconstruction.kl(mu[j], logvar[j]);
+			}
+			return sums;
 		}
 	}
 
@@ -462,6 +558,30 @@ public final class LayeredNetwork implements Passes {
 	 * @param count the batch size
 	 */
 	public record BatchLoss(double reconstruction, double kl, int count) {
+	}
+
+	/**
+	 * How a training step weights KL(q(z|x) ‖ p(z)).
+	 *
+	 * @param beta the step's β (after any warm-up)
+	 * @param freeBits λ in nats per latent dimension, 0 for none
+	 * @param batchKl the mean KL of each latent dimension over the whole minibatch when
+	 * it is spread over replicas (the sum of their {@link #klSums} over its size); null
+	 * to take it from the batch at hand
+	 */
+	public record KlTerm(double beta, double freeBits, double[] batchKl) {
+
+		public KlTerm {
+			if (!(beta >= 0) || !(freeBits >= 0)) {
+				throw new IllegalArgumentException("β and freeBits must be ≥ 0, were " + beta + " and " + freeBits);
+			}
+		}
+
+		/** β alone, no floor. */
+		public static KlTerm of(double beta) {
+			return new KlTerm(beta, 0, null);
+		}
+
 	}
 
 }

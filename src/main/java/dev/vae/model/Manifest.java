@@ -44,9 +44,25 @@ public record Manifest(int formatVersion, String name, Instant createdAt, Archit
 	 * @param learningRate Adam step size
 	 * @param seed seed of initialisation, shuffling and noise
 	 * @param seconds wall time of training
+	 * @param options the training options (KL warm-up, free bits, early stopping,
+	 * learning-rate schedule, clipping); null when none were set and in checkpoints
+	 * written before they existed
+	 * @param epochsRun epochs trained (fewer than {@code epochs} when stopped early);
+	 * null in older checkpoints
+	 * @param bestEpoch with early stopping, the epoch whose parameters these are (the
+	 * lowest validation −ELBO); else null
 	 */
 	public record TrainingInfo(String dataset, int trainExamples, int validationExamples, int epochs, int batchSize,
-			double learningRate, long seed, double seconds) {
+			double learningRate, long seed, double seconds, TrainingOptions options, Integer epochsRun,
+			Integer bestEpoch) {
+
+		/** Provenance without training options (imports, the built-in model). */
+		public TrainingInfo(String dataset, int trainExamples, int validationExamples, int epochs, int batchSize,
+				double learningRate, long seed, double seconds) {
+			this(dataset, trainExamples, validationExamples, epochs, batchSize, learningRate, seed, seconds, null, null,
+					null);
+		}
+
 	}
 
 	/**

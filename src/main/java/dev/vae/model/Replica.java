@@ -81,6 +81,15 @@ public final class Replica implements AutoCloseable {
 	 * @param eps rows × K standard normal draws
 	 */
 	public Share gradientSum(float[] x, float[] eps, int rows) {
+		return gradientSum(x, eps, rows, LayeredNetwork.KlTerm.of(this.network.architecture().beta()));
+	}
+
+	/**
+	 * {@link #gradientSum(float[], float[], int)} with the KL term weighted as
+	 * {@code term} says (the step's β, free bits with the whole minibatch's mean KL per
+	 * dimension).
+	 */
+	public Share gradientSum(float[] x, float[] eps, int rows, LayeredNetwork.KlTerm term) {
 		int d = inputLength();
 		int k = latentSize();
 		if (rows < 1 || x.length != rows * d || eps.length != rows * k) {
@@ -91,13 +100,29 @@ public final class Replica implements AutoCloseable {
 				INDArray es = Nd4j.createUninitialized(DataType.FLOAT, rows, k)) {
 			Batches.write(x, xs);
 			Batches.write(eps, es);
-			LayeredNetwork.BatchLoss loss = this.network.lossAndGradient(xs, es, this.gradient);
+			LayeredNetwork.BatchLoss loss = this.network.lossAndGradient(xs, es, this.gradient, term);
 			// the network returns the batch mean's gradient: times rows for the sum
 			float[] sum = this.gradient.toFloatVector();
 			for (int i = 0; i < sum.length; i++) {
 				sum[i] *= rows;
 			}
 			return new Share(sum, loss.reconstruction(), loss.kl(), rows);
+		}
+	}
+
+	/**
+	 * Σ over {@code rows} inputs of each latent dimension's KL, the encoder run as a
+	 * training step runs it ({@link LayeredNetwork#klSums}; the running statistics move:
+	 * reload them before the step).
+	 */
+	public double[] klSums(float[] x, int rows) {
+		int d = inputLength();
+		if (rows < 1 || x.length != rows * d) {
+			throw new IllegalArgumentException("expected " + rows + " × " + d + " inputs, got " + x.length + " values");
+		}
+		try (INDArray xs = Nd4j.createUninitialized(DataType.FLOAT, rows, d)) {
+			Batches.write(x, xs);
+			return this.network.klSums(xs);
 		}
 	}
 
@@ -116,7 +141,15 @@ public final class Replica implements AutoCloseable {
 
 	/** The trainer's Adam over this replica's parameters. */
 	public Optimizer adam(double learningRate) {
-		return new Optimizer(new AdamOptimizer(this.params, learningRate));
+		return adam(learningRate, 0);
+	}
+
+	/**
+	 * The trainer's Adam, each gradient clipped to a global L2 norm of {@code clipNorm}
+	 * first (0: none).
+	 */
+	public Optimizer adam(double learningRate, double clipNorm) {
+		return new Optimizer(new AdamOptimizer(this.params, learningRate, clipNorm));
 	}
 
 	/** Frees the arrays kept between training steps; the gradient buffer stays. */
@@ -138,12 +171,22 @@ public final class Replica implements AutoCloseable {
 
 		/** One step with the minibatch mean gradient. */
 		public void step(float[] meanGradient) {
+			load(meanGradient);
+			this.adam.step(Replica.this.params, Replica.this.gradient);
+		}
+
+		/** One step with the minibatch mean gradient at the given learning rate. */
+		public void step(float[] meanGradient, double learningRate) {
+			load(meanGradient);
+			this.adam.step(Replica.this.params, Replica.this.gradient, learningRate);
+		}
+
+		private void load(float[] meanGradient) {
 			if (meanGradient.length != Replica.this.gradient.length()) {
 				throw new IllegalArgumentException(
 						"expected " + Replica.this.gradient.length() + " gradient values, got " + meanGradient.length);
 			}
 			Replica.this.gradient.data().asNioFloat().put(0, meanGradient);
-			this.adam.step(Replica.this.params, Replica.this.gradient);
 		}
 
 		/** Adam's state now: moments and step count. */

@@ -35,8 +35,12 @@ public final class Trainer {
 	/**
 	 * Continues a run from {@code from} (null: from the start). {@code network} must hold
 	 * the parameters and buffers saved with that state; the run then makes the same
-	 * updates, in the same order and with the same draws, as one never interrupted.
-	 * @return the last epoch's metrics
+	 * updates, in the same order and with the same draws, as one never interrupted. With
+	 * early stopping ({@link TrainingOptions#patience()}), training ends after that many
+	 * epochs without a lower validation −ELBO, and the network is left holding the best
+	 * epoch's parameters and buffers.
+	 * @return the metrics of the epoch whose parameters the network holds: the last
+	 * epoch's, or with early stopping the best epoch's
 	 * @throws CancelledException when the listener asked to stop (checked between
 	 * minibatches)
 	 */
@@ -48,7 +52,9 @@ public final class Trainer {
 		}
 		INDArray params = network.parameters();
 		INDArray gradient = network.newGradient();
-		AdamOptimizer adam = new AdamOptimizer(params, this.settings.learningRate());
+		TrainingOptions options = this.settings.options();
+		AdamOptimizer adam = new AdamOptimizer(params, this.settings.learningRate(), options.clipNorm());
+		double beta = network.architecture().beta();
 		TrainingSchedule schedule = new TrainingSchedule(this.settings.seed(), train.count(),
 				this.settings.batchSize());
 		int stepsPerEpoch = schedule.stepsPerEpoch();
@@ -59,6 +65,12 @@ public final class Trainer {
 			adam.restore(params, from.adamM(), from.adamV(), from.adamSteps());
 		}
 		EpochMetrics last = start.last();
+		EarlyStop stop = start.earlyStop();
+		if (stop != null && stop.stopped()) {
+			// a run that had stopped early: the network already holds its best epoch
+			network.endTraining();
+			return last;
+		}
 		long iteration = (long) (start.epoch() - 1) * stepsPerEpoch + start.step();
 		// the minibatch and its noise, reused while the batch size stays
 		INDArray x = null;
@@ -91,23 +103,43 @@ public final class Trainer {
 					schedule.noise(epoch, step, es);
 					Batches.write(xs, x);
 					Batches.write(es, eps);
-					LayeredNetwork.BatchLoss loss = network.lossAndGradient(x, eps, gradient);
+					// the step's β (warm-up) and learning rate (schedule), by its global
+					// index
+					LayeredNetwork.BatchLoss loss = network.lossAndGradient(x, eps, gradient, new LayeredNetwork.KlTerm(
+							beta * options.betaFactor(iteration, stepsPerEpoch), options.freeBits(), null));
 					reconstruction += loss.reconstruction();
 					kl += loss.kl();
-					adam.step(params, gradient);
+					adam.step(params, gradient,
+							options.learningRate(this.settings.learningRate(), iteration, stepsPerEpoch, totalSteps));
 					this.listener.onBatch(epoch, (loss.reconstruction() + loss.kl()) / b);
 					this.listener.onStep(epoch, ++iteration, totalSteps);
 					if (step + 1 < stepsPerEpoch && this.listener.checkpointDue(epoch, iteration)) {
 						this.listener.onCheckpoint(State.of(epoch, step + 1, adam, reconstruction, kl,
-								(System.nanoTime() - started) / 1e9, last));
+								(System.nanoTime() - started) / 1e9, last, stop));
 					}
 				}
 				Evaluation.Summary held = network.negElbo(validation, this.settings.seed() + epoch);
 				int n = train.count();
-				last = new EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n, held.negElbo(),
-						held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);
-				this.listener.onEpoch(last);
-				this.listener.onCheckpoint(State.of(epoch + 1, 0, adam, 0, 0, 0, last));
+				// the β and learning rate of the epoch's last step
+				long lastStep = iteration - 1;
+				EpochMetrics metrics = new EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n,
+						held.negElbo(), held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9,
+						held.klPerDimension(), held.activeUnits(), beta * options.betaFactor(lastStep, stepsPerEpoch),
+						options.learningRate(this.settings.learningRate(), lastStep, stepsPerEpoch, totalSteps));
+				last = metrics;
+				if (options.stopsEarly()) {
+					stop = EarlyStop.after(stop, metrics, network.parametersAsFloats(), network.buffersAsFloats(),
+							options.patience());
+					if (stop.stopped()) {
+						stop.restore(network);
+						last = stop.best();
+					}
+				}
+				this.listener.onEpoch(metrics);
+				this.listener.onCheckpoint(State.of(epoch + 1, 0, adam, 0, 0, 0, last, stop));
+				if (stop != null && stop.stopped()) {
+					break;
+				}
 			}
 		}
 		finally {
@@ -131,13 +163,23 @@ public final class Trainer {
 	 * @param batchSize examples per minibatch
 	 * @param learningRate Adam's step size
 	 * @param seed drives shuffling and the reparameterisation noise
+	 * @param options KL warm-up, free bits, early stopping, learning-rate schedule and
+	 * clipping ({@link TrainingOptions#NONE}: none)
 	 */
-	public record Settings(int epochs, int batchSize, double learningRate, long seed) {
+	public record Settings(int epochs, int batchSize, double learningRate, long seed, TrainingOptions options) {
 
 		public Settings {
 			if (epochs < 1 || batchSize < 1 || !(learningRate > 0)) {
 				throw new IllegalArgumentException("epochs and batchSize must be positive, learningRate above 0");
 			}
+			if (options == null) {
+				options = TrainingOptions.NONE;
+			}
+		}
+
+		/** Settings without training options. */
+		public Settings(int epochs, int batchSize, double learningRate, long seed) {
+			this(epochs, batchSize, learningRate, seed, TrainingOptions.NONE);
 		}
 
 	}
@@ -155,9 +197,60 @@ public final class Trainer {
 	 * @param validationReconstruction held-out NLL(x | z)
 	 * @param validationKl held-out KL
 	 * @param seconds wall time of the epoch
+	 * @param validationKlPerDimension held-out KL of each latent dimension (they add up
+	 * to {@code validationKl}); null from runs before it was measured
+	 * @param activeUnits latent dimensions whose Cov_x(E_q[z_j|x]) over the held-out set
+	 * exceeds 0.01 (Burda et al. 2015)
+	 * @param beta the β of the epoch's last step (below the architecture's during a KL
+	 * warm-up)
+	 * @param learningRate the learning rate of the epoch's last step
 	 */
 	public record EpochMetrics(int epoch, double trainNegElbo, double trainReconstruction, double trainKl,
-			double validationNegElbo, double validationReconstruction, double validationKl, double seconds) {
+			double validationNegElbo, double validationReconstruction, double validationKl, double seconds,
+			double[] validationKlPerDimension, Integer activeUnits, Double beta, Double learningRate) {
+	}
+
+	/**
+	 * Early stopping's memory: the lowest validation −ELBO so far, its epoch's metrics,
+	 * parameters and buffers, and the epochs since. Part of {@link State}, so a resumed
+	 * run stops where an uninterrupted one would.
+	 *
+	 * @param best the metrics of the best epoch
+	 * @param sinceBest epochs since the best one
+	 * @param stopped whether training has stopped (the network then holds the best
+	 * epoch's parameters)
+	 * @param parameters the best epoch's parameters (float32)
+	 * @param buffers the best epoch's buffers (float32)
+	 */
+	public record EarlyStop(EpochMetrics best, int sinceBest, boolean stopped, float[] parameters, float[] buffers) {
+
+		public EarlyStop {
+			if (best == null || sinceBest < 0 || parameters == null || buffers == null) {
+				throw new IllegalArgumentException(
+						"early stopping's state needs the best epoch's metrics, parameters and buffers");
+			}
+		}
+
+		/**
+		 * The state after an epoch with {@code metrics}: a strictly lower validation
+		 * −ELBO becomes the best (with the network's {@code parameters} and
+		 * {@code buffers} as they are after it: copies, kept), else one more epoch since;
+		 * the run stops when that reaches {@code patience}.
+		 */
+		public static EarlyStop after(EarlyStop previous, EpochMetrics metrics, float[] parameters, float[] buffers,
+				int patience) {
+			if (previous == null || metrics.validationNegElbo() < previous.best().validationNegElbo()) {
+				return new EarlyStop(metrics, 0, false, parameters, buffers);
+			}
+			int since = previous.sinceBest() + 1;
+			return new EarlyStop(previous.best(), since, since >= patience, previous.parameters(), previous.buffers());
+		}
+
+		/** Puts the best epoch's parameters and buffers back into {@code network}. */
+		void restore(LayeredNetwork network) {
+			network.load(this.parameters, this.buffers);
+		}
+
 	}
 
 	/**
@@ -174,10 +267,13 @@ public final class Trainer {
 	 * @param reconstruction the epoch's summed training NLL so far
 	 * @param kl the epoch's summed training KL so far
 	 * @param seconds the epoch's time so far
-	 * @param last the metrics of the last complete epoch (null before the first)
+	 * @param last the metrics of the last complete epoch (null before the first); once
+	 * stopped early, the best epoch's
+	 * @param earlyStop early stopping's state; null without early stopping or before the
+	 * first epoch
 	 */
 	public record State(int epoch, int step, float[] adamM, float[] adamV, int adamSteps, double reconstruction,
-			double kl, double seconds, EpochMetrics last) {
+			double kl, double seconds, EpochMetrics last, EarlyStop earlyStop) {
 
 		public State {
 			if (epoch < 1 || step < 0 || adamSteps < 0) {
@@ -185,20 +281,27 @@ public final class Trainer {
 			}
 		}
 
+		/** A state without early stopping. */
+		public State(int epoch, int step, float[] adamM, float[] adamV, int adamSteps, double reconstruction, double kl,
+				double seconds, EpochMetrics last) {
+			this(epoch, step, adamM, adamV, adamSteps, reconstruction, kl, seconds, last, null);
+		}
+
 		static State of(int epoch, int step, AdamOptimizer adam, double reconstruction, double kl, double seconds,
-				EpochMetrics last) {
+				EpochMetrics last, EarlyStop earlyStop) {
 			float[][] moments = adam.moments();
-			return new State(epoch, step, moments[0], moments[1], adam.steps(), reconstruction, kl, seconds, last);
+			return new State(epoch, step, moments[0], moments[1], adam.steps(), reconstruction, kl, seconds, last,
+					earlyStop);
 		}
 
 		/** The position of a run that has not begun. */
 		static State start() {
-			return new State(1, 0, null, null, 0, 0, 0, 0, null);
+			return new State(1, 0, null, null, 0, 0, 0, 0, null, null);
 		}
 
-		/** Whether the run has no epoch left. */
+		/** Whether the run has no epoch left: all done, or stopped early. */
 		public boolean complete(int epochs) {
-			return this.epoch > epochs;
+			return this.epoch > epochs || (this.earlyStop != null && this.earlyStop.stopped());
 		}
 
 		/** Steps done, counted over the whole run. */
@@ -206,7 +309,8 @@ public final class Trainer {
 			return (long) (this.epoch - 1) * stepsPerEpoch + this.step;
 		}
 
-		void check(Settings settings, int count, int stepsPerEpoch) {
+		/** Throws IllegalArgumentException when this state cannot continue such a run. */
+		public void check(Settings settings, int count, int stepsPerEpoch) {
 			if (this.step >= stepsPerEpoch || this.epoch > settings.epochs() + 1
 					|| globalStep(stepsPerEpoch) != this.adamSteps) {
 				throw new IllegalArgumentException("a training state at epoch " + this.epoch + ", step " + this.step

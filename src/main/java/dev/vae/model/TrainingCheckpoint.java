@@ -4,10 +4,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -22,12 +20,15 @@ import java.util.zip.ZipOutputStream;
  * position in the run and the epoch's sums so far, {@link Trainer.State}) and Adam's
  * moments as little-endian float32 {@code adam-m.f32} and {@code adam-v.f32}, each with
  * its SHA-256 in the state. Written atomically; any mismatch on reading is a
- * {@link CheckpointException}, never a silently different run.
+ * {@link CheckpointException}, never a silently different run. Format 2 adds early
+ * stopping's state ({@link Trainer.EarlyStop}: the best epoch's parameters and buffers as
+ * {@code best-parameters.f32} and {@code best-buffers.f32}, checked the same way); format
+ * 1 files, which have none, are still read.
  */
 public final class TrainingCheckpoint {
 
 	/** The format this class writes and reads. */
-	public static final int FORMAT_VERSION = 1;
+	public static final int FORMAT_VERSION = 2;
 
 	private static final String MODEL = "model.vae";
 
@@ -36,6 +37,10 @@ public final class TrainingCheckpoint {
 	private static final String ADAM_M = "adam-m.f32";
 
 	private static final String ADAM_V = "adam-v.f32";
+
+	private static final String BEST_PARAMETERS = "best-parameters.f32";
+
+	private static final String BEST_BUFFERS = "best-buffers.f32";
 
 	private TrainingCheckpoint() {
 	}
@@ -57,21 +62,27 @@ public final class TrainingCheckpoint {
 			LayeredCheckpoint.write(model, draft, network);
 			byte[] m = Checkpoint.toBytes(state.adamM());
 			byte[] v = Checkpoint.toBytes(state.adamV());
+			Trainer.EarlyStop stop = state.earlyStop();
+			byte[] bestParameters = (stop != null) ? Checkpoint.toBytes(stop.parameters()) : null;
+			byte[] bestBuffers = (stop != null) ? Checkpoint.toBytes(stop.buffers()) : null;
+			EarlyStopFile stopFile = (stop != null) ? new EarlyStopFile(stop.best(), stop.sinceBest(), stop.stopped(),
+					Checkpoint.sha256(bestParameters), Checkpoint.sha256(bestBuffers)) : null;
 			StateFile file = new StateFile(FORMAT_VERSION, state.epoch(), state.step(), state.adamSteps(),
 					state.reconstruction(), state.kl(), state.seconds(), state.last(), state.adamM().length,
-					Checkpoint.sha256(m), Checkpoint.sha256(v));
+					Checkpoint.sha256(m), Checkpoint.sha256(v), stopFile);
 			try (OutputStream out = Files.newOutputStream(temp); ZipOutputStream zip = new ZipOutputStream(out)) {
 				put(zip, STATE, Checkpoint.JSON.writeValueAsBytes(file));
-				put(zip, MODEL, Files.readAllBytes(model));
+				zip.putNextEntry(new ZipEntry(MODEL));
+				Files.copy(model, zip);
+				zip.closeEntry();
 				put(zip, ADAM_M, m);
 				put(zip, ADAM_V, v);
+				if (stop != null) {
+					put(zip, BEST_PARAMETERS, bestParameters);
+					put(zip, BEST_BUFFERS, bestBuffers);
+				}
 			}
-			try {
-				Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-			}
-			catch (AtomicMoveNotSupportedException ex) {
-				Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-			}
+			LayeredCheckpoint.replace(temp, target);
 		}
 		finally {
 			Files.deleteIfExists(temp);
@@ -98,7 +109,8 @@ public final class TrainingCheckpoint {
 		try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
 			for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
 				String name = entry.getName();
-				boolean known = MODEL.equals(name) || STATE.equals(name) || ADAM_M.equals(name) || ADAM_V.equals(name);
+				boolean known = MODEL.equals(name) || STATE.equals(name) || ADAM_M.equals(name) || ADAM_V.equals(name)
+						|| BEST_PARAMETERS.equals(name) || BEST_BUFFERS.equals(name);
 				if (!known || entries.containsKey(name)) {
 					throw Checkpoint.corrupt(source, "unexpected entry '" + name + "'");
 				}
@@ -125,9 +137,9 @@ public final class TrainingCheckpoint {
 		catch (IOException ex) {
 			throw Checkpoint.corrupt(source, "its state is not valid: " + Checkpoint.firstLine(ex.getMessage()));
 		}
-		if (state.formatVersion() != FORMAT_VERSION) {
+		if (state.formatVersion() != 1 && state.formatVersion() != FORMAT_VERSION) {
 			throw new CheckpointException("training checkpoint " + source + " has format version "
-					+ state.formatVersion() + "; this service reads version " + FORMAT_VERSION);
+					+ state.formatVersion() + "; this service reads versions 1 and " + FORMAT_VERSION);
 		}
 		LayeredCheckpoint.Loaded model;
 		try (InputStream in = new ByteArrayInputStream(entries.get(MODEL))) {
@@ -143,10 +155,30 @@ public final class TrainingCheckpoint {
 			throw Checkpoint.corrupt(source,
 					"its state counts " + state.parameterCount() + " parameters, its network " + parameters);
 		}
+		Trainer.EarlyStop stop = null;
+		EarlyStopFile stopFile = state.earlyStop();
+		if (stopFile != null) {
+			for (String name : new String[] { BEST_PARAMETERS, BEST_BUFFERS }) {
+				if (!entries.containsKey(name)) {
+					throw Checkpoint.corrupt(source, "it has early stopping's state but no " + name);
+				}
+			}
+			float[] best = moments(entries.get(BEST_PARAMETERS), stopFile.parametersSha256(), parameters, source,
+					BEST_PARAMETERS);
+			float[] bestBuffers = moments(entries.get(BEST_BUFFERS), stopFile.buffersSha256(),
+					model.manifest().bufferCount(), source, BEST_BUFFERS);
+			try {
+				stop = new Trainer.EarlyStop(stopFile.best(), stopFile.sinceBest(), stopFile.stopped(), best,
+						bestBuffers);
+			}
+			catch (IllegalArgumentException ex) {
+				throw Checkpoint.corrupt(source, ex.getMessage());
+			}
+		}
 		Trainer.State position;
 		try {
 			position = new Trainer.State(state.epoch(), state.step(), m, v, state.adamSteps(), state.reconstruction(),
-					state.kl(), state.seconds(), state.last());
+					state.kl(), state.seconds(), state.last(), stop);
 		}
 		catch (IllegalArgumentException ex) {
 			throw Checkpoint.corrupt(source, ex.getMessage());
@@ -174,9 +206,15 @@ public final class TrainingCheckpoint {
 	public record Loaded(LayeredManifest manifest, LayeredNetwork network, Trainer.State state) {
 	}
 
-	/** {@code state.json}. */
+	/** {@code state.json}; {@code earlyStop} is absent in format 1 and without it. */
 	record StateFile(int formatVersion, int epoch, int step, int adamSteps, double reconstruction, double kl,
-			double seconds, Trainer.EpochMetrics last, long parameterCount, String adamMSha256, String adamVSha256) {
+			double seconds, Trainer.EpochMetrics last, long parameterCount, String adamMSha256, String adamVSha256,
+			EarlyStopFile earlyStop) {
+	}
+
+	/** Early stopping's state in {@code state.json}, its arrays beside it. */
+	record EarlyStopFile(Trainer.EpochMetrics best, int sinceBest, boolean stopped, String parametersSha256,
+			String buffersSha256) {
 	}
 
 }

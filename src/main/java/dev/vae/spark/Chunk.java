@@ -121,8 +121,30 @@ final class Chunk implements Serializable {
 		Replica replica = Replicas.borrow(step.run(), spec);
 		try {
 			replica.load(step.parameters(), step.buffers());
-			Replica.Share share = replica.gradientSum(rows.x, rows.eps, rows.count);
+			Replica.Share share = replica.gradientSum(rows.x, rows.eps, rows.count, step.klTerm());
 			return Sum.of(share, replica.buffers(), System.nanoTime() - started);
+		}
+		finally {
+			Replicas.giveBack(step.run(), replica);
+		}
+	}
+
+	/**
+	 * Σ over this slice's rows of the step's minibatch of each latent dimension's KL,
+	 * then the row count (empty when it has none).
+	 */
+	double[] klSums(Step step, NetworkSpec spec) {
+		Rows rows = rows(step.batch(), step.eps());
+		if (rows == null) {
+			return new double[0];
+		}
+		Replica replica = Replicas.borrow(step.run(), spec);
+		try {
+			replica.load(step.parameters(), step.buffers());
+			double[] sums = replica.klSums(rows.x, rows.count);
+			double[] withCount = java.util.Arrays.copyOf(sums, sums.length + 1);
+			withCount[sums.length] = rows.count;
+			return withCount;
 		}
 		finally {
 			Replicas.giveBack(step.run(), replica);
@@ -138,7 +160,7 @@ final class Chunk implements Serializable {
 		Replica replica = Replicas.borrow(round.run(), spec);
 		try {
 			replica.load(round.parameters(), round.buffers());
-			Replica.Optimizer adam = replica.adam(round.learningRate());
+			Replica.Optimizer adam = replica.adam(round.learningRate(), round.clipNorm());
 			adam.restore(round.adam());
 			double reconstruction = 0;
 			double kl = 0;
@@ -148,12 +170,12 @@ final class Chunk implements Serializable {
 				if (rows == null) {
 					continue;
 				}
-				Replica.Share share = replica.gradientSum(rows.x, rows.eps, rows.count);
+				Replica.Share share = replica.gradientSum(rows.x, rows.eps, rows.count, round.klTerm(j));
 				float[] mean = share.gradientSum();
 				for (int i = 0; i < mean.length; i++) {
 					mean[i] /= rows.count;
 				}
-				adam.step(mean);
+				adam.step(mean, round.learningRate(j));
 				reconstruction += share.reconstruction();
 				kl += share.kl();
 				total += rows.count;
@@ -173,7 +195,7 @@ final class Chunk implements Serializable {
 	/**
 	 * The held-out −ELBO sums of this slice's validation examples, each with the noise
 	 * the single-process evaluation draws for its index (k draws per example, in index
-	 * order, from one generator): {reconstruction, KL, count}.
+	 * order, from one generator), packed by {@link #pack}.
 	 */
 	double[] evaluate(Evaluate task, NetworkSpec spec) {
 		int n = this.validationIndex.length;
@@ -200,12 +222,36 @@ final class Chunk implements Serializable {
 		Replica replica = Replicas.borrow(task.run(), spec);
 		try {
 			replica.load(task.parameters(), task.buffers());
-			Evaluation.Summary summary = replica.negElbo(rows, noise);
-			return new double[] { summary.reconstruction() * n, summary.kl() * n, n };
+			return pack(replica.negElbo(rows, noise));
 		}
 		finally {
 			Replicas.giveBack(task.run(), replica);
 		}
+	}
+
+	/**
+	 * A summary as one serialisable array: reconstruction, KL, count, then the KL per
+	 * dimension, the variance and the mean of each μ_j ({@link #summary} reverses it; an
+	 * empty part is three zeros).
+	 */
+	static double[] pack(Evaluation.Summary summary) {
+		int k = summary.klPerDimension().length;
+		double[] packed = new double[3 + 3 * k];
+		packed[0] = summary.reconstruction();
+		packed[1] = summary.kl();
+		packed[2] = summary.count();
+		System.arraycopy(summary.klPerDimension(), 0, packed, 3, k);
+		System.arraycopy(summary.meanVariance(), 0, packed, 3 + k, k);
+		System.arraycopy(summary.meanOfMean(), 0, packed, 3 + 2 * k, k);
+		return packed;
+	}
+
+	static Evaluation.Summary summary(double[] packed) {
+		int k = (packed.length - 3) / 3;
+		double[] kl = java.util.Arrays.copyOfRange(packed, 3, 3 + k);
+		double[] variance = java.util.Arrays.copyOfRange(packed, 3 + k, 3 + 2 * k);
+		double[] mean = java.util.Arrays.copyOfRange(packed, 3 + 2 * k, 3 + 3 * k);
+		return new Evaluation.Summary(packed[0] + packed[1], packed[0], packed[1], (int) packed[2], kl, variance, mean);
 	}
 
 	/** Σ x over the training rows held here, per value, and their count last. */

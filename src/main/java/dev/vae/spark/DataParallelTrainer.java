@@ -11,6 +11,10 @@ import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 
+import java.util.ArrayList;
+import java.util.List;
+import dev.vae.model.TrainingOptions;
+import dev.vae.model.TrainingSchedule;
 import java.util.UUID;
 
 /**
@@ -67,9 +71,12 @@ final class DataParallelTrainer {
 
 	/**
 	 * Trains {@code network} (the driver's copy, updated in place) on {@code train},
-	 * evaluating on {@code validation} after each epoch; both are shipped to the
-	 * executors in {@link #partitions} ranges.
-	 * @return the last epoch's metrics
+	 * evaluating on {@code validation} after each epoch, with the settings' training
+	 * options as the local trainer applies them (free bits adds a pass of the encoders
+	 * per step: the floor compares each dimension's KL over the whole minibatch); both
+	 * are shipped to the executors in {@link #partitions} ranges.
+	 * @return the metrics of the epoch whose parameters the network holds (with early
+	 * stopping, the best one's)
 	 */
 	Trainer.EpochMetrics train(NetworkSpec.Network network, Examples train, Examples validation) {
 		return train(network, TrainingData.inMemory(train, validation, this.partitions)).last();
@@ -102,27 +109,27 @@ final class DataParallelTrainer {
 					"examples have length " + d + ", the network expects " + master.inputLength());
 		}
 		int trainCount = data.split().train();
+		TrainingOptions options = this.settings.options();
+		double beta = this.spec.spec().beta();
 		// the trainer's shuffles and noise, draw for draw
 		TrainingSchedule schedule = new TrainingSchedule(this.settings.seed(), trainCount, this.settings.batchSize());
 		int stepsPerEpoch = schedule.stepsPerEpoch();
 		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
-		Trainer.State start = (from != null) ? from : new Trainer.State(1, 0, null, null, 0, 0, 0, 0, null);
-		if (start.step() >= stepsPerEpoch || start.epoch() > this.settings.epochs() + 1
-				|| start.globalStep(stepsPerEpoch) != start.adamSteps()) {
-			throw new IllegalArgumentException("a training state at epoch " + start.epoch() + ", step " + start.step()
-					+ " after " + start.adamSteps() + " updates does not fit a run of " + this.settings.epochs()
-					+ " epochs of " + stepsPerEpoch + " minibatches (" + trainCount + " examples)");
-		}
+		Trainer.State start = (from != null) ? from : new Trainer.State(1, 0, null, null, 0, 0, 0, 0, null, null);
+		start.check(this.settings, trainCount, stepsPerEpoch);
+		Trainer.EpochMetrics last = start.last();
+		Trainer.EarlyStop stop = start.earlyStop();
 		String run = UUID.randomUUID().toString();
 		JavaRDD<Chunk> chunks = load(this.spark, data).persist(StorageLevel.MEMORY_ONLY());
-		Replica.Optimizer adam = master.adam(this.settings.learningRate());
+		Replica.Optimizer adam = master.adam(this.settings.learningRate(), options.clipNorm());
 		if (from != null) {
 			adam.restore(new Replica.State(from.adamM(), from.adamV(), from.adamSteps()));
 		}
-		Trainer.EpochMetrics last = start.last();
 		long iteration = start.globalStep(stepsPerEpoch);
 		try {
-			for (int epoch = start.epoch(); epoch <= this.settings.epochs(); epoch++) {
+			// a run that had stopped early is complete: its network holds the best epoch
+			boolean stopped = stop != null && stop.stopped();
+			for (int epoch = start.epoch(); epoch <= this.settings.epochs() && !stopped; epoch++) {
 				boolean resumed = epoch == start.epoch();
 				long started = System.nanoTime() - (resumed ? (long) (start.seconds() * 1e9) : 0);
 				int[] order = schedule.order(epoch);
@@ -140,7 +147,15 @@ final class DataParallelTrainer {
 					int[][] batches = new int[count][];
 					float[][] noise = new float[count][];
 					int rows = 0;
+					// each step's β (warm-up) and learning rate (schedule), as the
+					// trainer
+					// has them
+					double[] betas = new double[count];
+					double[] rates = new double[count];
 					for (int j = 0; j < count; j++) {
+						betas[j] = beta * options.betaFactor(iteration + j, stepsPerEpoch);
+						rates[j] = options.learningRate(this.settings.learningRate(), iteration + j, stepsPerEpoch,
+								totalSteps);
 						int b = schedule.size(step + j);
 						batches[j] = new int[b];
 						System.arraycopy(order, schedule.from(step + j), batches[j], 0, b);
@@ -149,8 +164,8 @@ final class DataParallelTrainer {
 						rows += b;
 					}
 					double[] losses = (this.localSteps == 1)
-							? synchronousStep(chunks, run, master, adam, batches[0], noise[0])
-							: averagedRound(chunks, run, master, adam, batches, noise, rows);
+							? synchronousStep(chunks, run, master, adam, batches[0], noise[0], betas[0], rates[0])
+							: averagedRound(chunks, run, master, adam, batches, noise, rows, betas, rates);
 					reconstruction += losses[0];
 					kl += losses[1];
 					long elapsed = System.nanoTime() - stepStarted;
@@ -161,16 +176,34 @@ final class DataParallelTrainer {
 							elapsed / 1e6 / count, compute / 1e6 / count);
 					if (step + count < stepsPerEpoch && this.listener.checkpointDue(epoch, iteration)) {
 						this.listener.onCheckpoint(state(epoch, step + count, adam, reconstruction, kl,
-								(System.nanoTime() - started) / 1e9, last));
+								(System.nanoTime() - started) / 1e9, last, stop));
 					}
 				}
 				Evaluation.Summary held = evaluate(chunks, run, master, this.settings.seed() + epoch,
 						data.split().validation());
 				int n = trainCount;
-				last = new Trainer.EpochMetrics(epoch, (reconstruction + kl) / n, reconstruction / n, kl / n,
-						held.negElbo(), held.reconstruction(), held.kl(), (System.nanoTime() - started) / 1e9);
-				this.listener.onEpoch(last, times);
-				this.listener.onCheckpoint(state(epoch + 1, 0, adam, 0, 0, 0, last));
+				long lastStep = iteration - 1;
+				Trainer.EpochMetrics metrics = new Trainer.EpochMetrics(epoch, (reconstruction + kl) / n,
+						reconstruction / n, kl / n, held.negElbo(), held.reconstruction(), held.kl(),
+						(System.nanoTime() - started) / 1e9, held.klPerDimension(), held.activeUnits(),
+						beta * options.betaFactor(lastStep, stepsPerEpoch),
+						options.learningRate(this.settings.learningRate(), lastStep, stepsPerEpoch, totalSteps));
+				last = metrics;
+				if (options.stopsEarly()) {
+					// as the trainer: keep the best epoch, stop after `patience` without
+					// one
+					stop = Trainer.EarlyStop.after(stop, metrics, master.parameters(), master.buffers(),
+							options.patience());
+					if (stop.stopped()) {
+						master.load(stop.parameters(), stop.buffers());
+						last = stop.best();
+					}
+				}
+				this.listener.onEpoch(metrics, times);
+				this.listener.onCheckpoint(state(epoch + 1, 0, adam, 0, 0, 0, last, stop));
+				if (stop != null && stop.stopped()) {
+					break;
+				}
 			}
 			return new Outcome(last, baseline(chunks, this.spec));
 		}
@@ -182,9 +215,10 @@ final class DataParallelTrainer {
 	}
 
 	private static Trainer.State state(int epoch, int step, Replica.Optimizer adam, double reconstruction, double kl,
-			double seconds, Trainer.EpochMetrics last) {
+			double seconds, Trainer.EpochMetrics last, Trainer.EarlyStop stop) {
 		Replica.State moments = adam.state();
-		return new Trainer.State(epoch, step, moments.m(), moments.v(), moments.t(), reconstruction, kl, seconds, last);
+		return new Trainer.State(epoch, step, moments.m(), moments.v(), moments.t(), reconstruction, kl, seconds, last,
+				stop);
 	}
 
 	/**
@@ -210,18 +244,18 @@ final class DataParallelTrainer {
 		Broadcast<Evaluate> shared = this.spark
 			.broadcast(new Evaluate(run, master.parameters(), master.buffers(), seed, master.latentSize()));
 		NetworkSpec spec = this.spec;
-		double[] sums;
+		List<double[]> parts;
 		try {
-			sums = chunks.map((Chunk chunk) -> chunk.evaluate(shared.value(), spec)).reduce(DataParallelTrainer::add);
+			parts = chunks.map((Chunk chunk) -> chunk.evaluate(shared.value(), spec)).collect();
 		}
 		finally {
 			shared.destroy();
 		}
-		int n = (int) sums[2];
-		if (n != expected) {
-			throw new IllegalStateException("evaluated " + n + " validation rows, expected " + expected);
+		Evaluation.Summary held = Evaluation.Summary.combine(parts.stream().map(Chunk::summary).toList());
+		if (held.count() != expected) {
+			throw new IllegalStateException("evaluated " + held.count() + " validation rows, expected " + expected);
 		}
-		return new Evaluation.Summary((sums[0] + sums[1]) / n, sums[0] / n, sums[1] / n, n);
+		return held;
 	}
 
 	/**
@@ -247,23 +281,25 @@ final class DataParallelTrainer {
 		return nll[0] / nll[1];
 	}
 
-	private static double[] add(double[] a, double[] b) {
-		for (int i = 0; i < a.length; i++) {
-			a[i] += b[i];
-		}
-		return a;
-	}
-
 	/**
 	 * One synchronous step: the gradient sums of all partitions, their mean over the
 	 * minibatch, one Adam step on the driver.
 	 * @return summed reconstruction, summed KL, the slowest partition's compute (ns)
 	 */
 	private double[] synchronousStep(JavaRDD<Chunk> chunks, String run, Replica master, Replica.Optimizer adam,
-			int[] batch, float[] eps) {
+			int[] batch, float[] eps, double beta, double learningRate) {
 		int b = batch.length;
 		float[] buffers = master.buffers();
-		Sum sum = aggregate(this.spark, chunks, new Step(run, master.parameters(), buffers, batch, eps), this.spec);
+		double freeBits = this.settings.options().freeBits();
+		double[] batchKl = null;
+		if (freeBits > 0) {
+			// free bits compares each dimension's KL over the whole minibatch with the
+			// floor: one pass of the encoders first to add it up
+			batchKl = klMeans(this.spark, chunks,
+					new Step(run, master.parameters(), buffers, batch, eps, beta, 0, null), this.spec);
+		}
+		Sum sum = aggregate(this.spark, chunks,
+				new Step(run, master.parameters(), buffers, batch, eps, beta, freeBits, batchKl), this.spec);
 		if (sum.count != b) {
 			throw new IllegalStateException("step aggregated " + sum.count + " rows, expected " + b);
 		}
@@ -272,7 +308,7 @@ final class DataParallelTrainer {
 		for (int i = 0; i < mean.length; i++) {
 			mean[i] /= b;
 		}
-		adam.step(mean);
+		adam.step(mean, learningRate);
 		if (buffers.length > 0) {
 			for (int i = 0; i < buffers.length; i++) {
 				buffers[i] = sum.buffers[i] / b;
@@ -289,10 +325,11 @@ final class DataParallelTrainer {
 	 * partitions' (DL4J's parameter averaging, with the updater state averaged too).
 	 */
 	private double[] averagedRound(JavaRDD<Chunk> chunks, String run, Replica master, Replica.Optimizer adam,
-			int[][] batches, float[][] noise, int rows) {
+			int[][] batches, float[][] noise, int rows, double[] betas, double[] rates) {
 		Replica.State state = adam.state();
+		TrainingOptions options = this.settings.options();
 		Round round = new Round(run, master.parameters(), master.buffers(), state, this.settings.learningRate(),
-				batches, noise);
+				batches, noise, betas, rates, options.freeBits(), options.clipNorm());
 		Broadcast<Round> shared = this.spark.broadcast(round);
 		Average average;
 		try {
@@ -343,6 +380,67 @@ final class DataParallelTrainer {
 		finally {
 			shared.destroy();
 		}
+	}
+
+	/**
+	 * The mean KL of each latent dimension over the step's whole minibatch: each
+	 * partition's sums over its rows, added in a tree, over the minibatch size.
+	 */
+	static double[] klMeans(JavaSparkContext spark, JavaRDD<Chunk> chunks, Step step, NetworkSpec spec) {
+		Broadcast<Step> shared = spark.broadcast(step);
+		double[] sums;
+		try {
+			sums = chunks.treeAggregate(new double[0], new KlSeq(shared, spec), DataParallelTrainer::add, 2);
+		}
+		finally {
+			shared.destroy();
+		}
+		int b = step.batch().length;
+		// the last entry counts the rows
+		if (sums.length == 0 || sums[sums.length - 1] != b) {
+			throw new IllegalStateException("the KL pass aggregated "
+					+ ((sums.length == 0) ? 0 : (long) sums[sums.length - 1]) + " rows, expected " + b);
+		}
+		double[] means = new double[sums.length - 1];
+		for (int j = 0; j < means.length; j++) {
+			means[j] = sums[j] / b;
+		}
+		return means;
+	}
+
+	/** Adds two per-dimension sums (either may be the empty zero value). */
+	private static double[] add(double[] a, double[] b) {
+		if (a.length == 0) {
+			return b;
+		}
+		if (b.length == 0) {
+			return a;
+		}
+		for (int i = 0; i < a.length; i++) {
+			a[i] += b[i];
+		}
+		return a;
+	}
+
+	/** The per-partition fold of the KL pass. */
+	private static final class KlSeq implements Function2<double[], Chunk, double[]> {
+
+		private static final long serialVersionUID = 1L;
+
+		private final Broadcast<Step> step;
+
+		private final NetworkSpec spec;
+
+		KlSeq(Broadcast<Step> step, NetworkSpec spec) {
+			this.step = step;
+			this.spec = spec;
+		}
+
+		@Override
+		public double[] call(double[] sums, Chunk chunk) {
+			return add(sums, chunk.klSums(this.step.value(), this.spec));
+		}
+
 	}
 
 	/** The per-partition fold: this partition's share of the broadcast step. */

@@ -1,5 +1,6 @@
 package dev.vae.spark;
 
+import dev.vae.model.LayeredNetwork;
 import dev.vae.model.Replica;
 
 import java.io.Serializable;
@@ -31,8 +32,21 @@ final class Round implements Serializable {
 
 	private final float[][] eps;
 
+	/** Each minibatch's β and learning rate. */
+	private final double[] betas;
+
+	private final double[] rates;
+
+	private final double freeBits;
+
+	private final double clipNorm;
+
 	Round(String run, float[] parameters, float[] buffers, Replica.State adam, double learningRate, int[][] batches,
-			float[][] eps) {
+			float[][] eps, double[] betas, double[] rates, double freeBits, double clipNorm) {
+		this.betas = betas;
+		this.rates = rates;
+		this.freeBits = freeBits;
+		this.clipNorm = clipNorm;
 		this.run = run;
 		this.parameters = parameters;
 		this.buffers = buffers;
@@ -70,6 +84,22 @@ final class Round implements Serializable {
 
 	float[][] eps() {
 		return this.eps;
+	}
+
+	/**
+	 * Minibatch j's KL term; free bits takes the mean KL of this partition's rows (local
+	 * steps see no other).
+	 */
+	LayeredNetwork.KlTerm klTerm(int j) {
+		return new LayeredNetwork.KlTerm(this.betas[j], this.freeBits, null);
+	}
+
+	double learningRate(int j) {
+		return this.rates[j];
+	}
+
+	double clipNorm() {
+		return this.clipNorm;
 	}
 
 }

@@ -7,6 +7,7 @@ import dev.vae.model.TrainingCheckpoint;
 import dev.vae.model.LayeredManifest;
 import dev.vae.model.Manifest;
 import dev.vae.model.Trainer;
+import dev.vae.model.TrainingOptions;
 import dev.vae.data.Csv;
 import dev.vae.data.Dataset;
 import dev.vae.data.Idx;
@@ -160,16 +161,21 @@ public final class SparkTraining {
 			}
 			Checkpoints checkpoints = new Checkpoints(options, spec, ((NetworkSpec.Network.Layered) trained).network(),
 					stepsPerEpoch, progress);
+			// epochs run, counted from the checkpoint a resumed run starts after
+			int[] epochsRun = { (from != null) ? from.epoch() - 1 : 0 };
 			DataParallelTrainer.Outcome outcome = new DataParallelTrainer(spark, network, spec.settings(), partitions,
-					options.localSteps, listener(progress, checkpoints))
+					options.localSteps, listener(progress, checkpoints, epochsRun))
 				.train(trained, data, from);
 			Trainer.EpochMetrics last = outcome.last();
+			TrainingOptions trainingOptions = spec.options();
 			Manifest.TrainingInfo info = new Manifest.TrainingInfo(
 					options.description + " (Spark " + spark.master() + ", " + partitions + " partitions"
 							+ ((options.localSteps > 1) ? ", averaged every " + options.localSteps + " steps" : "")
 							+ ")",
 					trainCount, validationCount, spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
-					(System.nanoTime() - started) / 1e9);
+					(System.nanoTime() - started) / 1e9,
+					trainingOptions.equals(TrainingOptions.NONE) ? null : trainingOptions, epochsRun[0],
+					trainingOptions.stopsEarly() ? last.epoch() : null);
 			write(options.out, spec, trained, info, last, outcome.baseline());
 			String model = null;
 			if (options.register != null) {
@@ -234,7 +240,8 @@ public final class SparkTraining {
 
 	}
 
-	private static DataParallelTrainer.Listener listener(ProgressLines progress, Checkpoints checkpoints) {
+	private static DataParallelTrainer.Listener listener(ProgressLines progress, Checkpoints checkpoints,
+			int[] epochsRun) {
 		return new DataParallelTrainer.Listener() {
 			@Override
 			public boolean checkpointDue(int epoch, long step) {
@@ -255,11 +262,13 @@ public final class SparkTraining {
 
 			@Override
 			public void onEpoch(Trainer.EpochMetrics m, DataParallelTrainer.StepTimes times) {
+				epochsRun[0] = m.epoch();
 				progress.emit("epoch", "epoch", m.epoch(), "trainNegElbo", m.trainNegElbo(), "trainReconstruction",
 						m.trainReconstruction(), "trainKl", m.trainKl(), "validationNegElbo", m.validationNegElbo(),
 						"validationReconstruction", m.validationReconstruction(), "validationKl", m.validationKl(),
 						"seconds", m.seconds(), "stepMillis", times.stepMillis(), "computeMillis",
-						times.computeMillis());
+						times.computeMillis(), "validationKlPerDimension", m.validationKlPerDimension(), "activeUnits",
+						m.activeUnits(), "beta", m.beta(), "learningRate", m.learningRate());
 			}
 		};
 	}

@@ -1,5 +1,7 @@
 package dev.vae.spark;
 
+import dev.vae.model.LayeredNetwork;
+
 import java.io.Serializable;
 
 /**
@@ -23,12 +25,25 @@ final class Step implements Serializable {
 
 	private final float[] eps;
 
-	Step(String run, float[] parameters, float[] buffers, int[] batch, float[] eps) {
+	/** The step's β (after any KL warm-up). */
+	private final double beta;
+
+	/** The free-bits floor λ, 0 for none. */
+	private final double freeBits;
+
+	/** With free bits, the whole minibatch's mean KL per latent dimension. */
+	private final double[] batchKl;
+
+	Step(String run, float[] parameters, float[] buffers, int[] batch, float[] eps, double beta, double freeBits,
+			double[] batchKl) {
 		this.run = run;
 		this.parameters = parameters;
 		this.buffers = buffers;
 		this.batch = batch;
 		this.eps = eps;
+		this.beta = beta;
+		this.freeBits = freeBits;
+		this.batchKl = batchKl;
 	}
 
 	String run() {
@@ -49,6 +64,10 @@ final class Step implements Serializable {
 
 	float[] eps() {
 		return this.eps;
+	}
+
+	LayeredNetwork.KlTerm klTerm() {
+		return new LayeredNetwork.KlTerm(this.beta, this.freeBits, this.batchKl);
 	}
 
 }

@@ -38,23 +38,30 @@ public final class ConvTrainingBenchmark {
 		Examples validation = Shapes.generate(1, batch * steps, 8, size, channels).examples();
 		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 1);
 		double[] ms = new double[steps];
-		long[] last = { System.nanoTime() };
+		double[] cpu = new double[steps];
+		java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+		long[] last = { System.nanoTime(), threads.getCurrentThreadCpuTime() };
 		new Trainer(new Trainer.Settings(1, batch, 1e-3, 1), new Trainer.Listener() {
 			@Override
 			public void onStep(int epoch, long step, long totalSteps) {
 				long now = System.nanoTime();
+				long cpuNow = threads.getCurrentThreadCpuTime();
 				ms[(int) step - 1] = (now - last[0]) / 1e6;
+				cpu[(int) step - 1] = (cpuNow - last[1]) / 1e6;
 				last[0] = now;
+				last[1] = cpuNow;
 			}
 		}).train(network, train, validation);
 		double[] steady = Arrays.copyOfRange(ms, Math.min(5, steps - 1), steps);
 		Arrays.sort(steady);
 		double median = steady[steady.length / 2];
+		double[] steadyCpu = Arrays.copyOfRange(cpu, Math.min(5, steps - 1), steps);
+		Arrays.sort(steadyCpu);
 		System.out.printf(
 				"ours conv %dx%dx%d widths %s latent %d (%d parameters): %.1f ms/step at batch %d, "
-						+ "%.0f examples/s (1 thread)%n",
+						+ "%.0f examples/s (1 thread; the training thread's CPU time %.1f ms/step)%n",
 				channels, size, size, widths(architecture), latent, architecture.parameterCount(), median, batch,
-				batch / (median / 1000));
+				batch / (median / 1000), steadyCpu[steadyCpu.length / 2]);
 	}
 
 	private static String widths(LayeredArchitecture architecture) {

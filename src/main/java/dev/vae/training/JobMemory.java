@@ -10,13 +10,16 @@ import dev.vae.system.MemoryBudget;
  * A training job's peak memory, estimated from its spec before it is accepted (float32
  * throughout):
  * <ul>
- * <li>native (ND4J): weights, gradients and Adam's two moments, 4 × 4 bytes per
- * parameter; per minibatch row, every layer's output, its gradient and one temporary (3 ×
- * 4 bytes per value); and the largest convolution's im2col buffer and its gradient (2 × 4
- * bytes per row × C·k·k × output pixels);</li>
+ * <li>native (ND4J): weights and gradients, 2 × 4 bytes per parameter; per minibatch row,
+ * every layer's output, its gradient and one temporary (3 × 4 bytes per value); and the
+ * largest convolution's im2col buffer and its gradient (2 × 4 bytes per row × C·k·k ×
+ * output pixels);</li>
  * <li>heap: the dataset three times over while it is split (the stored values, the
- * shuffled copy, the two slices: 3 × 4 bytes per value), and the checkpoint written each
- * epoch (a copy of the parameters and its bytes, 2 × 4 bytes per parameter).</li>
+ * shuffled copy, the two slices: 3 × 4 bytes per value); Adam's parameters, gradient and
+ * two moments (model/AdamOptimizer works on heap arrays: 4 × 4 bytes per parameter); a
+ * training checkpoint being written (a copy of the two moments and the bytes of each
+ * array written: 4 × 4 bytes per parameter) and the moments a resumed run was read with
+ * (2 × 4).</li>
  * </ul>
  * Validation passes run in batches of 256 without gradients, so the activations are
  * counted for the larger of the minibatch and 256 rows (the second once).
@@ -50,19 +53,21 @@ final class JobMemory {
 			convolution = Math.max(convolution, columns(slot));
 		}
 		long rows = Math.min(batchSize, Math.max(1, examples));
-		long state = Math.multiplyExact(parameters, 4 * FLOAT);
+		long state = Math.multiplyExact(parameters, 2 * FLOAT);
 		long training = Math.multiplyExact(Math.multiplyExact(rows, activations), 3 * FLOAT);
 		long validation = Math.multiplyExact(Math.multiplyExact(EVALUATION_ROWS, activations), FLOAT);
 		long perRow = Math.max(training, validation);
 		long im2col = Math.multiplyExact(Math.multiplyExact(Math.max(rows, EVALUATION_ROWS), convolution), 2 * FLOAT);
 		long nativeBytes = Math.addExact(Math.addExact(state, perRow), im2col);
 		long dataset = Math.multiplyExact(Math.multiplyExact(examples, length), 3 * FLOAT);
-		long snapshot = Math.multiplyExact(parameters, 2 * FLOAT);
-		long heap = Math.addExact(dataset, snapshot);
-		String breakdown = parameters + " parameters with gradients and Adam state " + MemoryBudget.mb(state)
-				+ ", activations for " + rows + " rows " + MemoryBudget.mb(perRow)
+		long adam = Math.multiplyExact(parameters, 4 * FLOAT);
+		long snapshot = Math.multiplyExact(parameters, 6 * FLOAT);
+		long heap = Math.addExact(Math.addExact(dataset, adam), snapshot);
+		String breakdown = parameters + " parameters with gradients " + MemoryBudget.mb(state) + ", activations for "
+				+ rows + " rows " + MemoryBudget.mb(perRow)
 				+ ((im2col > 0) ? ", convolution buffers " + MemoryBudget.mb(im2col) : "") + "; dataset "
-				+ MemoryBudget.mb(dataset) + ", checkpoint " + MemoryBudget.mb(snapshot);
+				+ MemoryBudget.mb(dataset) + ", Adam " + MemoryBudget.mb(adam) + ", training checkpoints "
+				+ MemoryBudget.mb(snapshot);
 		return new MemoryBudget.Estimate(heap, nativeBytes, breakdown);
 	}
 

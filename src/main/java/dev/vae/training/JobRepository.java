@@ -151,10 +151,10 @@ class JobRepository {
 	}
 
 	void insertEpoch(String id, Trainer.EpochMetrics m) {
-		this.jdbc
-			.sql("INSERT INTO job_epochs (job_id, epoch, train_neg_elbo, train_reconstruction, train_kl, "
-					+ "validation_neg_elbo, validation_reconstruction, validation_kl, seconds) VALUES (:id, :epoch, "
-					+ ":tn, :tr, :tk, :vn, :vr, :vk, :s)")
+		this.jdbc.sql("INSERT INTO job_epochs (job_id, epoch, train_neg_elbo, train_reconstruction, train_kl, "
+				+ "validation_neg_elbo, validation_reconstruction, validation_kl, seconds, validation_kl_dimensions, "
+				+ "active_units, beta, learning_rate) VALUES (:id, :epoch, :tn, :tr, :tk, :vn, :vr, :vk, :s, :kd, "
+				+ ":au, :beta, :lr)")
 			.param("id", id)
 			.param("epoch", m.epoch())
 			.param("tn", m.trainNegElbo())
@@ -164,6 +164,10 @@ class JobRepository {
 			.param("vr", m.validationReconstruction())
 			.param("vk", m.validationKl())
 			.param("s", m.seconds())
+			.param("kd", joined(m.validationKlPerDimension()), java.sql.Types.VARCHAR)
+			.param("au", m.activeUnits(), java.sql.Types.INTEGER)
+			.param("beta", m.beta(), java.sql.Types.DOUBLE)
+			.param("lr", m.learningRate(), java.sql.Types.DOUBLE)
 			.update();
 	}
 
@@ -172,8 +176,37 @@ class JobRepository {
 			.param("id", id)
 			.query((rs, n) -> new Trainer.EpochMetrics(rs.getInt("epoch"), rs.getDouble("train_neg_elbo"),
 					rs.getDouble("train_reconstruction"), rs.getDouble("train_kl"), rs.getDouble("validation_neg_elbo"),
-					rs.getDouble("validation_reconstruction"), rs.getDouble("validation_kl"), rs.getDouble("seconds")))
+					rs.getDouble("validation_reconstruction"), rs.getDouble("validation_kl"), rs.getDouble("seconds"),
+					split(rs.getString("validation_kl_dimensions")), rs.getObject("active_units", Integer.class),
+					rs.getObject("beta", Double.class), rs.getObject("learning_rate", Double.class)))
 			.list();
+	}
+
+	/** Values as "v1,v2,…" in Java's shortest round-trip form; null stays null. */
+	static String joined(double[] values) {
+		if (values == null) {
+			return null;
+		}
+		StringBuilder text = new StringBuilder();
+		for (int i = 0; i < values.length; i++) {
+			text.append((i > 0) ? "," : "").append(values[i]);
+		}
+		return text.toString();
+	}
+
+	static double[] split(String text) {
+		if (text == null) {
+			return null;
+		}
+		if (text.isEmpty()) {
+			return new double[0];
+		}
+		String[] parts = text.split(",");
+		double[] values = new double[parts.length];
+		for (int i = 0; i < parts.length; i++) {
+			values[i] = Double.parseDouble(parts[i]);
+		}
+		return values;
 	}
 
 	boolean datasetInUse(String datasetId) {
@@ -470,6 +503,20 @@ class JobRepository {
 		return this.jdbc
 			.sql("UPDATE jobs SET status = 'PAUSED', pause_requested = FALSE, lease_until = NULL, "
 					+ "interruption = 'paused by a client' WHERE id = :id AND status = 'RUNNING' AND owner = :owner")
+			.param("id", id)
+			.param("owner", owner)
+			.update() == 1;
+	}
+
+	/**
+	 * Hands a job {@code owner} runs back to the queue after it saved its training
+	 * checkpoint (the replica is stopping); false when it lost the job.
+	 */
+	boolean release(String id, String owner, String reason) {
+		return this.jdbc
+			.sql("UPDATE jobs SET status = 'QUEUED', owner = NULL, lease_until = NULL, interruption = :reason "
+					+ "WHERE id = :id AND status = 'RUNNING' AND owner = :owner")
+			.param("reason", reason)
 			.param("id", id)
 			.param("owner", owner)
 			.update() == 1;

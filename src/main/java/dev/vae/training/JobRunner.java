@@ -95,15 +95,27 @@ final class JobRunner implements RunningJobs {
 
 		volatile long totalSteps;
 
+		/** Steps done before this run continued them (from a training checkpoint). */
+		volatile long firstStep;
+
 		volatile boolean cancelled;
 
 		/** A client asked to pause: save a training checkpoint at the next minibatch. */
 		volatile boolean pauseRequested;
 
-		/** The checkpoint asked for by a pause is saved: stop. */
+		/**
+		 * This replica is shutting down: save a training checkpoint and hand the job
+		 * back.
+		 */
+		volatile boolean suspending;
+
+		/** The checkpoint asked for by a pause or a shutdown is saved: stop. */
 		volatile boolean paused;
 
 		volatile double loss = Double.NaN;
+
+		/** The last epoch finished. */
+		volatile int epochsDone;
 
 		long lastPublished;
 
@@ -121,7 +133,8 @@ final class JobRunner implements RunningJobs {
 		}
 
 		JobView.Progress progress() {
-			return JobView.Progress.running(this.epoch, this.totalEpochs, this.step, this.totalSteps, this.started);
+			return JobView.Progress.running(this.epoch, this.totalEpochs, this.step, this.totalSteps, this.started,
+					this.firstStep);
 		}
 
 		void batch(int epoch, double negElbo) {
@@ -163,6 +176,15 @@ final class JobRunner implements RunningJobs {
 		}
 	}
 
+	/**
+	 * Saves a training checkpoint of every job running here at its next minibatch and
+	 * puts it back in the queue, for this or another replica to continue: what a replica
+	 * does when it is stopped.
+	 */
+	void suspendAll() {
+		this.live.values().forEach((l) -> l.suspending = true);
+	}
+
 	void cancelAll() {
 		this.live.values().forEach((l) -> l.cancelled = true);
 	}
@@ -197,7 +219,12 @@ final class JobRunner implements RunningJobs {
 			log.info("Job {} succeeded: model {}", id, model.id());
 		}
 		catch (Trainer.CancelledException ex) {
-			if (state.paused && !state.cancelled) {
+			if (state.paused && !state.cancelled && state.suspending) {
+				if (this.repository.release(id, this.replica, "replica '" + this.replica + "' shut down")) {
+					log.info("Job {} saved and put back in the queue: this replica is shutting down", id);
+				}
+			}
+			else if (state.paused && !state.cancelled) {
 				if (this.repository.paused(id, this.replica)) {
 					log.info("Job {} paused at its training checkpoint", id);
 				}
@@ -236,9 +263,13 @@ final class JobRunner implements RunningJobs {
 		Path checkpoint = jobDir.resolve("checkpoint.vae");
 		String description = "dataset " + spec.dataset() + " (" + this.datasets.get(spec.dataset()).description() + ")";
 		long started = System.nanoTime();
-		java.util.function.Supplier<Manifest.TrainingInfo> info = () -> new Manifest.TrainingInfo(description,
+		dev.vae.model.TrainingOptions options = spec.options();
+		// the card's epochs run, and with early stopping the epoch whose parameters these
+		// are
+		Function<Integer, Manifest.TrainingInfo> info = (bestEpoch) -> new Manifest.TrainingInfo(description,
 				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
-				(System.nanoTime() - started) / 1e9);
+				(System.nanoTime() - started) / 1e9,
+				options.equals(dev.vae.model.TrainingOptions.NONE) ? null : options, state.epochsDone, bestEpoch);
 		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
 		LayeredNetwork network;
 		Trainer.State from = null;
@@ -252,6 +283,7 @@ final class JobRunner implements RunningJobs {
 			}
 			network = saved.get().network();
 			from = saved.get().state();
+			state.epochsDone = from.epoch() - 1;
 		}
 		else {
 			network = LayeredNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
@@ -260,14 +292,18 @@ final class JobRunner implements RunningJobs {
 			int epoch = (from != null) ? from.epoch() : 1;
 			long step = (from != null) ? from.globalStep(stepsPerEpoch) : 0;
 			this.repository.markResumed(id, this.replica, epoch, step);
+			state.firstStep = step;
+			state.step = step;
 			this.events.publish(id, "resumed", this.views.apply(id).resumedFrom());
 			log.info("Job {} resumed from epoch {} / step {}", id, epoch, step);
 		}
-		Trainer.EpochMetrics last = new Trainer(spec.settings(), listener(id, state,
-				(s) -> saveTrainingCheckpoint(id, spec, architecture, info.get(), network, s, jobDir, stepsPerEpoch)))
+		Trainer.EpochMetrics last = new Trainer(spec.settings(), listener(id, state, (s) -> saveTrainingCheckpoint(id,
+				spec, architecture, info.apply(null), network, s, jobDir, stepsPerEpoch)))
 			.train(network, train, validation, from);
-		LayeredCheckpoint.write(checkpoint, LayeredManifest.draft(spec.name(), architecture, info.get(),
-				metrics(last, Evaluation.pixelMeanBaseline(architecture, train, validation))), network);
+		LayeredCheckpoint.write(checkpoint,
+				LayeredManifest.draft(spec.name(), architecture, info.apply(options.stopsEarly() ? last.epoch() : null),
+						metrics(last, Evaluation.pixelMeanBaseline(architecture, train, validation))),
+				network);
 		if (state.cancelled) {
 			throw new Trainer.CancelledException("training cancelled after the last epoch");
 		}
@@ -323,6 +359,7 @@ final class JobRunner implements RunningJobs {
 			@Override
 			public void onEpoch(Trainer.EpochMetrics metrics) {
 				state.loss = metrics.trainNegElbo();
+				state.epochsDone = metrics.epoch();
 				JobRunner.this.repository.insertEpoch(id, metrics);
 				JobRunner.this.events.publish(id, "epoch", metrics);
 			}
@@ -342,7 +379,7 @@ final class JobRunner implements RunningJobs {
 					throw new java.io.UncheckedIOException("training checkpoint at epoch " + position.epoch()
 							+ ", step " + position.step() + " failed", ex);
 				}
-				if (state.pauseRequested) {
+				if (state.pauseRequested || state.suspending) {
 					state.paused = true;
 				}
 			}

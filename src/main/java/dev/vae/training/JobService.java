@@ -36,10 +36,10 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 /**
  * Training jobs: submission into the queue in the database (a full queue is refused, not
  * grown), from which any replica's {@link JobQueue} takes them, cancellation from any
- * replica, and the job views. After a restart, jobs this replica's previous process left
- * running are marked FAILED with "interrupted by restart": their partial weights are not
- * trusted, and the client can submit them again. Queued jobs wait for whichever replica
- * is free.
+ * replica, pause and resume, and the job views. After a restart, jobs this replica's
+ * previous process left running go back to the queue ("interrupted by restart") and
+ * continue from their last training checkpoint. Queued jobs wait for whichever replica is
+ * free.
  */
 @Service
 public class JobService implements DatasetUsage {
@@ -118,11 +118,27 @@ public class JobService implements DatasetUsage {
 		this.queue.start();
 	}
 
+	/**
+	 * Stops claiming, and hands the jobs training here back to the queue with a training
+	 * checkpoint each (waiting up to one lease for that), so that a rolling restart
+	 * interrupts training without losing it.
+	 */
 	@PreDestroy
 	void stop() {
 		this.queue.stop();
-		this.runner.cancelAll();
+		this.runner.suspendAll();
 		this.spark.cancelAll();
+		this.executor.shutdown();
+		try {
+			if (!this.executor.awaitTermination(this.settings.lease().toMillis(), TimeUnit.MILLISECONDS)) {
+				log.warn("Training did not stop within {}; its lease will expire and another replica continues it "
+						+ "from the last training checkpoint", this.settings.lease());
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.runner.cancelAll();
 		this.executor.shutdownNow();
 	}
 
@@ -239,6 +255,8 @@ public class JobService implements DatasetUsage {
 			throw new InvalidInputException("learningRate",
 					"learningRate must lie in (0, 1], was " + spec.learningRate());
 		}
+		// the training options, each refused with its own field
+		spec.options();
 		if (!(spec.validationSplit() > 0) || spec.validationSplit() > 0.5) {
 			throw new InvalidInputException("validationSplit",
 					"validationSplit must lie in (0, 0.5], was " + spec.validationSplit());

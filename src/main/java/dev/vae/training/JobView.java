@@ -80,8 +80,18 @@ public record JobView(String id, JobStatus status, TrainingSpec spec, Instant cr
 		 * the pace so far.
 		 */
 		static Progress running(int epoch, int totalEpochs, long step, long totalSteps, long startedNanos) {
+			return running(epoch, totalEpochs, step, totalSteps, startedNanos, 0);
+		}
+
+		/**
+		 * The same for a run that continued from a checkpoint after {@code firstStep}
+		 * steps: the pace counts only the steps taken since.
+		 */
+		static Progress running(int epoch, int totalEpochs, long step, long totalSteps, long startedNanos,
+				long firstStep) {
 			double fraction = (totalSteps > 0) ? (double) step / totalSteps : 0;
-			Double eta = (step > 0) ? (System.nanoTime() - startedNanos) / 1e9 * (totalSteps - step) / step : null;
+			long done = step - firstStep;
+			Double eta = (done > 0) ? (System.nanoTime() - startedNanos) / 1e9 * (totalSteps - step) / done : null;
 			return new Progress(epoch, totalEpochs, step, totalSteps, fraction, eta);
 		}
 

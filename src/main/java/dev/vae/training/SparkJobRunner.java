@@ -389,9 +389,24 @@ final class SparkJobRunner implements RunningJobs {
 				e.path("trainNegElbo").asDouble(), e.path("trainReconstruction").asDouble(),
 				e.path("trainKl").asDouble(), e.path("validationNegElbo").asDouble(),
 				e.path("validationReconstruction").asDouble(), e.path("validationKl").asDouble(),
-				e.path("seconds").asDouble());
+				e.path("seconds").asDouble(), doubles(e.path("validationKlPerDimension")),
+				e.hasNonNull("activeUnits") ? e.path("activeUnits").asInt() : null,
+				e.hasNonNull("beta") ? e.path("beta").asDouble() : null,
+				e.hasNonNull("learningRate") ? e.path("learningRate").asDouble() : null);
 		this.repository.insertEpoch(id, metrics);
 		this.events.publish(id, "epoch", metrics);
+	}
+
+	/** A JSON array of numbers, or null when absent. */
+	private static double[] doubles(JsonNode array) {
+		if (!array.isArray()) {
+			return null;
+		}
+		double[] values = new double[array.size()];
+		for (int i = 0; i < values.length; i++) {
+			values[i] = array.get(i).asDouble();
+		}
+		return values;
 	}
 
 	private void finish(String id, JobStatus to, String error, String modelId) {

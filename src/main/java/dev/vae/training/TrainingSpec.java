@@ -11,6 +11,8 @@ import dev.vae.model.layer.Activation;
 import dev.vae.model.layer.Layer;
 
 import dev.vae.model.Trainer;
+import dev.vae.model.TrainingOptions;
+import dev.vae.system.InvalidInputException;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 import dev.vae.model.Examples;
@@ -50,6 +52,11 @@ import java.util.SplittableRandom;
  * {@code vae.anomaly.k})
  * @param anomalyFpr the false-positive rate at which the job reports true-positive rates
  * (default {@code vae.anomaly.fpr})
+ * @param klWarmup linear β warm-up over epochs or steps; null for none
+ * @param freeBits the free-bits floor λ in nats per latent dimension; null for none
+ * @param earlyStopping patience on validation −ELBO; null for none
+ * @param lrSchedule the learning rate over the run; null for constant
+ * @param clipNorm the bound on the gradient's global L2 norm; null for none
  */
 @Schema(description = "A training job's specification")
 public record TrainingSpec(
@@ -90,7 +97,59 @@ public record TrainingSpec(
 		@Schema(description = "importance samples per input of the stored reference distribution of −log p(x) "
 				+ "(default vae.anomaly.k)", example = "100") Integer anomalyK,
 		@Schema(description = "false-positive rate at which the job reports true-positive rates "
-				+ "(default vae.anomaly.fpr)", example = "0.01") Double anomalyFpr) {
+				+ "(default vae.anomaly.fpr)", example = "0.01") Double anomalyFpr,
+		@Schema(description = "KL warm-up: β rises linearly from 0 at the first step to `beta` over this many epochs "
+				+ "or steps (give one of the two); none by default") KlWarmup klWarmup,
+		@Schema(description = "free bits λ in nats (Kingma et al. 2016): the objective counts max(λ, KL_j) for each "
+				+ "latent dimension j, KL_j its minibatch mean, so a dimension under the floor gets no KL gradient; "
+				+ "none by default", example = "0.25") Double freeBits,
+		@Schema(description = "early stopping on validation −ELBO: training ends after `patience` epochs without a "
+				+ "lower one, and the job registers the best epoch's parameters; none by default") EarlyStopping earlyStopping,
+		@Schema(description = "the learning rate over the run: constant (default), step (×gamma every `every` "
+				+ "epochs) or cosine (from learningRate to minLearningRate over all steps)") LrSchedule lrSchedule,
+		@Schema(description = "gradients are scaled to a global L2 norm of at most this before each Adam step; "
+				+ "none by default", example = "5.0") Double clipNorm) {
+
+	/**
+	 * A linear KL warm-up, over epochs or over steps.
+	 *
+	 * @param epochs epochs of warm-up
+	 * @param steps minibatch steps of warm-up
+	 */
+	@Schema(description = "KL warm-up length: {\"epochs\": 5} or {\"steps\": 1000}")
+	public record KlWarmup(@Schema(description = "epochs of warm-up", example = "5") Integer epochs,
+			@Schema(description = "minibatch steps of warm-up", example = "1000") Long steps) {
+	}
+
+	/**
+	 * Early stopping.
+	 *
+	 * @param patience epochs without a lower validation −ELBO before training stops
+	 */
+	@Schema(description = "early stopping on validation −ELBO")
+	public record EarlyStopping(@Schema(description = "epochs without a lower validation −ELBO before training stops",
+			example = "3", requiredMode = Schema.RequiredMode.REQUIRED) Integer patience) {
+	}
+
+	/**
+	 * A learning-rate schedule.
+	 *
+	 * @param type constant, step or cosine
+	 * @param every step: epochs between decays
+	 * @param gamma step: the factor of each decay (default 0.1)
+	 * @param minLearningRate cosine: the rate after the last step (default 0)
+	 */
+	@Schema(description = "learning-rate schedule: {\"type\": \"constant\"}, {\"type\": \"step\", \"every\": 2, "
+			+ "\"gamma\": 0.5} or {\"type\": \"cosine\", \"minLearningRate\": 1e-5}")
+	public record LrSchedule(
+			@Schema(description = "constant, step or cosine", example = "cosine",
+					requiredMode = Schema.RequiredMode.REQUIRED) String type,
+			@Schema(description = "step: epochs between decays", example = "2") Integer every,
+			@Schema(description = "step: the factor of each decay, in (0, 1] (default 0.1)",
+					example = "0.5") Double gamma,
+			@Schema(description = "cosine: the learning rate reached after the last step, in [0, learningRate) "
+					+ "(default 0)", example = "1e-5") Double minLearningRate) {
+	}
 
 	private static final ObjectMapper LAYERS = new ObjectMapper();
 
@@ -119,7 +178,108 @@ public record TrainingSpec(
 				(this.validationSplit != null) ? this.validationSplit : 0.1,
 				(this.engine != null) ? this.engine : "local",
 				(this.holdOutClasses != null) ? List.copyOf(this.holdOutClasses) : List.of(), this.anomalyK,
-				this.anomalyFpr);
+				this.anomalyFpr, this.klWarmup, this.freeBits, this.earlyStopping, this.lrSchedule, this.clipNorm);
+	}
+
+	/**
+	 * The training options as the trainer takes them, checked against the rest of the
+	 * spec (after {@link #withDefaults()}).
+	 * @throws InvalidInputException naming the option and what is wrong with it
+	 */
+	public TrainingOptions options() {
+		TrainingOptions.Warmup warmup = null;
+		if (this.klWarmup != null) {
+			Integer e = this.klWarmup.epochs();
+			Long n = this.klWarmup.steps();
+			if ((e == null) == (n == null)) {
+				throw new InvalidInputException("klWarmup",
+						"klWarmup takes one of {\"epochs\": N} or {\"steps\": N}, was epochs " + e + ", steps " + n);
+			}
+			if (e != null && (e < 1 || e > this.epochs)) {
+				throw new InvalidInputException("klWarmup.epochs",
+						"klWarmup.epochs must lie in 1.." + this.epochs + " (the job's epochs), was " + e);
+			}
+			if (n != null && n < 1) {
+				throw new InvalidInputException("klWarmup.steps", "klWarmup.steps must be at least 1, was " + n);
+			}
+			warmup = new TrainingOptions.Warmup((e != null) ? e : 0, (n != null) ? n : 0);
+		}
+		double floor = 0;
+		if (this.freeBits != null) {
+			if (!(this.freeBits > 0) || this.freeBits > MAX_FREE_BITS) {
+				throw new InvalidInputException("freeBits", "freeBits must lie in (0, " + MAX_FREE_BITS
+						+ "] nats per latent dimension, was " + this.freeBits);
+			}
+			floor = this.freeBits;
+		}
+		int patience = 0;
+		if (this.earlyStopping != null) {
+			Integer p = this.earlyStopping.patience();
+			if (p == null || p < 1) {
+				throw new InvalidInputException("earlyStopping.patience",
+						"earlyStopping.patience must be at least 1 epoch, was " + p);
+			}
+			patience = p;
+		}
+		double clip = 0;
+		if (this.clipNorm != null) {
+			if (!(this.clipNorm > 0) || Double.isInfinite(this.clipNorm)) {
+				throw new InvalidInputException("clipNorm",
+						"clipNorm must be a finite norm above 0, was " + this.clipNorm);
+			}
+			clip = this.clipNorm;
+		}
+		return new TrainingOptions(warmup, floor, patience, schedule(), clip);
+	}
+
+	/** The most free bits a dimension may ask for, in nats. */
+	static final double MAX_FREE_BITS = 100;
+
+	private TrainingOptions.LearningRateSchedule schedule() {
+		LrSchedule s = this.lrSchedule;
+		if (s == null) {
+			return new TrainingOptions.LearningRateSchedule.Constant();
+		}
+		String type = (s.type() != null) ? s.type() : "";
+		switch (type) {
+			case "constant" -> {
+				if (s.every() != null || s.gamma() != null || s.minLearningRate() != null) {
+					throw new InvalidInputException("lrSchedule", "a constant lrSchedule takes no other fields");
+				}
+				return new TrainingOptions.LearningRateSchedule.Constant();
+			}
+			case "step" -> {
+				if (s.minLearningRate() != null) {
+					throw new InvalidInputException("lrSchedule.minLearningRate",
+							"minLearningRate belongs to the cosine schedule, not step");
+				}
+				if (s.every() == null || s.every() < 1) {
+					throw new InvalidInputException("lrSchedule.every",
+							"a step lrSchedule needs every ≥ 1 epochs, was " + s.every());
+				}
+				double gamma = (s.gamma() != null) ? s.gamma() : 0.1;
+				if (!(gamma > 0) || gamma > 1) {
+					throw new InvalidInputException("lrSchedule.gamma",
+							"lrSchedule.gamma must lie in (0, 1], was " + gamma);
+				}
+				return new TrainingOptions.LearningRateSchedule.StepDecay(s.every(), gamma);
+			}
+			case "cosine" -> {
+				if (s.every() != null || s.gamma() != null) {
+					throw new InvalidInputException("lrSchedule",
+							"every and gamma belong to the step schedule, not cosine");
+				}
+				double min = (s.minLearningRate() != null) ? s.minLearningRate() : 0;
+				if (!(min >= 0) || !(min < this.learningRate)) {
+					throw new InvalidInputException("lrSchedule.minLearningRate",
+							"lrSchedule.minLearningRate must lie in [0, learningRate = " + this.learningRate + "), was "
+									+ min);
+				}
+				return new TrainingOptions.LearningRateSchedule.Cosine(min);
+			}
+			default -> throw new InvalidInputException("lrSchedule.type",
+					"lrSchedule.type must be constant, step or cosine, was '" + s.type() + "'");
+		}
 	}
 
 	/**
@@ -243,7 +403,7 @@ public record TrainingSpec(
 	}
 
 	public Trainer.Settings settings() {
-		return new Trainer.Settings(this.epochs, this.batchSize, this.learningRate, this.seed);
+		return new Trainer.Settings(this.epochs, this.batchSize, this.learningRate, this.seed, options());
 	}
 
 	/**

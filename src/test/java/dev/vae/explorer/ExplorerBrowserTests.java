@@ -288,6 +288,34 @@ class ExplorerBrowserTests {
 
 	@Test
 	@Order(6)
+	void aJobIsPausedAndResumedFromThePage() {
+		openPage();
+		this.browser.js("document.getElementById('training').scrollIntoView();");
+		this.browser.awaitTrue(WAIT, "document.getElementById('job-dataset').value");
+		new Select(this.browser.find("job-preset")).selectByValue("small");
+		setValue("job-epochs", "200");
+		setValue("job-batch", "10");
+		this.browser.find("job-start").click();
+		this.browser.awaitTrue(WAIT, "document.getElementById('job-status').textContent.includes('step')");
+		this.browser.find("job-pause").click();
+		this.browser.awaitTrue(WAIT, "document.getElementById('job-status').textContent.includes('PAUSED')"
+				+ " && document.getElementById('job-pause').textContent === 'Resume'");
+		String jobId = (String) this.browser.js("return vaeExplorer.state.job.id;");
+		JsonNode paused = this.http.get("/jobs/" + jobId).body();
+		assertThat(paused.get("status").asText()).isEqualTo("PAUSED");
+		assertThat((String) this.browser.js("return document.getElementById('job-status').textContent;"))
+			.contains("at epoch " + paused.at("/checkpoint/epoch").asInt() + " / step "
+					+ paused.at("/checkpoint/step").asLong());
+		this.browser.find("job-pause").click();
+		this.browser.awaitTrue(WAIT, "document.getElementById('job-status').textContent.includes('resumed from epoch "
+				+ paused.at("/checkpoint/epoch").asInt() + " / step " + paused.at("/checkpoint/step").asLong() + "')");
+		this.browser.find("job-cancel").click();
+		this.browser.awaitTrue(WAIT, "document.getElementById('job-status').textContent.includes('CANCELLED')");
+		assertThat(this.http.get("/jobs/" + jobId).body().get("status").asText()).isEqualTo("CANCELLED");
+	}
+
+	@Test
+	@Order(7)
 	void fitsAPhoneWidth() throws Exception {
 		this.browser.driver().manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
 		openPage();

@@ -97,6 +97,40 @@ class DataParallelTrainerTests {
 	}
 
 	@Test
+	void twoPartitionsFollowSingleProcessTrainingWithEveryTrainingOption() {
+		// free bits needs the whole minibatch's KL per dimension: at a floor of 0.005
+		// some
+		// dimensions are under it and some over (each partition's own KL alone ends
+		// 0.004 away after six steps)
+		NetworkSpec spec = aSpec("{\"dataset\": \"d\", \"hidden\": [48], \"latentSize\": 4, \"batchSize\": 40, "
+				+ "\"learningRate\": 0.003, \"seed\": 5, \"epochs\": 2, \"klWarmup\": {\"steps\": 4}, "
+				+ "\"freeBits\": 0.005" + ", \"lrSchedule\": {\"type\": \"cosine\", \"minLearningRate\": 0.0005}, "
+				+ "\"clipNorm\": 2.0, \"earlyStopping\": {\"patience\": 1}}");
+		Examples train = someShapes(400, 1);
+		Examples validation = someShapes(40, 2);
+		int steps = 6;
+		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		float[] initial = single.parametersAsFloats();
+		trainSteps(single, spec, train, validation, steps);
+		LayeredNetwork plain = ((NetworkSpec.Network.Layered) aSpec(MLP).initialise()).network();
+		trainSteps(plain, aSpec(MLP), train, validation, steps);
+
+		NetworkSpec.Network parallel = spec.initialise();
+		try {
+			new DataParallelTrainer(spark, spec, spec.spec().settings(), 2, stopAfter(steps)).train(parallel, train,
+					validation);
+		}
+		catch (Trainer.CancelledException expected) {
+			// stopped after the steps asked for
+		}
+		float[] expected = single.parametersAsFloats();
+		assertThat(maxDifference(initial, expected)).isGreaterThan(0.01);
+		// the options changed the run, and the two engines agree on it
+		assertThat(maxDifference(plain.parametersAsFloats(), expected)).isGreaterThan(1e-3);
+		assertThat(maxDifference(expected, parallel.replica().parameters())).isLessThan(1e-4);
+	}
+
+	@Test
 	void theAggregatedGradientIsTheMinibatchMeanGradient() {
 		// a layered network with a learned-variance head: the model core's other path
 		NetworkSpec spec = aSpec("{\"dataset\": \"d\", \"hidden\": [32], \"latentSize\": 3, "
@@ -127,7 +161,8 @@ class DataParallelTrainerTests {
 				TrainingData.inMemory(train, 3, Split.inOrder(train.count(), 0)));
 		String run = UUID.randomUUID().toString();
 		Sum sum = DataParallelTrainer.aggregate(spark, chunks,
-				new Step(run, reference.parametersAsFloats(), reference.buffersAsFloats(), batch, eps), spec);
+				new Step(run, reference.parametersAsFloats(), reference.buffersAsFloats(), batch, eps, 1.0, 0, null),
+				spec);
 		Replicas.release(run);
 
 		assertThat(sum.count).isEqualTo(b);

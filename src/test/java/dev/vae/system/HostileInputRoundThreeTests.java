@@ -104,12 +104,10 @@ class HostileInputRoundThreeTests {
 		String dataset = http().post("/datasets/shapes", Map.of("count", 40, "seed", 3)).body().get("id").asText();
 		// 48.9 M parameters, under vae.model.max-parameters
 		HttpFixture.Answer wide = http().post("/jobs", Map.of("dataset", dataset, "hidden", List.of(30000)));
-		// 48,900,824 parameters × 16 B (747 MB) and a 256-row validation pass through
-		// the mlp preset's 122,432 values per row (every layer's output, activations
-		// included) × 4 B (125 MB)
+		// 48,900,824 parameters × 40 B of heap: Adam's four arrays (16 B) and a training
+		// checkpoint being written while a resumed run's moments are held (24 B)
 		problem(wide, 422, "/problems/insufficient-memory",
-				"this job needs an estimated 866 MB of native memory, more than the 640 MB this service can give it",
-				"native limit 768 MB");
+				"this job needs an estimated 1866 MB of heap, more than the 512 MB this service can give it");
 		assertThat(wide.body().get("field").asText()).isEqualTo("architecture");
 		Map<String, Object> conv = new LinkedHashMap<>();
 		conv.put("encoder", List.of(Map.of("type", "conv2d", "out", 4096, "kernel", 3, "stride", 1, "padding", 1),

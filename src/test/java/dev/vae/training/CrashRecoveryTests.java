@@ -106,6 +106,40 @@ class CrashRecoveryTests {
 	}
 
 	@Test
+	void aServiceStoppedNormallySavesItsJobAndContinuesItAfterTheRestart() throws Exception {
+		int port = ServiceProcess.freePort();
+		HttpFixture http = new HttpFixture(port);
+		ServiceProcess first = start(port);
+		String job;
+		JsonNode stopped;
+		try {
+			String dataset = http.post("/datasets/shapes", Map.of("count", 3000, "seed", 2)).body().get("id").asText();
+			job = http
+				.post("/jobs",
+						Map.of("dataset", dataset, "hidden", List.of(64), "latentSize", 8, "epochs", 8, "seed", 3))
+				.body()
+				.get("id")
+				.asText();
+			JobFixtures.waitForStep(http, job, 5);
+		}
+		finally {
+			// SIGTERM: the service saves the job where it is and puts it back in the
+			// queue
+			first.close();
+		}
+		ServiceProcess second = start(port);
+		try {
+			JsonNode done = JobFixtures.waitFor(http, job, "SUCCEEDED", 300);
+			assertThat(done.at("/resumedFrom/reason").asText()).startsWith("replica '").endsWith("' shut down");
+			assertThat(done.at("/resumedFrom/step").asLong()).isGreaterThanOrEqualTo(5);
+			assertThat(done.get("epochs")).hasSize(8);
+		}
+		finally {
+			second.close();
+		}
+	}
+
+	@Test
 	void aServiceKilledDuringAnUploadRestartsWithAConsistentRegistry() throws Exception {
 		int port = ServiceProcess.freePort();
 		HttpFixture http = new HttpFixture(port);

@@ -251,4 +251,83 @@ class JobsIntegrationTests {
 		assertThat(badLikelihood.body().get("detail").asText()).contains("unknown likelihood 'poisson'");
 	}
 
+	@Test
+	void trainingOptionsReachTheEpochsTheEventsAndTheModelCard() throws Exception {
+		String dataset = dataset(300, 6);
+		Map<String, Object> body = new java.util.HashMap<>(spec(dataset, 8));
+		body.put("learningRate", 0.01);
+		body.put("klWarmup", Map.of("epochs", 2));
+		body.put("freeBits", 0.1);
+		body.put("earlyStopping", Map.of("patience", 1));
+		body.put("lrSchedule", Map.of("type", "step", "every", 1, "gamma", 0.5));
+		body.put("clipNorm", 50.0);
+		HttpResponse<String> submitted = this.http.raw("POST", "/jobs", body);
+		assertThat(submitted.statusCode()).isEqualTo(202);
+		String location = submitted.headers().firstValue("Location").orElseThrow();
+		List<String> events = this.http.eventLines(location + "/events", 10_000);
+		assertThat(events).anyMatch((l) -> l.startsWith("data:") && l.contains("\"activeUnits\""));
+		JsonNode done = waitFor(location.substring("/jobs/".length()), "SUCCEEDED", "FAILED");
+		assertThat(done.get("status").asText()).isEqualTo("SUCCEEDED");
+
+		// 270 training examples in batches of 50: 6 steps an epoch, warm-up over 12
+		JsonNode epochs = done.get("epochs");
+		int best = 0;
+		for (int e = 0; e < epochs.size(); e++) {
+			JsonNode epoch = epochs.get(e);
+			assertThat(epoch.get("validationKlPerDimension")).hasSize(4);
+			double sum = 0;
+			for (JsonNode kl : epoch.get("validationKlPerDimension")) {
+				sum += kl.asDouble();
+			}
+			assertThat(sum).isCloseTo(epoch.get("validationKl").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+			assertThat(epoch.get("activeUnits").asInt()).isBetween(0, 4);
+			assertThat(epoch.get("beta").asDouble()).isEqualTo(Math.min(1, (6.0 * (e + 1) - 1) / 12));
+			assertThat(epoch.get("learningRate").asDouble()).isEqualTo(0.01 * Math.pow(0.5, e));
+			if (epoch.get("validationNegElbo").asDouble() < epochs.get(best).get("validationNegElbo").asDouble()) {
+				best = e;
+			}
+		}
+		// patience 1: this seeded run stops one epoch after its best (6 of 8 epochs)
+		assertThat(epochs.size()).isEqualTo(best + 2).isLessThan(8);
+
+		JsonNode card = this.http.get("/models/" + done.get("model").asText()).body();
+		JsonNode training = card.at("/manifest/training");
+		assertThat(training.at("/options/freeBits").asDouble()).isEqualTo(0.1);
+		assertThat(training.at("/options/klWarmup/epochs").asInt()).isEqualTo(2);
+		assertThat(training.at("/options/patience").asInt()).isEqualTo(1);
+		assertThat(training.at("/options/schedule/type").asText()).isEqualTo("step");
+		assertThat(training.at("/options/clipNorm").asDouble()).isEqualTo(50.0);
+		assertThat(training.get("epochsRun").asInt()).isEqualTo(epochs.size());
+		assertThat(training.get("bestEpoch").asInt()).isEqualTo(best + 1);
+		// the registered parameters are the best epoch's: its validation −ELBO is the
+		// card's
+		assertThat(card.at("/manifest/metrics/validationNegElbo").asDouble())
+			.isEqualTo(epochs.get(best).get("validationNegElbo").asDouble());
+	}
+
+	@Test
+	void badTrainingOptionsGetProblemsNamingTheField() {
+		String dataset = dataset(10, 1);
+		Map<String, Object> bad = Map.of("freeBits", -1, "clipNorm", 0, "earlyStopping", Map.of("patience", 0),
+				"klWarmup", Map.of("epochs", 2, "steps", 10), "lrSchedule", Map.of("type", "linear"));
+		Map<String, String> fields = Map.of("freeBits", "freeBits", "clipNorm", "clipNorm", "earlyStopping",
+				"earlyStopping.patience", "klWarmup", "klWarmup", "lrSchedule", "lrSchedule.type");
+		for (Map.Entry<String, Object> option : bad.entrySet()) {
+			HttpFixture.Answer answer = this.http.post("/jobs",
+					Map.of("dataset", dataset, "epochs", 3, option.getKey(), option.getValue()));
+			assertThat(answer.status()).as(option.getKey()).isEqualTo(400);
+			assertThat(answer.body().get("field").asText()).isEqualTo(fields.get(option.getKey()));
+			assertThat(answer.body().get("detail").asText()).startsWith(option.getKey());
+		}
+		HttpFixture.Answer longWarmup = this.http.post("/jobs",
+				Map.of("dataset", dataset, "epochs", 3, "klWarmup", Map.of("epochs", 4)));
+		assertThat(longWarmup.body().get("detail").asText()).contains("1..3");
+		HttpFixture.Answer stepWithoutEvery = this.http.post("/jobs",
+				Map.of("dataset", dataset, "lrSchedule", Map.of("type", "step", "gamma", 0.5)));
+		assertThat(stepWithoutEvery.body().get("field").asText()).isEqualTo("lrSchedule.every");
+		HttpFixture.Answer cosineAboveRate = this.http.post("/jobs", Map.of("dataset", dataset, "learningRate", 0.001,
+				"lrSchedule", Map.of("type", "cosine", "minLearningRate", 0.01)));
+		assertThat(cosineAboveRate.body().get("field").asText()).isEqualTo("lrSchedule.minLearningRate");
+	}
+
 }

@@ -67,8 +67,19 @@ class ResumableJobsTests {
 		assertThat(http.post("/jobs/" + whole.get("id").asText() + "/resume", "").body().get("detail").asText())
 			.contains("only paused jobs can be resumed");
 
+		java.util.concurrent.ExecutorService follower = java.util.concurrent.Executors.newSingleThreadExecutor();
+		java.util.concurrent.Future<List<String>> events = follower
+			.submit(() -> http.eventLines("/jobs/" + id + "/events", 1_000_000));
+		Thread.sleep(500);
 		assertThat(http.post("/jobs/" + id + "/resume", "").status()).isEqualTo(200);
 		JsonNode done = waitFor(http, id, "SUCCEEDED", 120);
+		List<String> lines = events.get(60, java.util.concurrent.TimeUnit.SECONDS);
+		follower.shutdownNow();
+		int resumed = lines.indexOf("event:resumed");
+		assertThat(resumed).as("a resumed event in %s", lines.subList(0, Math.min(10, lines.size()))).isNotNegative();
+		assertThat(lines.get(resumed + 1)).startsWith("data:")
+			.contains("\"summary\":\"resumed from epoch ")
+			.contains("/ step " + step + "\"");
 		assertThat(done.at("/resumedFrom/step").asLong()).isEqualTo(step);
 		assertThat(done.at("/resumedFrom/reason").asText()).isEqualTo("paused by a client");
 		assertThat(done.at("/resumedFrom/summary").asText())

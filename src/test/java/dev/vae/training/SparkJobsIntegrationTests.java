@@ -62,8 +62,13 @@ class SparkJobsIntegrationTests {
 	@Test
 	void aSparkJobTrainsRegistersAndServesItsModel() throws Exception {
 		String dataset = dataset(500);
-		HttpFixture.Answer submitted = this.http.post("/jobs", Map.of("dataset", dataset, "engine", "spark", "hidden",
+		// with training options, passed to the Spark application in the spec
+		Map<String, Object> spec = new java.util.HashMap<>(Map.of("dataset", dataset, "engine", "spark", "hidden",
 				List.of(32), "latentSize", 4, "epochs", 2, "batchSize", 50, "seed", 5));
+		spec.put("klWarmup", Map.of("steps", 12));
+		spec.put("lrSchedule", Map.of("type", "step", "every", 1, "gamma", 0.5));
+		spec.put("freeBits", 0.05);
+		HttpFixture.Answer submitted = this.http.post("/jobs", spec);
 		assertThat(submitted.status()).isEqualTo(202);
 		String job = submitted.body().get("id").asText();
 
@@ -83,10 +88,19 @@ class SparkJobsIntegrationTests {
 			.isLessThan(done.get("epochs").get(0).get("trainNegElbo").asDouble());
 		assertThat(done.get("progress").get("step").asLong()).isEqualTo(done.get("progress").get("totalSteps").asLong())
 			.isEqualTo(2 * 9);
+		// the epoch lines carry the KL per dimension, active units, β and learning rate
+		JsonNode first = done.get("epochs").get(0);
+		assertThat(first.get("validationKlPerDimension")).hasSize(4);
+		assertThat(first.get("activeUnits").asInt()).isBetween(0, 4);
+		assertThat(first.get("beta").asDouble()).isEqualTo(8.0 / 12);
+		assertThat(done.get("epochs").get(1).get("beta").asDouble()).isEqualTo(1.0);
+		assertThat(done.get("epochs").get(1).get("learningRate").asDouble()).isEqualTo(0.0005);
 		String model = done.get("model").asText();
 
 		JsonNode manifest = this.http.get("/models/" + model).body();
 		assertThat(manifest.toString()).contains("Spark local[2], 2 partitions");
+		assertThat(manifest.at("/manifest/training/options/freeBits").asDouble()).isEqualTo(0.05);
+		assertThat(manifest.at("/manifest/training/epochsRun").asInt()).isEqualTo(2);
 		float[] zeros = new float[784];
 		HttpFixture.Answer encoded = this.http.post("/encode", Map.of("inputs", List.of(zeros), "model", model));
 		assertThat(encoded.status()).isEqualTo(200);

@@ -4,11 +4,8 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Broadcast;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * Batch normalisation over channel 0 of the example shape (PyTorch's {@code BatchNorm1d}
@@ -70,65 +67,143 @@ public record BatchNorm(double eps, double momentum) implements Layer {
 		INDArray beta = p.get(1);
 		INDArray runningMean = b.get(0);
 		INDArray runningVar = b.get(1);
-		// every axis but the channel axis 1 of the batch [N, C, …]
-		int[] axes = IntStream.rangeClosed(0, in.rank()).filter((a) -> a != 1).toArray();
 		long perChannel = in.size() / in.dim(0);
 		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
+		int channels = in.dim(0);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
-				long n = x.size(0) * perChannel;
-				INDArray mean;
-				INDArray variance;
-				INDArray centred;
+				int batch = (int) x.size(0);
+				long n = batch * perChannel;
+				double[] values = Heap.read(x, 0);
+				double[] mean;
+				double[] variance;
 				if (tape.training()) {
 					if (n < 2) {
 						throw new IllegalArgumentException(
 								"batch-norm needs more than one value per channel to train, got a batch of "
 										+ x.size(0));
 					}
-					mean = tape.add(x.mean(axes));
-					centred = tape.add(Broadcast.sub(x, mean, x.ulike(), 1));
-					// σ²_B = mean (x − μ_B)², biased
-					variance = tape.add(tape.add(centred.mul(centred)).mean(axes));
+					mean = new double[channels];
+					variance = new double[channels];
+					moments(values, batch, mean, variance);
 					// running ← (1 − m)·running + m·batch, the variance unbiased by n/(n
 					// − 1)
-					runningMean.muli(1 - momentum()).addi(tape.add(mean.mul(momentum())));
-					runningVar.muli(1 - momentum()).addi(tape.add(variance.mul(momentum() * n / (n - 1.0))));
+					double m = momentum();
+					double[] runningM = Heap.read(runningMean, 1).clone();
+					double[] runningV = Heap.read(runningVar, 1).clone();
+					for (int c = 0; c < channels; c++) {
+						runningM[c] = (1 - m) * runningM[c] + m * mean[c];
+						runningV[c] = (1 - m) * runningV[c] + m * variance[c] * n / (n - 1.0);
+					}
+					Heap.write(runningM, runningMean);
+					Heap.write(runningV, runningVar);
 				}
 				else {
-					mean = runningMean;
-					variance = runningVar;
-					centred = tape.add(Broadcast.sub(x, mean, x.ulike(), 1));
+					mean = Heap.read(runningMean, 1).clone();
+					variance = Heap.read(runningVar, 1).clone();
 				}
-				// x̂ = (x − μ)/√(σ² + eps)
-				INDArray inverseStd = tape.add(Transforms.pow(tape.add(variance.add(eps())), -0.5, false));
-				INDArray normalised = Broadcast.mul(centred, inverseStd, centred, 1);
-				tape.save(normalised);
-				tape.save(inverseStd);
-				// y = γ x̂ + β
-				INDArray y = tape.add(Broadcast.mul(normalised, gamma, normalised.ulike(), 1));
-				return Broadcast.add(y, beta, y, 1);
+				double[] g = Heap.read(gamma, 1).clone();
+				double[] b = Heap.read(beta, 1);
+				double[] inverseStd = new double[channels];
+				for (int c = 0; c < channels; c++) {
+					// 1/√(σ² + eps)
+					inverseStd[c] = 1 / Math.sqrt(variance[c] + eps());
+				}
+				double[] y = Heap.doubles(2, values.length);
+				int at = 0;
+				for (int e = 0; e < batch; e++) {
+					for (int c = 0; c < channels; c++) {
+						double mu = mean[c];
+						double inv = inverseStd[c];
+						for (long i = 0; i < perChannel; i++, at++) {
+							// x̂ = (x − μ)/√(σ² + eps), kept for the backward pass; y = γ
+							// x̂ + β
+							double normalised = (values[at] - mu) * inv;
+							values[at] = normalised;
+							y[at] = g[c] * normalised + b[c];
+						}
+					}
+				}
+				if (tape.training()) {
+					tape.save(Heap.write(values, tape.uninitialized(x.dataType(), x.shape())));
+					tape.save(Heap.write(inverseStd, tape.uninitialized(x.dataType(), channels)));
+				}
+				return Heap.write(y, tape.uninitialized(x.dataType(), x.shape()));
+			}
+
+			/** Per channel, the batch mean and the biased variance mean (x − μ)². */
+			private void moments(double[] values, int batch, double[] mean, double[] variance) {
+				long n = batch * perChannel;
+				int at = 0;
+				for (int e = 0; e < batch; e++) {
+					for (int c = 0; c < channels; c++) {
+						double sum = 0;
+						for (long i = 0; i < perChannel; i++) {
+							sum += values[at++];
+						}
+						mean[c] += sum;
+					}
+				}
+				for (int c = 0; c < channels; c++) {
+					mean[c] /= n;
+				}
+				at = 0;
+				for (int e = 0; e < batch; e++) {
+					for (int c = 0; c < channels; c++) {
+						double mu = mean[c];
+						double sum = 0;
+						for (long i = 0; i < perChannel; i++) {
+							double d = values[at++] - mu;
+							sum += d * d;
+						}
+						variance[c] += sum;
+					}
+				}
+				for (int c = 0; c < channels; c++) {
+					variance[c] /= n;
+				}
 			}
 
 			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
-				INDArray inverseStd = tape.restore();
-				INDArray normalised = tape.restore();
-				List<INDArray> g = gradientViews.of(gradient);
-				double n = dy.size(0) * perChannel;
+				double[] inverseStd = Heap.read(tape.restore(), 1).clone();
+				INDArray normalisedArray = tape.restore();
+				double[] normalised = Heap.read(normalisedArray, 0);
+				double[] d = Heap.read(dy, 2);
+				List<INDArray> grads = gradientViews.of(gradient);
+				int batch = (int) dy.size(0);
+				double n = batch * perChannel;
 				// dβ = Σ dy, dγ = Σ dy x̂
-				INDArray dBeta = tape.add(dy.sum(axes));
-				INDArray dGamma = tape.add(tape.add(dy.mul(normalised)).sum(axes));
-				g.get(0).assign(dGamma);
-				g.get(1).assign(dBeta);
+				double[] dBeta = new double[channels];
+				double[] dGamma = new double[channels];
+				int at = 0;
+				for (int e = 0; e < batch; e++) {
+					for (int c = 0; c < channels; c++) {
+						double sb = 0;
+						double sg = 0;
+						for (long i = 0; i < perChannel; i++, at++) {
+							sb += d[at];
+							sg += d[at] * normalised[at];
+						}
+						dBeta[c] += sb;
+						dGamma[c] += sg;
+					}
+				}
+				Heap.write(dGamma, grads.get(0));
+				Heap.write(dBeta, grads.get(1));
+				double[] g = Heap.read(gamma, 1).clone();
 				// dx = γ/(n √(σ² + eps)) · (n dy − dβ − x̂ dγ)
-				INDArray dx = tape.add(dy.mul(n));
-				Broadcast.sub(dx, dBeta, dx, 1);
-				INDArray xDGamma = tape.add(Broadcast.mul(normalised, dGamma, normalised.ulike(), 1));
-				dx.subi(xDGamma);
-				INDArray scale = tape.add(gamma.mul(inverseStd)).divi(n);
-				return Broadcast.mul(dx, scale, dx, 1);
+				at = 0;
+				for (int e = 0; e < batch; e++) {
+					for (int c = 0; c < channels; c++) {
+						double scale = g[c] * inverseStd[c] / n;
+						for (long i = 0; i < perChannel; i++, at++) {
+							d[at] = scale * (n * d[at] - dBeta[c] - normalised[at] * dGamma[c]);
+						}
+					}
+				}
+				return Heap.write(d, tape.uninitialized(dy.dataType(), dy.shape()));
 			}
 		};
 	}
