@@ -10,6 +10,7 @@
 # Appends a table to bench/RESULTS.md.
 #
 #   bench/spark-data.sh                  # COUNT=20000 by default
+#   ORDER="s3 file inline" bench/spark-data.sh   # the runs in another order (the machine's load drifts)
 set -euo pipefail
 
 ROOT="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
@@ -109,15 +110,19 @@ PY
 )")
 	log "${ROWS[-1]}"
 }
-run inline --format shapes --data 1 --count "$COUNT"
-run file --format f32 --data "$WORK/shapes.f32"
-run s3 --format f32 --data s3://bench/shapes.f32
+for source in ${ORDER:-inline file s3}; do
+	case $source in
+		inline) run inline --format shapes --data 1 --count "$COUNT" ;;
+		file) run file --format f32 --data "$WORK/shapes.f32" ;;
+		s3) run s3 --format f32 --data s3://bench/shapes.f32 ;;
+	esac
+done
 
 {
 	echo
 	echo "## Spark: executors read their own rows ($(date -u +%Y-%m-%d), $(nproc --all) cores, $(java -version 2>&1 | head -1))"
 	echo
-	echo "\`bench/spark-data.sh\` (COUNT=$COUNT: $MB MB of float32; driver -Xmx$DRIVER_HEAP): 784-400-20 MLP, global batch"
+	echo "\`bench/spark-data.sh\` (COUNT=$COUNT: $MB MB of float32; driver -Xmx$DRIVER_HEAP; runs in the order ${ORDER:-inline file s3}): 784-400-20 MLP, global batch"
 	echo "100, one epoch, 2 partitions on a standalone cluster of two one-core workers on 127.0.0.1; medians over the"
 	echo "steps after the first fifth. *inline*: the driver generates the rows and ships each range with them (it"
 	echo "holds the dataset, as every run did before); *file*: each executor reads its range of a float32 file;"

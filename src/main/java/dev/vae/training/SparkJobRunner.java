@@ -282,7 +282,7 @@ final class SparkJobRunner implements RunningJobs {
 					case "finished" -> {
 						finished = true;
 						log.info("Spark job {}: driver finished in {} s, its peak Java heap used {} MB", id,
-								event.path("seconds").asDouble(),
+								String.format("%.1f", event.path("seconds").asDouble()),
 								event.path("driverHeapUsedMaxBytes").asLong() / (1024 * 1024));
 					}
 					case "failed" -> failure = event.path("error").asText();
@@ -382,8 +382,9 @@ final class SparkJobRunner implements RunningJobs {
 
 	private void onEpoch(String id, JsonNode e) {
 		log.info("Spark job {}: epoch {} took {} s, {} ms a step ({} ms the slowest partition's compute)", id,
-				e.path("epoch").asInt(), e.path("seconds").asDouble(), e.path("stepMillis").asDouble(),
-				e.path("computeMillis").asDouble());
+				e.path("epoch").asInt(), String.format("%.1f", e.path("seconds").asDouble()),
+				String.format("%.1f", e.path("stepMillis").asDouble()),
+				String.format("%.1f", e.path("computeMillis").asDouble()));
 		Trainer.EpochMetrics metrics = new Trainer.EpochMetrics(e.path("epoch").asInt(),
 				e.path("trainNegElbo").asDouble(), e.path("trainReconstruction").asDouble(),
 				e.path("trainKl").asDouble(), e.path("validationNegElbo").asDouble(),
