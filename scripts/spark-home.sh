@@ -16,8 +16,8 @@ log "copying Spark's jars into $SPARK_HOME_DIR/jars"
 rm -rf "$SPARK_HOME_DIR"
 # Spark (provided) and the run-time jars it shares with the service, not the service's web stack or the
 # model core (those are in the job jar)
-./mvnw -B -q -o dependency:copy-dependencies -DincludeScope=provided -DoutputDirectory="$SPARK_HOME_DIR/jars"
-./mvnw -B -q -o dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$SPARK_HOME_DIR/jars" \
+./mvnw -B -q dependency:copy-dependencies -DincludeScope=provided -DoutputDirectory="$SPARK_HOME_DIR/jars"
+./mvnw -B -q dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$SPARK_HOME_DIR/jars" \
 	-DexcludeArtifactIds=log4j-to-slf4j \
 	-DexcludeGroupIds=org.springframework,org.springframework.boot,org.springframework.security,org.springdoc,org.nd4j,org.deeplearning4j,org.bytedeco,org.flywaydb,io.micrometer,org.apache.tomcat.embed,com.h2database,org.postgresql,io.swagger.core.v3,org.webjars,org.hibernate.validator
 # Spark logs through SLF4J to logback here: INFO to stderr (logback's default is DEBUG)

@@ -44,6 +44,24 @@ final class LocalObjectStore implements ObjectStore {
 	}
 
 	@Override
+	public void deleteAll(String prefix) throws IOException {
+		Path root = this.dir.normalize();
+		// only the folder the prefix's keys live in
+		Path folder = path(prefix.substring(0, prefix.lastIndexOf('/') + 1));
+		if (!Files.isDirectory(folder)) {
+			return;
+		}
+		try (java.util.stream.Stream<Path> files = Files.walk(folder)) {
+			for (Path file : files.filter(Files::isRegularFile).toList()) {
+				String key = root.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+				if (key.startsWith(prefix)) {
+					Files.deleteIfExists(file);
+				}
+			}
+		}
+	}
+
+	@Override
 	public String describe() {
 		return this.dir.toAbsolutePath().toString();
 	}

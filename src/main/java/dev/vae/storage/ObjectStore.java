@@ -32,6 +32,12 @@ public interface ObjectStore {
 	void delete(String key) throws IOException;
 
 	/**
+	 * Deletes every object whose key starts with {@code prefix} (and their cached
+	 * copies): what a writer that died between two steps may have left behind.
+	 */
+	void deleteAll(String prefix) throws IOException;
+
+	/**
 	 * The object's address for other programs that read the bucket themselves (a Spark
 	 * executor): {@code s3://bucket/key}; empty for the local directory.
 	 */

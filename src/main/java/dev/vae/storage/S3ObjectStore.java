@@ -89,6 +89,15 @@ final class S3ObjectStore implements ObjectStore {
 	}
 
 	@Override
+	public void deleteAll(String prefix) throws IOException {
+		for (var page : this.s3.listObjectsV2Paginator((b) -> b.bucket(this.bucket).prefix(this.prefix + prefix))) {
+			for (var object : page.contents()) {
+				delete(object.key().substring(this.prefix.length()));
+			}
+		}
+	}
+
+	@Override
 	public Optional<URI> uri(String key) {
 		return Optional.of(URI.create("s3://" + this.bucket + "/" + this.prefix + key));
 	}

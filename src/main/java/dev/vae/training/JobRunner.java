@@ -376,8 +376,9 @@ final class JobRunner implements RunningJobs {
 					saver.save(position);
 				}
 				catch (IOException ex) {
-					throw new java.io.UncheckedIOException("training checkpoint at epoch " + position.epoch()
-							+ ", step " + position.step() + " failed", ex);
+					String where = (position.step() == 0) ? "after epoch " + (position.epoch() - 1)
+							: "in epoch " + position.epoch() + " after step " + position.step();
+					throw new java.io.UncheckedIOException("training checkpoint " + where + " failed", ex);
 				}
 				if (state.pauseRequested || state.suspending) {
 					state.paused = true;

@@ -45,7 +45,7 @@ final class TrainingCheckpoints {
 			Trainer.State state, long step) throws IOException {
 		Files.createDirectories(scratch);
 		Path file = Files.createTempFile(scratch, "training-", ".ckpt");
-		String key = "training/" + id + "/step-" + step + ".ckpt";
+		String key = prefix(id) + "step-" + step + ".ckpt";
 		try {
 			TrainingCheckpoint.write(file, draft, network, state);
 			Optional<JobRepository.SavedCheckpoint> before = this.repository.checkpoint(id);
@@ -79,10 +79,23 @@ final class TrainingCheckpoints {
 		return Optional.of(TrainingCheckpoint.read(file, this.maxParameters));
 	}
 
-	/** Deletes job {@code id}'s training checkpoint: it finished and will not resume. */
+	/**
+	 * Deletes job {@code id}'s training checkpoints: it finished and will not resume. All
+	 * of them, not only the one its row names: a replica that died between recording a
+	 * new checkpoint and deleting the one before leaves that one behind.
+	 */
 	void discard(String id) {
-		this.repository.checkpoint(id).ifPresent((saved) -> deleteQuietly(saved.key()));
 		this.repository.clearCheckpoint(id);
+		try {
+			this.store.deleteAll(prefix(id));
+		}
+		catch (IOException | RuntimeException ex) {
+			log.warn("Could not delete the training checkpoints of job {}: {}", id, ex.getMessage());
+		}
+	}
+
+	private static String prefix(String id) {
+		return "training/" + id + "/";
 	}
 
 	private void deleteQuietly(String key) {

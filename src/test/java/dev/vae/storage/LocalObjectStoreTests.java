@@ -32,6 +32,21 @@ class LocalObjectStoreTests {
 	}
 
 	@Test
+	void deleteAllRemovesOnlyTheKeysUnderItsPrefix() throws Exception {
+		LocalObjectStore store = new LocalObjectStore(this.dir);
+		for (String key : new String[] { "training/j-1/step-10.ckpt", "training/j-1/step-27.ckpt",
+				"training/j-12/step-10.ckpt", "models/m-1.vae" }) {
+			store.put(key, Files.writeString(this.dir.resolve("upload.tmp"), "abc"));
+		}
+		store.deleteAll("training/j-1/");
+		assertThat(this.dir.resolve("training/j-1/step-10.ckpt")).doesNotExist();
+		assertThat(this.dir.resolve("training/j-1/step-27.ckpt")).doesNotExist();
+		assertThat(store.get("training/j-12/step-10.ckpt", ABC)).exists();
+		assertThat(store.get("models/m-1.vae", ABC)).exists();
+		store.deleteAll("training/j-nothing/");
+	}
+
+	@Test
 	void bytesThatDoNotMatchTheirDigestAreRefused() throws Exception {
 		LocalObjectStore store = new LocalObjectStore(this.dir);
 		store.put("datasets/d-1.f32", Files.writeString(this.dir.resolve("upload.tmp"), "abc"));

@@ -62,7 +62,7 @@ class FaultTests {
 				.asText();
 			JsonNode view = waitFor(http, job);
 			assertThat(view.get("status").asText()).isEqualTo("FAILED");
-			assertThat(view.get("error").asText()).contains("checkpoint of epoch 1 failed");
+			assertThat(view.get("error").asText()).contains("training checkpoint after epoch 1 failed");
 			assertThat(view.has("model")).isFalse();
 		}
 		finally {
