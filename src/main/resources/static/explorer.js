@@ -532,9 +532,20 @@
       dataset: $('job-dataset').value, name: $('job-name').value, likelihood: $('job-likelihood').value,
       beta: +$('job-beta').value, epochs: +$('job-epochs').value, batchSize: +$('job-batch').value,
       learningRate: +$('job-lr').value, seed: 1
-    }, PRESETS[$('job-preset').value]);
+    }, PRESETS[$('job-preset').value], trainingOptions());
     const job = await api('POST', '/jobs', spec);
     await follow(job.id);
+  }
+  /** The training options the form sets; an empty field leaves its option off. */
+  function trainingOptions() {
+    const options = {};
+    const number = (id) => ($(id).value === '' ? null : +$(id).value);
+    if (number('job-warmup') !== null) options.klWarmup = { epochs: number('job-warmup') };
+    if (number('job-free-bits') !== null) options.freeBits = number('job-free-bits');
+    if (number('job-patience') !== null) options.earlyStopping = { patience: number('job-patience') };
+    if ($('job-schedule').value) options.lrSchedule = { type: $('job-schedule').value };
+    if (number('job-clip') !== null) options.clipNorm = number('job-clip');
+    return options;
   }
   function jobChart() {
     return chart('job-chart', {

@@ -262,6 +262,9 @@ class ExplorerBrowserTests {
 		new Select(this.browser.find("job-preset")).selectByValue("small");
 		setValue("job-epochs", "1");
 		setValue("job-batch", "10");
+		this.browser.js("document.getElementById('job-options').open = true;");
+		setValue("job-warmup", "1");
+		setValue("job-free-bits", "0.1");
 		this.browser.find("job-start").click();
 		this.browser.awaitTrue(Duration.ofSeconds(180),
 				"document.getElementById('job-status').textContent.includes('SUCCEEDED')");
@@ -275,6 +278,11 @@ class ExplorerBrowserTests {
 		String jobId = (String) this.browser.js("return vaeExplorer.state.job.id;");
 		JsonNode job = this.http.get("/jobs/" + jobId).body();
 		assertThat(job.get("status").asText()).isEqualTo("SUCCEEDED");
+		// the options the form set, and none it left empty
+		assertThat(job.at("/spec/klWarmup/epochs").asInt()).isEqualTo(1);
+		assertThat(job.at("/spec/freeBits").asDouble()).isEqualTo(0.1);
+		assertThat(job.at("/spec/earlyStopping").isMissingNode() || job.at("/spec/earlyStopping").isNull()).isTrue();
+		assertThat(job.at("/epochs/0/beta").asDouble()).isLessThan(1.0);
 		assertThat(num(this.browser.js("return Chart.getChart('job-chart').data.datasets[3].data[0].y;")))
 			.isCloseTo(job.get("epochs").get(0).get("validationNegElbo").asDouble(), within(1e-9));
 		this.browser.screenshot("training", "explorer-training.png");
