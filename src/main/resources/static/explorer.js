@@ -572,7 +572,7 @@
         (data.status === 'PAUSED' && data.checkpoint ? ' at epoch ' + data.checkpoint.epoch + ' / step ' + data.checkpoint.step : ''));
       if (data.status === 'FAILED') $('job-status').classList.add('error');
       $('job-cancel').disabled = done;
-      $('job-pause').disabled = done || data.spec.engine === 'spark';
+      $('job-pause').disabled = done;
       $('job-pause').textContent = (data.status === 'PAUSED') ? 'Resume' : 'Pause';
       $('job-activate').disabled = !(data.status === 'SUCCEEDED' && data.model);
     } else if (name === 'progress') {

@@ -127,7 +127,7 @@ public class JobService implements DatasetUsage {
 	void stop() {
 		this.queue.stop();
 		this.runner.suspendAll();
-		this.spark.cancelAll();
+		this.spark.suspendAll();
 		this.executor.shutdown();
 		try {
 			if (!this.executor.awaitTermination(this.settings.lease().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -362,15 +362,13 @@ public class JobService implements DatasetUsage {
 	}
 
 	/**
-	 * Pauses a queued or running local job: a running one saves a training checkpoint at
-	 * its next minibatch and stops as PAUSED (waits up to two seconds for that), keeping
+	 * Pauses a queued or running job: a running local one saves a training checkpoint at
+	 * its next minibatch, a Spark one stops its driver and keeps the last checkpoint the
+	 * driver wrote; either stops as PAUSED (waits up to two seconds for that), keeping
 	 * its checkpoint until {@link #resume}.
 	 */
 	public JobView pause(String id) {
 		JobRepository.JobRow row = row(id);
-		if (fromJson(row.spec()).engine().equals("spark")) {
-			throw new ConflictException("job '" + id + "' trains on Spark; only local jobs can be paused");
-		}
 		if (row.status() == JobStatus.QUEUED && this.repository.pauseQueued(id)) {
 			return publishStatus(id);
 		}
@@ -379,6 +377,7 @@ public class JobService implements DatasetUsage {
 					"job '" + id + "' is " + row(id).status() + "; only queued or running jobs can be paused");
 		}
 		this.runner.pause(id);
+		this.spark.pause(id);
 		awaitLeaving(id, JobStatus.RUNNING);
 		return view(id);
 	}

@@ -86,7 +86,8 @@ class JobsController {
 	@Operation(summary = "Pause a job",
 			description = "A running local job saves a training checkpoint (network, Adam state, position in the run) "
 					+ "at its next minibatch and stops as PAUSED; a queued one is held back. Resume continues the same "
-					+ "run, with the result it would have had uninterrupted. Spark jobs and finished jobs answer 409.")
+					+ "run, with the result it would have had uninterrupted. A Spark job's driver stops and the job continues "
+					+ "from the last checkpoint the driver wrote (vae.spark.checkpoint-every). Finished jobs answer 409.")
 	JobView pause(@PathVariable String id) {
 		return this.jobs.pause(id);
 	}

@@ -35,9 +35,10 @@ import java.util.stream.Stream;
  * ({@code dev.vae.spark.SparkTraining}) as a child JVM whose driver runs against
  * {@code vae.spark.master}, follows the JSON lines it prints into the job's progress,
  * epochs and events, and registers the checkpoint it writes into the job's directory.
- * Cancelling destroys the process (the cluster ends the application's executors with it).
- * The same state machine as local jobs: QUEUED → RUNNING → SUCCEEDED | FAILED |
- * CANCELLED.
+ * Cancelling destroys the process (the cluster ends the application's executors with it);
+ * pausing, or this replica stopping, destroys it too but keeps the job's training
+ * checkpoint, from which a new driver continues. The same state machine as local jobs:
+ * QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED.
  */
 final class SparkJobRunner implements RunningJobs {
 
@@ -104,6 +105,13 @@ final class SparkJobRunner implements RunningJobs {
 
 		volatile boolean cancelled;
 
+		/**
+		 * Why the driver is being stopped without cancelling the job: a client paused it,
+		 * or this replica is shutting down; null otherwise. Either way the job continues
+		 * later from its last training checkpoint in the object store.
+		 */
+		volatile String interruption;
+
 		volatile int epoch = 1;
 
 		volatile long step;
@@ -149,6 +157,36 @@ final class SparkJobRunner implements RunningJobs {
 		this.running.keySet().forEach(this::cancel);
 	}
 
+	/**
+	 * Stops the job's driver and leaves the job PAUSED with its last training checkpoint
+	 * (the driver copies one into the object store every
+	 * {@code vae.spark.checkpoint-every} steps and every epoch): resumed, it continues
+	 * from there, the steps since redone with the same draws.
+	 */
+	@Override
+	public void pause(String id) {
+		interrupt(id, "paused by a client");
+	}
+
+	/**
+	 * Stops every driver and hands its job back to the queue (this replica is stopping).
+	 */
+	void suspendAll() {
+		this.running.keySet().forEach((id) -> interrupt(id, "replica '" + this.replica + "' shut down"));
+	}
+
+	private void interrupt(String id, String reason) {
+		Driver d = this.running.get(id);
+		if (d != null) {
+			synchronized (d) {
+				d.interruption = reason;
+				if (d.process != null) {
+					d.process.destroy();
+				}
+			}
+		}
+	}
+
 	/** Trains a job this replica has claimed (RUNNING, held by it) on a Spark cluster. */
 	void run(String id, TrainingSpec spec) {
 		Driver driver = new Driver(spec.epochs());
@@ -162,8 +200,20 @@ final class SparkJobRunner implements RunningJobs {
 			log.info("Spark job {} succeeded: model {}", id, model.id());
 		}
 		catch (Trainer.CancelledException ex) {
-			finish(id, JobStatus.CANCELLED, null, null);
-			log.info("Spark job {} cancelled", id);
+			String interruption = driver.interruption;
+			if (interruption != null && !driver.cancelled) {
+				boolean moved = interruption.equals("paused by a client") ? this.repository.paused(id, this.replica)
+						: this.repository.release(id, this.replica, interruption);
+				if (moved) {
+					log.info("Spark job {} stopped ({}); it continues from its last training checkpoint", id,
+							interruption);
+				}
+				this.events.publish(id, "status", this.views.apply(id));
+			}
+			else {
+				finish(id, JobStatus.CANCELLED, null, null);
+				log.info("Spark job {} cancelled", id);
+			}
 		}
 		catch (Exception | OutOfMemoryError ex) {
 			// an error here would end the training thread and leave the job to its lease
@@ -218,8 +268,8 @@ final class SparkJobRunner implements RunningJobs {
 			Ending ending = runDriver(id, driver,
 					command(spec, dataset, specFile, checkpoint, trainingCheckpoint, resume), driverLog,
 					(file) -> onCheckpoint(id, file, architecture, stepsPerEpoch, jobDir.resolve("scratch")));
-			if (driver.cancelled) {
-				throw new Trainer.CancelledException("cancelled");
+			if (driver.cancelled || driver.interruption != null) {
+				throw new Trainer.CancelledException(driver.cancelled ? "cancelled" : driver.interruption);
 			}
 			if (ending.finished() && ending.exit() == 0 && Files.exists(checkpoint)) {
 				break;
@@ -255,8 +305,8 @@ final class SparkJobRunner implements RunningJobs {
 			.redirectError(ProcessBuilder.Redirect.appendTo(driverLog.toFile()));
 		builder.environment().put("OMP_NUM_THREADS", "1");
 		synchronized (driver) {
-			if (driver.cancelled) {
-				throw new Trainer.CancelledException("cancelled before the driver started");
+			if (driver.cancelled || driver.interruption != null) {
+				throw new Trainer.CancelledException("stopped before the driver started");
 			}
 			// its standard input stays open: it is the driver's heartbeat
 			driver.process = builder.start();
@@ -292,7 +342,7 @@ final class SparkJobRunner implements RunningJobs {
 		}
 		catch (IOException ex) {
 			// a destroyed process closes its stream under the reader
-			if (!driver.cancelled) {
+			if (!driver.cancelled && driver.interruption == null) {
 				throw ex;
 			}
 		}

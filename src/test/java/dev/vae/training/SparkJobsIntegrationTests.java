@@ -160,6 +160,38 @@ class SparkJobsIntegrationTests {
 		assertThat(this.http.get("/models/" + done.get("model").asText()).status()).isEqualTo(200);
 	}
 
+	@Test
+	void aPausedSparkJobStopsItsDriverAndResumesFromItsLastCheckpoint() throws Exception {
+		String dataset = dataset(500);
+		// 450 training rows in batches of 10: 45 steps an epoch, a training checkpoint
+		// after each
+		String job = this.http
+			.post("/jobs", Map.of("dataset", dataset, "engine", "spark", "hidden", List.of(32), "latentSize", 4,
+					"epochs", 4, "batchSize", 10, "seed", 5))
+			.body()
+			.get("id")
+			.asText();
+		for (int i = 0; i < 1200 && this.http.get("/jobs/" + job).body().at("/checkpoint/step").asLong() < 45; i++) {
+			Thread.sleep(50);
+		}
+		assertThat(this.http.post("/jobs/" + job + "/pause", "").status()).isEqualTo(200);
+		JsonNode paused = waitFor(job, "PAUSED", "FAILED", "SUCCEEDED");
+		assertThat(paused.get("status").asText()).isEqualTo("PAUSED");
+		long saved = paused.at("/checkpoint/step").asLong();
+		assertThat(saved).isPositive().isLessThan(4 * 45);
+		assertThat(ProcessHandle.current()
+			.children()
+			.filter((p) -> p.isAlive() && commandLine(p).contains("dev.vae.spark.SparkTraining"))
+			.count()).isZero();
+
+		assertThat(this.http.post("/jobs/" + job + "/resume", "").status()).isEqualTo(200);
+		JsonNode done = waitFor(job, "SUCCEEDED", "FAILED");
+		assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
+		assertThat(done.at("/resumedFrom/reason").asText()).isEqualTo("paused by a client");
+		assertThat(done.at("/resumedFrom/step").asLong()).isEqualTo(saved);
+		assertThat(done.get("epochs")).hasSize(4);
+	}
+
 	private static String commandLine(ProcessHandle process) {
 		try {
 			return java.nio.file.Files.readString(java.nio.file.Path.of("/proc", process.pid() + "", "cmdline"));
