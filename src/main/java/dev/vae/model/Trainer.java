@@ -298,7 +298,7 @@ public final class Trainer {
 		}
 
 		/** The position of a run that has not begun. */
-		static State start() {
+		public static State start() {
 			return new State(1, 0, null, null, 0, 0, 0, 0, null, null);
 		}
 

@@ -115,7 +115,7 @@ final class DataParallelTrainer {
 		TrainingSchedule schedule = new TrainingSchedule(this.settings.seed(), trainCount, this.settings.batchSize());
 		int stepsPerEpoch = schedule.stepsPerEpoch();
 		long totalSteps = (long) stepsPerEpoch * this.settings.epochs();
-		Trainer.State start = (from != null) ? from : new Trainer.State(1, 0, null, null, 0, 0, 0, 0, null, null);
+		Trainer.State start = (from != null) ? from : Trainer.State.start();
 		start.check(this.settings, trainCount, stepsPerEpoch);
 		Trainer.EpochMetrics last = start.last();
 		Trainer.EarlyStop stop = start.earlyStop();

@@ -273,14 +273,10 @@ final class JobRunner implements RunningJobs {
 		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
 		LayeredNetwork network;
 		Trainer.State from = null;
-		java.util.Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id);
+		java.util.Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id, architecture);
 		int stepsPerEpoch = new dev.vae.model.TrainingSchedule(spec.seed(), train.count(), spec.batchSize())
 			.stepsPerEpoch();
 		if (saved.isPresent()) {
-			if (!saved.get().manifest().architecture().equals(architecture)) {
-				throw new IllegalStateException("the job's training checkpoint holds another architecture than its "
-						+ "specification plans; it cannot be continued");
-			}
 			network = saved.get().network();
 			from = saved.get().state();
 			state.epochsDone = from.epoch() - 1;

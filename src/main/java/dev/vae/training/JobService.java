@@ -74,6 +74,9 @@ public class JobService implements DatasetUsage {
 
 	private final TrainingCheckpoints checkpoints;
 
+	/** The local trainer and the Spark launcher as one: whichever runs a job here. */
+	private final RunningJobs engines;
+
 	JobService(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events,
 			ObjectMapper json, VaeProperties properties, SparkSettings spark,
 			io.micrometer.core.instrument.MeterRegistry meters, ReplicaIdentity replica, ModelReferences references,
@@ -103,8 +106,9 @@ public class JobService implements DatasetUsage {
 		this.executor = new ThreadPoolExecutor(this.settings.concurrency(), this.settings.concurrency(), 0,
 				TimeUnit.SECONDS, new ArrayBlockingQueue<>(this.settings.queueLength()),
 				(r) -> new Thread(r, "training-" + threads.incrementAndGet()), new ThreadPoolExecutor.AbortPolicy());
-		this.queue = new JobQueue(repository, RunningJobs.of(this.runner, this.spark), events, this::view, this::launch,
-				this.settings, replica.id(), memory);
+		this.engines = RunningJobs.of(this.runner, this.spark);
+		this.queue = new JobQueue(repository, this.engines, events, this::view, this::launch, this.settings,
+				replica.id(), memory);
 	}
 
 	@PostConstruct
@@ -355,8 +359,7 @@ public class JobService implements DatasetUsage {
 		}
 		// the replica that runs it sees the request at its next poll; here it stops now
 		this.repository.requestCancel(id);
-		this.runner.cancel(id);
-		this.spark.cancel(id);
+		this.engines.cancel(id);
 		awaitLeaving(id, JobStatus.RUNNING);
 		return view(id);
 	}
@@ -372,12 +375,11 @@ public class JobService implements DatasetUsage {
 		if (row.status() == JobStatus.QUEUED && this.repository.pauseQueued(id)) {
 			return publishStatus(id);
 		}
-		if (row(id).status() != JobStatus.RUNNING || !this.repository.requestPause(id)) {
+		if (!this.repository.requestPause(id)) {
 			throw new ConflictException(
 					"job '" + id + "' is " + row(id).status() + "; only queued or running jobs can be paused");
 		}
-		this.runner.pause(id);
-		this.spark.pause(id);
+		this.engines.pause(id);
 		awaitLeaving(id, JobStatus.RUNNING);
 		return view(id);
 	}

@@ -247,12 +247,8 @@ final class SparkJobRunner implements RunningJobs {
 		// its last training checkpoint in the object store, on whichever replica claims
 		// it; without one it starts over, the run it would have been
 		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) spec.plan(dataset.shape())).architecture();
-		Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id);
+		Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id, architecture);
 		if (saved.isPresent()) {
-			if (!saved.get().manifest().architecture().equals(architecture)) {
-				throw new IllegalStateException("the job's training checkpoint holds another architecture than its "
-						+ "specification plans; it cannot be continued");
-			}
 			TrainingCheckpoint.write(trainingCheckpoint, saved.get().manifest(), saved.get().network(),
 					saved.get().state());
 		}
@@ -368,10 +364,20 @@ final class SparkJobRunner implements RunningJobs {
 	 */
 	private void onCheckpoint(String id, Path file, LayeredArchitecture architecture, int stepsPerEpoch, Path scratch) {
 		try {
-			TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.read(file, architecture.parameterCount());
-			if (!this.checkpoints.save(id, this.replica, scratch, loaded.manifest(), loaded.network(), loaded.state(),
-					loaded.state().globalStep(stepsPerEpoch))) {
-				log.warn("Spark job {}: no longer held by this replica; its training checkpoint is not kept", id);
+			// a copy first (the driver replaces its file at its next checkpoint), read
+			// whole
+			// for its checksums and position, then stored as the driver wrote it
+			Files.createDirectories(scratch);
+			Path copy = Files.createTempFile(scratch, "training-", ".ckpt");
+			try {
+				Files.copy(file, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+				Trainer.State state = TrainingCheckpoint.read(copy, architecture.parameterCount()).state();
+				if (!this.checkpoints.store(id, this.replica, copy, state.epoch(), state.globalStep(stepsPerEpoch))) {
+					log.warn("Spark job {}: no longer held by this replica; its training checkpoint is not kept", id);
+				}
+			}
+			finally {
+				Files.deleteIfExists(copy);
 			}
 		}
 		catch (IOException | RuntimeException ex) {

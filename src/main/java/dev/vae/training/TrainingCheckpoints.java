@@ -1,5 +1,6 @@
 package dev.vae.training;
 
+import dev.vae.model.LayeredArchitecture;
 import dev.vae.model.LayeredManifest;
 import dev.vae.model.LayeredNetwork;
 import dev.vae.model.Trainer;
@@ -45,20 +46,9 @@ final class TrainingCheckpoints {
 			Trainer.State state, long step) throws IOException {
 		Files.createDirectories(scratch);
 		Path file = Files.createTempFile(scratch, "training-", ".ckpt");
-		String key = prefix(id) + "step-" + step + ".ckpt";
 		try {
 			TrainingCheckpoint.write(file, draft, network, state);
-			Optional<JobRepository.SavedCheckpoint> before = this.repository.checkpoint(id);
-			String sha256 = this.store.put(key, file);
-			JobRepository.SavedCheckpoint saved = new JobRepository.SavedCheckpoint(key, sha256, state.epoch(), step);
-			if (!this.repository.saveCheckpoint(id, owner, saved)) {
-				this.store.delete(key);
-				return false;
-			}
-			if (before.isPresent() && !before.get().key().equals(key)) {
-				deleteQuietly(before.get().key());
-			}
-			return true;
+			return store(id, owner, file, state.epoch(), step);
 		}
 		finally {
 			Files.deleteIfExists(file);
@@ -66,17 +56,44 @@ final class TrainingCheckpoints {
 	}
 
 	/**
-	 * Job {@code id}'s last training checkpoint, checked against its SHA-256 and read.
+	 * Records {@code file}, a complete training checkpoint at {@code epoch} after
+	 * {@code step} minibatches, as job {@code id}'s; the file is taken over (moved into
+	 * the store or uploaded).
+	 * @return whether it was recorded (false: {@code owner} lost the job, nothing kept)
+	 */
+	boolean store(String id, String owner, Path file, int epoch, long step) throws IOException {
+		String key = prefix(id) + "step-" + step + ".ckpt";
+		Optional<JobRepository.SavedCheckpoint> before = this.repository.checkpoint(id);
+		String sha256 = this.store.put(key, file);
+		if (!this.repository.saveCheckpoint(id, owner, new JobRepository.SavedCheckpoint(key, sha256, epoch, step))) {
+			this.store.delete(key);
+			return false;
+		}
+		if (before.isPresent() && !before.get().key().equals(key)) {
+			deleteQuietly(before.get().key());
+		}
+		return true;
+	}
+
+	/**
+	 * Job {@code id}'s last training checkpoint, checked against its SHA-256, read, and
+	 * checked to hold {@code architecture}, the network the job's specification plans.
 	 * @throws dev.vae.model.CheckpointException when it is corrupt
+	 * @throws IllegalStateException when it holds another architecture
 	 * @throws IOException when the store cannot hand it out
 	 */
-	Optional<TrainingCheckpoint.Loaded> load(String id) throws IOException {
+	Optional<TrainingCheckpoint.Loaded> load(String id, LayeredArchitecture architecture) throws IOException {
 		Optional<JobRepository.SavedCheckpoint> saved = this.repository.checkpoint(id);
 		if (saved.isEmpty()) {
 			return Optional.empty();
 		}
 		Path file = this.store.get(saved.get().key(), saved.get().sha256());
-		return Optional.of(TrainingCheckpoint.read(file, this.maxParameters));
+		TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.read(file, this.maxParameters);
+		if (!loaded.manifest().architecture().equals(architecture)) {
+			throw new IllegalStateException("the job's training checkpoint holds another architecture than its "
+					+ "specification plans; it cannot be continued");
+		}
+		return Optional.of(loaded);
 	}
 
 	/**
