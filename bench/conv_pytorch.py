@@ -9,7 +9,8 @@ Data: the same kind of images as the service's built-in shapes are not available
 the right shape are used: throughput does not depend on the pixel values.
 
 Usage: conv_pytorch.py --shape 1 28 28 [--widths 32 64] [--latent 20] [--batch 64] [--steps 30]
-Prints the median step (forward, backward, Adam) after five warm-up steps, and examples/s.
+Prints the median step (forward, backward, Adam) after five warm-up steps, examples/s and the median CPU time
+of the process per step (comparable under load, when wall time is not).
 """
 import argparse, time
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -64,16 +65,19 @@ m = ConvVAE()
 params = sum(p.numel() for p in m.parameters())
 opt = torch.optim.Adam(m.parameters(), lr=1e-3)
 x = torch.rand(a.batch * 8, C, H, W)
-times = []
+times, cpu = [], []
 for step in range(a.steps):
     batch = x[(step % 8) * a.batch:(step % 8 + 1) * a.batch]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     loss = m(batch)
     opt.zero_grad()
     loss.backward()
     opt.step()
     times.append(time.perf_counter() - t0)
+    cpu.append(time.process_time() - c0)
 steady = sorted(times[5:] if len(times) > 5 else times)
 per_step = steady[len(steady) // 2]
+steady_cpu = sorted(cpu[5:] if len(cpu) > 5 else cpu)
 print(f'pytorch conv {C}x{H}x{W} widths {widths} latent {a.latent} ({params} parameters): '
-      f'{per_step * 1000:.1f} ms/step at batch {a.batch}, {a.batch / per_step:.0f} examples/s (1 thread)')
+      f'{per_step * 1000:.1f} ms/step at batch {a.batch}, {a.batch / per_step:.0f} examples/s ({a.threads} thread(s); '
+      f'the process\'s CPU time {steady_cpu[len(steady_cpu) // 2] * 1000:.1f} ms/step)')

@@ -1,8 +1,8 @@
 package dev.vae.model.layer;
 
-import dev.vae.model.Scope;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.factory.Broadcast;
 
 import java.util.List;
@@ -64,19 +64,24 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 	public LayerOp bind(Shape in, INDArray parameters, INDArray buffers) {
 		List<Parameter> spec = parameters(in);
 		Shape shape = outputShape(in);
-		int c = in.dim(0);
-		int h = in.dim(1);
-		int w = in.dim(2);
 		int o = this.out;
-		int oH = shape.dim(1);
-		int oW = shape.dim(2);
 		int k = this.kernel;
 		int s = this.stride;
 		int p = this.padding;
-		long q = (long) o * k * k;
-		int chunk = Convolutions.chunk(q * h * w);
+		// libnd4j's transposed convolution has no output padding: with some, it runs
+		// unpadded and the output is the window [p, p + rows) of its full (H − 1)·s + k
+		// rows; rows past the full output (output padding above p) get only the bias
+		int fullH = (in.dim(1) - 1) * s + k;
+		int fullW = (in.dim(2) - 1) * s + k;
+		int rows = Math.min(shape.dim(1), fullH - p);
+		int columns = Math.min(shape.dim(2), fullW - p);
+		boolean biasOnlyEdge = rows < shape.dim(1) || columns < shape.dim(2);
+		INDArrayIndex[] window = { NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(p, p + rows),
+				NDArrayIndex.interval(p, p + columns) };
+		INDArrayIndex[] outputWindow = { NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, rows),
+				NDArrayIndex.interval(0, columns) };
 		List<INDArray> views = Parameter.views(spec, parameters);
-		INDArray weight = views.get(0).reshape('c', c, q);
+		INDArray weight = views.get(0);
 		INDArray bias = views.get(1);
 		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
 		return new LayerOp() {
@@ -84,43 +89,38 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 			public INDArray forward(INDArray x, Tape tape) {
 				tape.save(x);
 				long n = x.size(0);
-				INDArray y = tape.uninitialized(x.dataType(), n, o, oH, oW);
-				for (long from = 0; from < n; from += chunk) {
-					long to = Math.min(n, from + chunk);
-					try (Scope scope = new Scope()) {
-						INDArray rows = Convolutions.channelRows(Convolutions.examples(x, from, to), scope);
-						// y[n, o, i·s − p + u, j·s − p + v] += Σ_c x[n, c, i, j] W[c, o,
-						// u, v]
-						INDArray patches = Gemm.times(Gemm.Route.ND4J, weight, true, rows, false, scope);
-						Convolutions.examples(y, from, to)
-							.assign(Convolutions.unpatch(patches, to - from, o, oH, oW, k, s, p, h, w, scope));
-					}
+				// y[n, o, i·s − p + u, j·s − p + v] += Σ_c x[n, c, i, j] W[c, o, u, v]; +
+				// b[o]
+				INDArray y = tape.uninitialized(x.dataType(), n, o, shape.dim(1), shape.dim(2));
+				if (outputPadding == 0) {
+					Convolutions.transposed(x, weight, bias, y, k, s, p);
+					return y;
 				}
-				// + b[o]
-				return Broadcast.add(y, bias, y, 1);
+				INDArray full = tape.uninitialized(x.dataType(), n, o, fullH, fullW);
+				Convolutions.transposed(x, weight, bias, full, k, s, 0);
+				if (biasOnlyEdge) {
+					Broadcast.copy(y, bias, y, 1);
+				}
+				y.get(outputWindow).assign(full.get(window));
+				return y;
 			}
 
 			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
 				INDArray x = tape.restore();
-				long n = x.size(0);
 				List<INDArray> g = gradientViews.of(gradient);
-				INDArray dWeight = g.get(0).reshape('c', c, q).assign(0);
-				INDArray dx = tape.uninitialized(x.dataType(), n, c, h, w);
-				for (long from = 0; from < n; from += chunk) {
-					long to = Math.min(n, from + chunk);
-					try (Scope scope = new Scope()) {
-						INDArray dPatches = Convolutions.patches(Convolutions.examples(dy, from, to), k, s, p, h, w,
-								scope);
-						INDArray rows = Convolutions.channelRows(Convolutions.examples(x, from, to), scope);
-						// dW += x·im2col(dy)ᵀ; dx = W·im2col(dy)
-						Gemm.add(Gemm.Route.ND4J, dWeight, rows, false, dPatches, true);
-						INDArray dRows = Gemm.times(Gemm.Route.ND4J, weight, false, dPatches, false, scope);
-						Convolutions.examples(dx, from, to).assign(Convolutions.image(dRows, to - from, h, w, scope));
-					}
+				INDArray dx = tape.uninitialized(x.dataType(), x.shape());
+				if (outputPadding == 0) {
+					Convolutions.transposedBackward(x, weight, bias, dy, dx, g.get(0), g.get(1), k, s, p);
+					return dx;
 				}
-				// db = Σ_{n,i,j} dy
-				g.get(1).assign(tape.add(dy.sum(0, 2, 3)));
+				INDArray dFull = tape.uninitialized(x.dataType(), x.size(0), o, fullH, fullW).assign(0);
+				dFull.get(window).assign(dy.get(outputWindow));
+				Convolutions.transposedBackward(x, weight, bias, dFull, dx, g.get(0), g.get(1), k, s, 0);
+				if (biasOnlyEdge) {
+					// db = Σ_{n,i,j} dy, the edge included
+					g.get(1).assign(tape.add(dy.sum(0, 2, 3)));
+				}
 				return dx;
 			}
 		};
