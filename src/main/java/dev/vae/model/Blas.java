@@ -65,6 +65,23 @@ public final class Blas {
 				openblas_nolapack.CblasTrans, m, n, k, 1.0f, a, k, floats(w), k, beta, c, n);
 	}
 
+	/**
+	 * C ← A·Bᵀ + β·C on float32 arrays at element offsets: A [m, k] rows {@code lda}
+	 * apart, B [n, k] rows {@code ldb} apart, C [m, n] dense; for products over windows
+	 * of larger arrays.
+	 */
+	public static void sgemmTransposedB(int m, int n, int k, INDArray a, long aOffset, int lda, INDArray b,
+			long bOffset, int ldb, INDArray c, float beta) {
+		if (!denseRows(c) || c.size(0) != m || c.size(1) != n || aOffset + (long) (m - 1) * lda + k > a.length()
+				|| bOffset + (long) (n - 1) * ldb + k > b.length()) {
+			throw new IllegalArgumentException("sgemm window outside its arrays: " + m + "×" + k + " at " + aOffset
+					+ " of " + a.length() + ", " + n + "×" + k + " at " + bOffset + " of " + b.length());
+		}
+		openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+				openblas_nolapack.CblasTrans, m, n, k, 1.0f, floats(a).position(aOffset), lda,
+				floats(b).position(bOffset), ldb, beta, floats(c), n);
+	}
+
 	/** A float32 array's elements as a direct buffer over its native memory (no copy). */
 	public static java.nio.FloatBuffer buffer(INDArray a) {
 		return floats(a).capacity(a.length()).limit(a.length()).asBuffer();

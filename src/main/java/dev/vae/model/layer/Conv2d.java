@@ -1,5 +1,6 @@
 package dev.vae.model.layer;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
@@ -74,10 +75,32 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 
 			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
+				return backward(dy, gradient, tape, true);
+			}
+
+			@Override
+			public INDArray backwardParameters(INDArray dy, INDArray gradient, Tape tape) {
+				return backward(dy, gradient, tape, false);
+			}
+
+			private INDArray backward(INDArray dy, INDArray gradient, Tape tape, boolean inputGradient) {
 				INDArray x = tape.restore();
 				List<INDArray> g = gradientViews.of(gradient);
+				if (s != 1 || x.dataType() != DataType.FLOAT) {
+					INDArray dx = tape.uninitialized(x.dataType(), x.shape());
+					Convolutions.convBackward(x, weight, bias, dy, dx, g.get(0), g.get(1), k, s, p);
+					return dx;
+				}
+				Convolutions.strideOneWeightGradient(x, dy, g.get(0), k, p, tape);
+				// db = Σ_{n,i,j} dy
+				g.get(1).assign(tape.add(dy.sum(0, 2, 3)));
+				if (!inputGradient) {
+					return null;
+				}
+				// dx = convᵀ(dy, W): at stride 1 the transposed convolution restores H
+				// exactly
 				INDArray dx = tape.uninitialized(x.dataType(), x.shape());
-				Convolutions.convBackward(x, weight, bias, dy, dx, g.get(0), g.get(1), k, s, p);
+				Convolutions.transposed(dy, weight, null, dx, k, 1, p);
 				return dx;
 			}
 		};

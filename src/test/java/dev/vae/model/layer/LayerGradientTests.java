@@ -28,6 +28,7 @@ class LayerGradientTests {
 		return Stream.of(Arguments.of(new Dense(3), Shape.of(5), 3),
 				Arguments.of(new Conv2d(2, 3, 2, 1), Shape.of(1, 5, 5), 2),
 				Arguments.of(new Conv2d(3, 3, 1, 0), Shape.of(2, 5, 4), 2),
+				Arguments.of(new Conv2d(2, 3, 1, 1), Shape.of(3, 4, 5), 2),
 				Arguments.of(new Conv2d(2, 2, 2, 0), Shape.of(2, 4, 6), 1),
 				Arguments.of(new ConvTranspose2d(3, 3, 2, 1, 1), Shape.of(2, 3, 3), 2),
 				Arguments.of(new ConvTranspose2d(1, 3, 2, 0, 0), Shape.of(2, 2, 3), 2),
