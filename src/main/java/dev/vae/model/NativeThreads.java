@@ -1,6 +1,7 @@
 package dev.vae.model;
 
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * Sets how many threads ND4J's native code uses per operation. On the 2-core machines
@@ -22,6 +23,23 @@ public final class NativeThreads {
 		Nd4j.getEnvironment().setMaxThreads(threads);
 		Nd4j.getEnvironment().setMaxMasterThreads(threads);
 		Nd4j.factory().blas().setMaxThreads(threads);
+	}
+
+	/**
+	 * Sets the OpenMP threads of the calling thread only (OpenMP keeps the setting per
+	 * thread): a training thread may run its convolutions (oneDNN's, parallel through
+	 * OpenMP) on several cores while request threads keep one each. OpenBLAS's GEMMs and
+	 * libnd4j's element-wise ops keep {@link #configure}'s process-wide setting.
+	 */
+	public static void forThisThread(int threads) {
+		Nd4j.getExecutioner();
+		NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+	}
+
+	/** The OpenMP threads of the calling thread. */
+	public static int ofThisThread() {
+		Nd4j.getExecutioner();
+		return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
 	}
 
 }

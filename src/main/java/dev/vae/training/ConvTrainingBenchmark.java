@@ -18,7 +18,7 @@ import java.util.List;
  * the built-in shapes: the median time of a minibatch step (forward, backward, Adam)
  * after five warm-up steps, as {@code bench/conv_pytorch.py} measures the same
  * architecture in PyTorch. Arguments: channels (1), size (28), latent size (20), batch
- * (64), steps (30).
+ * (64), steps (30), threads of the training thread (1).
  */
 public final class ConvTrainingBenchmark {
 
@@ -31,7 +31,10 @@ public final class ConvTrainingBenchmark {
 		int latent = (args.length > 2) ? Integer.parseInt(args[2]) : 20;
 		int batch = (args.length > 3) ? Integer.parseInt(args[3]) : 64;
 		int steps = (args.length > 4) ? Integer.parseInt(args[4]) : 30;
+		int threads = (args.length > 5) ? Integer.parseInt(args[5]) : 1;
 		NativeThreads.configure(1);
+		// as a training job: its own thread's OpenMP threads (vae.training.threads)
+		NativeThreads.forThisThread(threads);
 		LayeredArchitecture architecture = Presets.conv(List.of(channels, size, size), latent,
 				new DecoderHead.Bernoulli(), 1.0);
 		Examples train = Shapes.generate(1, 0, batch * steps, size, channels).examples();
@@ -39,13 +42,13 @@ public final class ConvTrainingBenchmark {
 		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 1);
 		double[] ms = new double[steps];
 		double[] cpu = new double[steps];
-		java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-		long[] last = { System.nanoTime(), threads.getCurrentThreadCpuTime() };
+		java.lang.management.ThreadMXBean clock = java.lang.management.ManagementFactory.getThreadMXBean();
+		long[] last = { System.nanoTime(), clock.getCurrentThreadCpuTime() };
 		new Trainer(new Trainer.Settings(1, batch, 1e-3, 1), new Trainer.Listener() {
 			@Override
 			public void onStep(int epoch, long step, long totalSteps) {
 				long now = System.nanoTime();
-				long cpuNow = threads.getCurrentThreadCpuTime();
+				long cpuNow = clock.getCurrentThreadCpuTime();
 				ms[(int) step - 1] = (now - last[0]) / 1e6;
 				cpu[(int) step - 1] = (cpuNow - last[1]) / 1e6;
 				last[0] = now;
@@ -59,9 +62,9 @@ public final class ConvTrainingBenchmark {
 		Arrays.sort(steadyCpu);
 		System.out.printf(
 				"ours conv %dx%dx%d widths %s latent %d (%d parameters): %.1f ms/step at batch %d, "
-						+ "%.0f examples/s (1 thread; the training thread's CPU time %.1f ms/step)%n",
+						+ "%.0f examples/s (%d thread(s); the training thread's CPU time %.1f ms/step)%n",
 				channels, size, size, widths(architecture), latent, architecture.parameterCount(), median, batch,
-				batch / (median / 1000), steadyCpu[steadyCpu.length / 2]);
+				batch / (median / 1000), threads, steadyCpu[steadyCpu.length / 2]);
 	}
 
 	private static String widths(LayeredArchitecture architecture) {

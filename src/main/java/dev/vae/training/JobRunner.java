@@ -2,6 +2,7 @@ package dev.vae.training;
 
 import dev.vae.data.DatasetService;
 import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.NativeThreads;
 import dev.vae.model.LayeredCheckpoint;
 import dev.vae.model.LayeredManifest;
 import dev.vae.model.LayeredNetwork;
@@ -66,9 +67,13 @@ final class JobRunner implements RunningJobs {
 
 	private final int checkpointInterval;
 
+	/** OpenMP threads of the training thread (vae.training.threads). */
+	private final int threads;
+
 	JobRunner(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events, Path dir,
 			Function<String, JobView> views, io.micrometer.core.instrument.MeterRegistry meters, String replica,
-			JobCalibration calibration, TrainingCheckpoints checkpoints, int checkpointInterval) {
+			JobCalibration calibration, TrainingCheckpoints checkpoints, int checkpointInterval, int threads) {
+		this.threads = threads;
 		this.checkpoints = checkpoints;
 		this.checkpointInterval = checkpointInterval;
 		this.calibration = calibration;
@@ -197,6 +202,7 @@ final class JobRunner implements RunningJobs {
 
 	/** Trains a job this replica has claimed. */
 	void run(String id, TrainingSpec spec) {
+		NativeThreads.forThisThread(this.threads);
 		Live state = new Live(spec.epochs());
 		this.live.put(id, state);
 		var progressGauge = io.micrometer.core.instrument.Gauge

@@ -80,7 +80,8 @@ public class JobService implements DatasetUsage {
 	JobService(JobRepository repository, DatasetService datasets, ModelRegistry registry, JobEvents events,
 			ObjectMapper json, VaeProperties properties, SparkSettings spark,
 			io.micrometer.core.instrument.MeterRegistry meters, ReplicaIdentity replica, ModelReferences references,
-			AnomalySettings anomaly, MemoryBudget memory, dev.vae.storage.ObjectStore store) {
+			AnomalySettings anomaly, MemoryBudget memory, dev.vae.storage.ObjectStore store,
+			TrainingSettings training) {
 		this.anomaly = anomaly;
 		this.memory = memory;
 		this.repository = repository;
@@ -91,7 +92,8 @@ public class JobService implements DatasetUsage {
 		JobCalibration calibration = new JobCalibration(datasets, registry, references, anomaly, repository, json);
 		this.checkpoints = new TrainingCheckpoints(store, repository, properties.model().maxParameters());
 		this.runner = new JobRunner(repository, datasets, registry, events, properties.storage().dir().resolve("jobs"),
-				this::view, meters, replica.id(), calibration, this.checkpoints, this.settings.checkpointInterval());
+				this::view, meters, replica.id(), calibration, this.checkpoints, this.settings.checkpointInterval(),
+				training.jobThreads());
 		this.sparkSettings = spark;
 		this.spark = new SparkJobRunner(spark, repository, datasets, registry, events,
 				properties.storage().dir().resolve("jobs"), this::view, json, replica.id(), calibration,
