@@ -82,6 +82,23 @@ public final class Blas {
 				floats(b).position(bOffset), ldb, beta, floats(c), n);
 	}
 
+	/**
+	 * C ← op(A)·op(B) for float32 row-major matrices in native memory: C [m, n] dense,
+	 * lda and ldb the row lengths of A and B as stored.
+	 */
+	public static void sgemm(boolean transA, boolean transB, int m, int n, int k, FloatPointer a, int lda,
+			FloatPointer b, int ldb, FloatPointer c) {
+		openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+				transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+				transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
+				0.0f, c, n);
+	}
+
+	/** A float32 array's first element as a pointer into its native memory (no copy). */
+	public static FloatPointer pointer(INDArray a) {
+		return floats(a);
+	}
+
 	/** A float32 array's elements as a direct buffer over its native memory (no copy). */
 	public static java.nio.FloatBuffer buffer(INDArray a) {
 		return floats(a).capacity(a.length()).limit(a.length()).asBuffer();

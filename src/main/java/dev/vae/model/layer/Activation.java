@@ -75,6 +75,15 @@ public record Activation(Function function, double slope) implements Layer {
 			}
 
 			@Override
+			public float[] infer(float[] x, int n, Lean lean) {
+				float[] y = new float[x.length];
+				for (int i = 0; i < x.length; i++) {
+					y[i] = apply(x[i]);
+				}
+				return y;
+			}
+
+			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
 				INDArray y = tape.restore();
 				INDArray x = tape.restore();
@@ -89,6 +98,21 @@ public record Activation(Function function, double slope) implements Layer {
 						dx.assign(derivative(x, y, tape)).muli(dy);
 				};
 			}
+		};
+	}
+
+	/**
+	 * f(x) of one float32 value, with this layer's constants (leaky slope, ELU α = 1).
+	 */
+	public float apply(float x) {
+		return switch (this.function) {
+			case RELU -> Math.max(x, 0f);
+			case LEAKY_RELU -> (x > 0) ? x : (float) this.slope * x;
+			case ELU -> (x > 0) ? x : (float) Math.expm1(x);
+			case TANH -> (float) Math.tanh(x);
+			case SOFTPLUS -> (float) ((x > 0) ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+			case SIGMOID -> (float) (1 / (1 + Math.exp(-x)));
+			case IDENTITY -> x;
 		};
 	}
 

@@ -132,6 +132,28 @@ public record BatchNorm(double eps, double momentum) implements Layer {
 				return Heap.write(y, tape.uninitialized(x.dataType(), x.shape()));
 			}
 
+			@Override
+			public float[] infer(float[] x, int n, Lean lean) {
+				float[] mean = Lean.values(runningMean);
+				float[] variance = Lean.values(runningVar);
+				float[] g = Lean.values(gamma);
+				float[] b = Lean.values(beta);
+				float[] y = new float[x.length];
+				int at = 0;
+				for (int e = 0; e < n; e++) {
+					for (int c = 0; c < channels; c++) {
+						// the forward pass's arithmetic: γ (x − μ)/√(σ² + eps) + β in
+						// double
+						double mu = mean[c];
+						double inv = 1 / Math.sqrt(variance[c] + eps());
+						for (long i = 0; i < perChannel; i++, at++) {
+							y[at] = (float) (g[c] * ((x[at] - mu) * inv) + b[c]);
+						}
+					}
+				}
+				return y;
+			}
+
 			/** Per channel, the batch mean and the biased variance mean (x − μ)². */
 			private void moments(double[] values, int batch, double[] mean, double[] variance) {
 				long n = batch * perChannel;

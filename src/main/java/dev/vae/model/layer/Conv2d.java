@@ -60,6 +60,7 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 		int p = this.padding;
 		List<INDArray> views = Parameter.views(spec, parameters);
 		INDArray weight = views.get(0);
+		INDArray rows = weight.reshape('c', this.out, (long) in.dim(0) * this.kernel * this.kernel);
 		INDArray bias = views.get(1);
 		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
 		return new LayerOp() {
@@ -70,6 +71,25 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 				// − p + v]
 				INDArray y = tape.uninitialized(x.dataType(), x.size(0), shape.dim(0), shape.dim(1), shape.dim(2));
 				Convolutions.conv(x, weight, bias, y, k, s, p);
+				return y;
+			}
+
+			@Override
+			public float[] infer(float[] x, int n, Lean lean) {
+				int c = in.dim(0);
+				int image = c * in.dim(1) * in.dim(2);
+				int pixels = shape.dim(1) * shape.dim(2);
+				int q = c * k * k;
+				float[] patches = new float[q * pixels];
+				float[] y = new float[n * out * pixels];
+				float[] b = Lean.values(bias);
+				for (int e = 0; e < n; e++) {
+					Convolutions.gather(x, e * image, c, in.dim(1), in.dim(2), k, s, p, shape.dim(1), shape.dim(2),
+							patches);
+					// y_e [o, pixels] = W [o, c·k·k] · patches [c·k·k, pixels] + b
+					lean.weightTimes(rows, false, out, pixels, q, patches, 0, y, e * out * pixels);
+					Convolutions.addBias(y, e * out * pixels, b, pixels);
+				}
 				return y;
 			}
 

@@ -82,6 +82,7 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 				NDArrayIndex.interval(0, columns) };
 		List<INDArray> views = Parameter.views(spec, parameters);
 		INDArray weight = views.get(0);
+		INDArray weightRows = weight.reshape('c', in.dim(0), (long) o * k * k);
 		INDArray bias = views.get(1);
 		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
 		return new LayerOp() {
@@ -102,6 +103,27 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 					Broadcast.copy(y, bias, y, 1);
 				}
 				y.get(outputWindow).assign(full.get(window));
+				return y;
+			}
+
+			@Override
+			public float[] infer(float[] x, int n, Lean lean) {
+				int c = in.dim(0);
+				int pixels = in.dim(1) * in.dim(2);
+				int outPixels = shape.dim(1) * shape.dim(2);
+				int q = o * k * k;
+				float[] columns = new float[q * pixels];
+				float[] y = new float[n * o * outPixels];
+				float[] b = Lean.values(bias);
+				for (int e = 0; e < n; e++) {
+					// columns [o·k·k, pixels] = Wᵀ · x_e [c, pixels], then each column
+					// added
+					// onto the output pixels its window covers
+					lean.weightTimes(weightRows, true, q, pixels, c, x, e * c * pixels, columns, 0);
+					Convolutions.scatter(columns, o, shape.dim(1), shape.dim(2), k, s, p, in.dim(1), in.dim(2), y,
+							e * o * outPixels);
+					Convolutions.addBias(y, e * o * outPixels, b, outPixels);
+				}
 				return y;
 			}
 

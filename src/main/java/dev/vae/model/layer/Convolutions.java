@@ -113,6 +113,73 @@ final class Convolutions {
 		dw.assign(taps.reshape('c', k, k, o, c).permute(2, 3, 0, 1));
 	}
 
+	/**
+	 * im2col of one image x [c, h, w] at {@code at}: patches [c·k·k, gh·gw], row (c, u,
+	 * v) and column (i, j) holding x[c, i·s − p + u, j·s − p + v] (0 outside the image).
+	 */
+	static void gather(float[] x, int at, int c, int h, int w, int k, int s, int p, int gh, int gw, float[] patches) {
+		int row = 0;
+		for (int ci = 0; ci < c; ci++) {
+			for (int u = 0; u < k; u++) {
+				for (int v = 0; v < k; v++, row++) {
+					for (int i = 0; i < gh; i++) {
+						int base = (row * gh + i) * gw;
+						int y = i * s - p + u;
+						if (y < 0 || y >= h) {
+							java.util.Arrays.fill(patches, base, base + gw, 0f);
+							continue;
+						}
+						int source = at + (ci * h + y) * w;
+						for (int j = 0; j < gw; j++) {
+							int xx = j * s - p + v;
+							patches[base + j] = (xx >= 0 && xx < w) ? x[source + xx] : 0f;
+						}
+					}
+				}
+			}
+		}
+	}
+
+	/**
+	 * col2im, the adjoint of {@link #gather}: adds each column value of [c·k·k, gh·gw]
+	 * onto its pixel of an image [c, h, w] at {@code at} (values falling outside are
+	 * dropped).
+	 */
+	static void scatter(float[] columns, int c, int h, int w, int k, int s, int p, int gh, int gw, float[] image,
+			int at) {
+		int row = 0;
+		for (int ci = 0; ci < c; ci++) {
+			for (int u = 0; u < k; u++) {
+				for (int v = 0; v < k; v++, row++) {
+					for (int i = 0; i < gh; i++) {
+						int y = i * s - p + u;
+						if (y < 0 || y >= h) {
+							continue;
+						}
+						int base = (row * gh + i) * gw;
+						int target = at + (ci * h + y) * w;
+						for (int j = 0; j < gw; j++) {
+							int xx = j * s - p + v;
+							if (xx >= 0 && xx < w) {
+								image[target + xx] += columns[base + j];
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+
+	/** Adds b[o] to each channel o's {@code pixels} values of an image at {@code at}. */
+	static void addBias(float[] image, int at, float[] b, int pixels) {
+		for (int o = 0; o < b.length; o++) {
+			int from = at + o * pixels;
+			for (int i = from; i < from + pixels; i++) {
+				image[i] += b[o];
+			}
+		}
+	}
+
 	private static DynamicCustomOp.DynamicCustomOpsBuilder op(String name, int k, int s, int p) {
 		// kH, kW, sH, sW, pH, pW, dH, dW, same-mode (no: explicit padding), NCHW, layout
 		return DynamicCustomOp.builder(name).addIntegerArguments(k, k, s, s, p, p, 1, 1, 0, 0, TORCH_LAYOUT);

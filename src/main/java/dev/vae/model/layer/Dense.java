@@ -61,6 +61,20 @@ public record Dense(int out) implements Layer {
 			}
 
 			@Override
+			public float[] infer(float[] x, int n, Lean lean) {
+				float[] y = new float[n * out];
+				// y = x·Wᵀ + 1·bᵀ
+				lean.timesWeight(x, 0, n, out, (int) weight.size(1), weight, true, y, 0);
+				float[] b = Lean.values(biasRow);
+				for (int i = 0; i < n; i++) {
+					for (int j = 0; j < out; j++) {
+						y[i * out + j] += b[j];
+					}
+				}
+				return y;
+			}
+
+			@Override
 			public INDArray backward(INDArray dy, INDArray gradient, Tape tape) {
 				backwardParameters(dy, gradient, tape);
 				// dx = dy·W

@@ -28,6 +28,14 @@ public interface LayerOp {
 	 * the parameter gradient is needed, so a layer may skip d loss / d input (a GEMM as
 	 * large as the forward pass for a dense or convolutional layer) and return null.
 	 */
+	/**
+	 * The inference pass on float32 values in Java arrays, [n, …in] → [n, …out] in 'c'
+	 * order, with the same arithmetic as an inference {@link #forward} (float32 layers
+	 * only): the serving path, free of ND4J's per-array and per-op costs. May return its
+	 * input when nothing changes (flatten, reshape).
+	 */
+	float[] infer(float[] x, int n, Lean lean);
+
 	default INDArray backwardParameters(INDArray dy, INDArray gradient, Tape tape) {
 		return backward(dy, gradient, tape);
 	}

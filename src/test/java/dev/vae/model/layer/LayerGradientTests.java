@@ -76,6 +76,40 @@ class LayerGradientTests {
 		}
 	}
 
+	/**
+	 * The serving path on Java arrays ({@link LayerOp#infer}) answers as the inference
+	 * pass through ND4J arrays, batch norm with running statistics of its own.
+	 */
+	@ParameterizedTest(name = "{0} on {1}")
+	@MethodSource("layers")
+	void inferOnJavaArraysEqualsTheInferencePass(Layer layer, Shape in, int n) {
+		SplittableRandom random = new SplittableRandom(13);
+		double[] x = awayFromZero(random, (int) (n * in.size()));
+		double[] p = awayFromZero(random, (int) Layer.count(layer.parameters(in)));
+		double[] buffers = initialBuffers(layer, in);
+		for (int i = 0; i < buffers.length; i++) {
+			// running means anywhere, running variances positive
+			buffers[i] = (i < buffers.length / 2) ? random.nextDouble() - 0.5 : 0.5 + random.nextDouble();
+		}
+		try (Scope scope = new Scope(); Lean lean = new Lean()) {
+			LayerOp op = layer.bind(in, Nd4j.createFromArray(p).castTo(DataType.FLOAT),
+					Nd4j.createFromArray(buffers).castTo(DataType.FLOAT));
+			INDArray input = Nd4j.create(x, in.batch(n), 'c').castTo(DataType.FLOAT);
+			double[] expected = op.forward(input, Tape.inference(scope))
+				.dup('c')
+				.castTo(DataType.DOUBLE)
+				.data()
+				.asDouble();
+			float[] values = input.data().asFloat();
+			float[] actual = op.infer(values, n, lean);
+			assertThat(actual).hasSize(expected.length);
+			for (int i = 0; i < actual.length; i++) {
+				assertThat((double) actual[i]).as("y[%d]", i)
+					.isCloseTo(expected[i], within(1e-5 * Math.max(1, Math.abs(expected[i]))));
+			}
+		}
+	}
+
 	/** y, dx and dp of one training pass in the given type, as doubles. */
 	private static double[][] passes(Layer layer, Shape in, int n, DataType type, double[] x, double[] p, double[] r) {
 		try (Scope scope = new Scope()) {
