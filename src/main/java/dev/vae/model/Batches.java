@@ -118,4 +118,28 @@ final class Batches {
 		return rows;
 	}
 
+	/** Rows of equal length as one float32 array, row after row. */
+	static float[] floats(double[][] rows) {
+		int k = (rows.length == 0) ? 0 : rows[0].length;
+		float[] values = new float[rows.length * k];
+		for (int i = 0; i < rows.length; i++) {
+			for (int j = 0; j < k; j++) {
+				values[i * k + j] = (float) rows[i][j];
+			}
+		}
+		return values;
+	}
+
+	/** n rows of a float32 array, row after row. */
+	static double[][] rows(float[] values, int n) {
+		int k = (n == 0) ? 0 : values.length / n;
+		double[][] rows = new double[n][k];
+		for (int i = 0; i < n; i++) {
+			for (int j = 0; j < k; j++) {
+				rows[i][j] = values[i * k + j];
+			}
+		}
+		return rows;
+	}
+
 }

@@ -6,6 +6,7 @@ import dev.vae.model.layer.Dense;
 import dev.vae.model.layer.Flatten;
 import dev.vae.model.layer.Layer;
 import dev.vae.model.layer.LayerOp;
+import dev.vae.model.layer.Lean;
 import dev.vae.model.layer.Parameter;
 import dev.vae.model.layer.Reshape;
 import dev.vae.model.layer.Tape;
@@ -314,6 +315,18 @@ public final class LayeredNetwork implements Passes {
 					this.leanEncoder.get(n - 2), this.leanEncoder.get(n - 1));
 			return new Encoding(heads[0], heads[1]);
 		}
+		if (dataType() == DataType.FLOAT) {
+			requireLength(inputs, inputLength());
+			int n = inputs.length;
+			try (Lean lean = new Lean()) {
+				float[] a = Batches.floats(inputs);
+				for (int i = 0; i < this.heads; i++) {
+					a = this.ops.get(i).infer(a, n, lean);
+				}
+				return new Encoding(Batches.rows(this.ops.get(this.heads).infer(a, n, lean), n),
+						Batches.rows(this.ops.get(this.heads + 1).infer(a, n, lean), n));
+			}
+		}
 		try (Scope scope = new Scope()) {
 			Tape tape = Tape.inference(scope);
 			INDArray a = encoded(scope.add(Batches.matrix(inputs, dataType())), tape);
@@ -329,6 +342,16 @@ public final class LayeredNetwork implements Passes {
 			requireLength(z, latentSize());
 			int n = this.leanDecoder.size();
 			return LeanForward.run(z, this.leanDecoder.subList(0, n - 1), this.leanDecoder.get(n - 1))[0];
+		}
+		if (dataType() == DataType.FLOAT) {
+			requireLength(z, latentSize());
+			try (Lean lean = new Lean()) {
+				float[] a = Batches.floats(z);
+				for (int i = this.heads + 2; i < this.ops.size(); i++) {
+					a = this.ops.get(i).infer(a, z.length, lean);
+				}
+				return Batches.rows(a, z.length);
+			}
 		}
 		try (Scope scope = new Scope()) {
 			Tape tape = Tape.inference(scope);

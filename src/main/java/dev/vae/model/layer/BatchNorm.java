@@ -70,6 +70,8 @@ public record BatchNorm(double eps, double momentum) implements Layer {
 		long perChannel = in.size() / in.dim(0);
 		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
 		int channels = in.dim(0);
+		java.nio.FloatBuffer[] leanValues = { Lean.values(runningMean), Lean.values(runningVar), Lean.values(gamma),
+				Lean.values(beta) };
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
@@ -134,20 +136,23 @@ public record BatchNorm(double eps, double momentum) implements Layer {
 
 			@Override
 			public float[] infer(float[] x, int n, Lean lean) {
-				float[] mean = Lean.values(runningMean);
-				float[] variance = Lean.values(runningVar);
-				float[] g = Lean.values(gamma);
-				float[] b = Lean.values(beta);
+				float[] mean = Lean.read(leanValues[0]);
+				float[] variance = Lean.read(leanValues[1]);
+				float[] g = Lean.read(leanValues[2]);
+				float[] b = Lean.read(leanValues[3]);
 				float[] y = new float[x.length];
-				int at = 0;
+				int plane = (int) perChannel;
 				for (int e = 0; e < n; e++) {
 					for (int c = 0; c < channels; c++) {
 						// the forward pass's arithmetic: γ (x − μ)/√(σ² + eps) + β in
 						// double
 						double mu = mean[c];
 						double inv = 1 / Math.sqrt(variance[c] + eps());
-						for (long i = 0; i < perChannel; i++, at++) {
-							y[at] = (float) (g[c] * ((x[at] - mu) * inv) + b[c]);
+						double scale = g[c];
+						double shift = b[c];
+						int from = (e * channels + c) * plane;
+						for (int i = from; i < from + plane; i++) {
+							y[i] = (float) (scale * ((x[i] - mu) * inv) + shift);
 						}
 					}
 				}

@@ -63,6 +63,8 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 		INDArray rows = weight.reshape('c', this.out, (long) in.dim(0) * this.kernel * this.kernel);
 		INDArray bias = views.get(1);
 		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
+		Lean.Weights leanWeight = Lean.Weights.of(rows);
+		java.nio.FloatBuffer leanBias = Lean.values(bias);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
@@ -82,12 +84,12 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 				int q = c * k * k;
 				float[] patches = new float[q * pixels];
 				float[] y = new float[n * out * pixels];
-				float[] b = Lean.values(bias);
+				float[] b = Lean.read(leanBias);
 				for (int e = 0; e < n; e++) {
 					Convolutions.gather(x, e * image, c, in.dim(1), in.dim(2), k, s, p, shape.dim(1), shape.dim(2),
 							patches);
 					// y_e [o, pixels] = W [o, c·k·k] · patches [c·k·k, pixels] + b
-					lean.weightTimes(rows, false, out, pixels, q, patches, 0, y, e * out * pixels);
+					lean.weightTimes(leanWeight, false, out, pixels, q, patches, 0, y, e * out * pixels);
 					Convolutions.addBias(y, e * out * pixels, b, pixels);
 				}
 				return y;

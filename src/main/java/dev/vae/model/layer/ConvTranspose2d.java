@@ -85,6 +85,8 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 		INDArray weightRows = weight.reshape('c', in.dim(0), (long) o * k * k);
 		INDArray bias = views.get(1);
 		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
+		Lean.Weights leanWeight = Lean.Weights.of(weightRows);
+		java.nio.FloatBuffer leanBias = Lean.values(bias);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
@@ -114,12 +116,12 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 				int q = o * k * k;
 				float[] columns = new float[q * pixels];
 				float[] y = new float[n * o * outPixels];
-				float[] b = Lean.values(bias);
+				float[] b = Lean.read(leanBias);
 				for (int e = 0; e < n; e++) {
 					// columns [o·k·k, pixels] = Wᵀ · x_e [c, pixels], then each column
 					// added
 					// onto the output pixels its window covers
-					lean.weightTimes(weightRows, true, q, pixels, c, x, e * c * pixels, columns, 0);
+					lean.weightTimes(leanWeight, true, q, pixels, c, x, e * c * pixels, columns, 0);
 					Convolutions.scatter(columns, o, shape.dim(1), shape.dim(2), k, s, p, in.dim(1), in.dim(2), y,
 							e * o * outPixels);
 					Convolutions.addBias(y, e * o * outPixels, b, outPixels);

@@ -49,6 +49,8 @@ public record Dense(int out) implements Layer {
 		INDArray weight = p.get(0);
 		INDArray biasRow = p.get(1).reshape('c', 1, this.out);
 		Parameter.GradientViews gradientViews = new Parameter.GradientViews(spec);
+		Lean.Weights leanWeight = Lean.Weights.of(weight);
+		java.nio.FloatBuffer leanBias = Lean.values(biasRow);
 		return new LayerOp() {
 			@Override
 			public INDArray forward(INDArray x, Tape tape) {
@@ -64,8 +66,8 @@ public record Dense(int out) implements Layer {
 			public float[] infer(float[] x, int n, Lean lean) {
 				float[] y = new float[n * out];
 				// y = x·Wᵀ + 1·bᵀ
-				lean.timesWeight(x, 0, n, out, (int) weight.size(1), weight, true, y, 0);
-				float[] b = Lean.values(biasRow);
+				lean.timesWeight(x, 0, n, out, (int) weight.size(1), leanWeight, true, y, 0);
+				float[] b = Lean.read(leanBias);
 				for (int i = 0; i < n; i++) {
 					for (int j = 0; j < out; j++) {
 						y[i * out + j] += b[j];

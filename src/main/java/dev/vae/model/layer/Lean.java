@@ -2,7 +2,10 @@ package dev.vae.model.layer;
 
 import dev.vae.model.Blas;
 import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
 
 /**
  * The native scratch of one inference pass on Java arrays ({@link LayerOp#infer}): the
@@ -16,29 +19,49 @@ public final class Lean implements AutoCloseable {
 
 	private final FloatPointer[] blocks = new FloatPointer[2];
 
+	/**
+	 * A float32 weight matrix where it lies, found once when a layer is bound (finding an
+	 * array's address costs ND4J shape checks); its values are read at each product, so a
+	 * network that is still training is served as it is.
+	 */
+	record Weights(FloatPointer pointer, int columns) {
+
+		/** The matrix's pointer, or null for an array that is not float32. */
+		static Weights of(INDArray matrix) {
+			return (matrix.dataType() == DataType.FLOAT) ? new Weights(Blas.pointer(matrix), (int) matrix.size(1))
+					: null;
+		}
+
+	}
+
+	/** A float32 vector's values over its native memory, found once; null for others. */
+	static FloatBuffer values(INDArray vector) {
+		return (vector.dataType() == DataType.FLOAT) ? Blas.buffer(vector) : null;
+	}
+
+	/** The vector's values now, copied out. */
+	static float[] read(FloatBuffer values) {
+		float[] copy = new float[values.capacity()];
+		values.get(0, copy);
+		return copy;
+	}
+
 	/** [m, n] = op(W)[m, k] · B[k, n], B row-major at {@code bOffset} of {@code b}. */
-	void weightTimes(INDArray w, boolean transW, int m, int n, int k, float[] b, int bOffset, float[] c, int cOffset) {
+	void weightTimes(Weights w, boolean transW, int m, int n, int k, float[] b, int bOffset, float[] c, int cOffset) {
 		FloatPointer in = block(0, (long) k * n);
 		FloatPointer out = block(1, (long) m * n);
 		in.asBuffer().put(0, b, bOffset, k * n);
-		Blas.sgemm(transW, false, m, n, k, Blas.pointer(w), (int) w.size(1), in, n, out);
+		Blas.sgemm(transW, false, m, n, k, w.pointer(), w.columns(), in, n, out);
 		out.asBuffer().get(0, c, cOffset, m * n);
 	}
 
 	/** [m, n] = A[m, k] · op(W)[k, n], A row-major at {@code aOffset} of {@code a}. */
-	void timesWeight(float[] a, int aOffset, int m, int n, int k, INDArray w, boolean transW, float[] c, int cOffset) {
+	void timesWeight(float[] a, int aOffset, int m, int n, int k, Weights w, boolean transW, float[] c, int cOffset) {
 		FloatPointer in = block(0, (long) m * k);
 		FloatPointer out = block(1, (long) m * n);
 		in.asBuffer().put(0, a, aOffset, m * k);
-		Blas.sgemm(false, transW, m, n, k, in, k, Blas.pointer(w), (int) w.size(1), out);
+		Blas.sgemm(false, transW, m, n, k, in, k, w.pointer(), w.columns(), out);
 		out.asBuffer().get(0, c, cOffset, m * n);
-	}
-
-	/** A float32 array's values (a dense view), copied out. */
-	static float[] values(INDArray a) {
-		float[] values = new float[Math.toIntExact(a.length())];
-		Blas.buffer(a).get(0, values);
-		return values;
 	}
 
 	private FloatPointer block(int slot, long length) {
