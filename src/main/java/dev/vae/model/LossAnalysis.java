@@ -244,18 +244,18 @@ public final class LossAnalysis {
 		List<InputLoss> results = new ArrayList<>();
 		// the means through a decoder call of their own, so that at_mean never depends on
 		// how many draws were asked for (a GEMM's row can round differently with the
-		// rows around it); then the inputs in groups of at most CHUNK draws (or one
-		// input), each group's L Monte Carlo and k importance draws per input, drawn in
-		// that order, through one decoder call
+		// rows around it); then the inputs in groups (Scoring#inputsPerCall), each
+		// group's L Monte Carlo and k importance draws per input, drawn in that order
 		double[][] atMean = decode(network, q.mu());
+		int perGroup = scoring.inputsPerCall(perInput);
 		for (int first = 0, end; first < x.length; first = end) {
-			end = Math.max(first + 1, Math.min(x.length, first + CHUNK / Math.max(1, perInput)));
+			end = Math.min(x.length, first + perGroup);
 			int b = end - first;
 			double[][] z = new double[b * perInput][];
 			for (int i = first; i < end; i++) {
 				System.arraycopy(draws(q, i, perInput, k, random), 0, z, (i - first) * perInput, perInput);
 			}
-			double[][] eta = (perInput > 0) ? decode(network, z) : new double[0][];
+			double[][] eta = (perInput > 0) ? scoring.decode(network, z) : new double[0][];
 			for (int i = first; i < end; i++) {
 				double[] kls = klPerDimension(q, i);
 				double kl = java.util.Arrays.stream(kls).sum();
@@ -311,6 +311,35 @@ public final class LossAnalysis {
 			}
 			return Terms.of(x, eta, this.options.sigma(), this.options.unitTerms())
 				.withModel(this.sigmoid, this.modelSigma, x.length);
+		}
+
+		/**
+		 * How many inputs' draws go through the decoder together: a σ(η) head's in groups
+		 * of at most CHUNK draws (or one input), any other head's one input at a time
+		 * ({@link #decode}).
+		 */
+		int inputsPerCall(int perInput) {
+			return (this.sigmoid != null) ? Math.max(1, CHUNK / Math.max(1, perInput)) : 1;
+		}
+
+		/**
+		 * The decoder outputs of a group's draws: a σ(η) head's through one call; any
+		 * other head's (one input's) L Monte Carlo and k importance draws through a call
+		 * each, the calls its analysis has always made, so that its /loss numbers stay
+		 * the same to the last bit (a GEMM's row can round differently with the rows
+		 * around it).
+		 */
+		double[][] decode(Passes network, double[][] z) {
+			int samples = this.options.samples();
+			if (this.sigmoid != null || samples == 0 || samples == z.length) {
+				return LossAnalysis.decode(network, z);
+			}
+			double[][] eta = new double[z.length][];
+			System.arraycopy(LossAnalysis.decode(network, java.util.Arrays.copyOfRange(z, 0, samples)), 0, eta, 0,
+					samples);
+			double[][] rest = LossAnalysis.decode(network, java.util.Arrays.copyOfRange(z, samples, z.length));
+			System.arraycopy(rest, 0, eta, samples, rest.length);
+			return eta;
 		}
 
 		/** −log p(x|z) of an importance weight. */
