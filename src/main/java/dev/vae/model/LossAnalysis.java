@@ -378,16 +378,6 @@ public final class LossAnalysis {
 	}
 
 	/**
-	 * The importance-weighted bound of input i from k draws z ~ q(z|x) (IWAE, Burda et
-	 * al. 2015): log (1/k) Σ wᵢ with wᵢ = p(x|zᵢ) p(zᵢ)/q(zᵢ|x), and the mean of log wᵢ
-	 * (the ELBO from the same draws).
-	 */
-	static Iwae iwae(Passes network, int latentSize, Encoding q, int i, int k,
-			java.util.function.ToDoubleFunction<double[]> nllOfEta, SplittableRandom random) {
-		return iwae(logWeights(network, latentSize, q, i, k, nllOfEta, random));
-	}
-
-	/**
 	 * The log importance weights log wᵢ = log p(x|zᵢ) + log p(zᵢ) − log q(zᵢ|x) of k
 	 * draws zᵢ ~ q(z|x) for input i.
 	 */
@@ -410,7 +400,11 @@ public final class LossAnalysis {
 		return logW;
 	}
 
-	/** The bound and the mean log weight of one input's log importance weights. */
+	/**
+	 * The importance-weighted bound (IWAE, Burda et al. 2015) of one input's log
+	 * importance weights: log (1/k) Σ wᵢ with wᵢ = p(x|zᵢ) p(zᵢ)/q(zᵢ|x), and the mean of
+	 * log wᵢ (the ELBO from the same draws).
+	 */
 	private static Iwae iwae(double[] logW) {
 		double sum = 0;
 		for (double w : logW) {
