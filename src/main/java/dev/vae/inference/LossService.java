@@ -1,7 +1,6 @@
 package dev.vae.inference;
 
 import dev.vae.model.Likelihood;
-import dev.vae.model.HeadLossAnalysis;
 import dev.vae.model.LossAnalysis;
 import dev.vae.model.ElboReport;
 import dev.vae.registry.ServedModel;
@@ -53,11 +52,9 @@ class LossService {
 		long seed = Vectors.seedOrFresh(request.seed());
 		// the importance weights use the model's likelihood, or the Gaussian one when
 		// only Gaussian terms are asked for
-		Likelihood weights = unitTerms ? a.likelihood() : Likelihood.GAUSSIAN;
-		double weightSigma = (unitTerms && a.likelihood() == Likelihood.GAUSSIAN) ? a.gaussianSigma() : sigma;
-		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(prediction.passes(), model.latentSize(),
-				request.inputs(), new LossAnalysis.Options(sigma, samples, iwaeK, seed, unitTerms), weights,
-				weightSigma);
+		Likelihood weights = LossAnalysis.weightLikelihood(model.head(), unitTerms).orElseThrow();
+		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(prediction.passes(), model.head(),
+				model.latentSize(), request.inputs(), new LossAnalysis.Options(sigma, samples, iwaeK, seed, unitTerms));
 
 		List<ElboReport.Input> reports = analysed.stream()
 			.map((in) -> ElboReport.classic(in, a, sigma, unitTerms, weights.wireName()))
@@ -90,8 +87,8 @@ class LossService {
 		int iwaeK = Vectors.count(request.iwaeK(), "iwae_k", 0, this.limits.maxIwaeK(), "vae.limits.max-iwae-k");
 		checkDecodes(request.inputs().length, samples, iwaeK);
 		long seed = Vectors.seedOrFresh(request.seed());
-		List<HeadLossAnalysis.InputLoss> analysed = HeadLossAnalysis.analyse(prediction.passes(), model.head(),
-				model.latentSize(), request.inputs(), sigma, samples, iwaeK, seed);
+		List<LossAnalysis.InputLoss> analysed = LossAnalysis.analyse(prediction.passes(), model.head(),
+				model.latentSize(), request.inputs(), new LossAnalysis.Options(sigma, samples, iwaeK, seed, false));
 		List<ElboReport.Input> reports = analysed.stream()
 			.map((in) -> ElboReport.head(in, model.head().wireName(), model.beta(), model.inputLength(), sigma))
 			.toList();

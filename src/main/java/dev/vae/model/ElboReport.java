@@ -139,25 +139,21 @@ public final class ElboReport {
 	 * The report of an input under a decoder head without the classic terms: the model's
 	 * own NLL beside the Gaussian terms at the requested σ.
 	 */
-	public static Input head(HeadLossAnalysis.InputLoss in, String likelihood, double beta, int d, double sigma) {
+	public static Input head(LossAnalysis.InputLoss in, String likelihood, double beta, int d, double sigma) {
 		double betaKl = beta * in.kl();
-		HeadLossAnalysis.Terms t = in.atMean();
-		Elbos elbo = new Elbos(null, elbo(t.gaussianNll(), betaKl), null, elbo(t.nll(), betaKl));
-		AtMean atMean = new AtMean(null, t.sse(), t.sse() / d, Gaussian.of(t.gaussianNll(), t.sse(), sigma, d), null,
-				null, elbo, t.nll());
-		MonteCarlo mc = null;
-		if (!in.draws().isEmpty()) {
-			List<HeadLossAnalysis.Terms> draws = in.draws();
-			LossAnalysis.Estimate nll = estimate(draws, HeadLossAnalysis.Terms::nll);
-			LossAnalysis.Estimate gaussian = estimate(draws, HeadLossAnalysis.Terms::gaussianNll);
-			mc = new MonteCarlo(draws.size(), null, estimate(draws, HeadLossAnalysis.Terms::sse),
-					estimate(draws, (r) -> r.sse() / d), gaussian, null, LossAnalysis.Estimate.of(in.sampledKl()),
-					new ElboEstimates(null, negate(gaussian, betaKl), null, negate(nll, betaKl)));
-		}
-		Iwae iwae = Double.isNaN(in.iwaeLogLikelihood()) ? null
-				: new Iwae(in.iwaeK(), likelihood, in.iwaeLogLikelihood(), in.iwaeElbo());
+		LossAnalysis.Terms t = in.atMean();
+		Elbos elbo = new Elbos(null, elbo(t.gaussianNll(), betaKl), null, elbo(t.modelNll(), betaKl));
+		AtMean atMean = new AtMean(null, t.sse(), t.mse(), Gaussian.of(t.gaussianNll(), t.sse(), sigma, d), null, null,
+				elbo, t.modelNll());
+		LossAnalysis.MonteCarlo draws = in.monteCarlo();
+		MonteCarlo mc = (draws == null) ? null : new MonteCarlo(draws.samples(), null, draws.sse(), draws.mse(),
+				draws.gaussianNll(), null, draws.kl(),
+				new ElboEstimates(null, negate(draws.gaussianNll(), betaKl), null, negate(draws.modelNll(), betaKl)));
+		// a NaN bound (every weight zero) reports no bound, as the head analysis did
+		Iwae iwae = (in.iwae() == null || Double.isNaN(in.iwae().logLikelihood())) ? null
+				: new Iwae(in.iwae().k(), likelihood, in.iwae().logLikelihood(), in.iwae().elbo());
 		return new Input(in.kl(), in.klPerDimension(), atMean, mc, iwae,
-				bitsPerDim(in.kl(), betaKl, d, t.nll(), (mc != null) ? mc.elbo().model() : null, iwae));
+				bitsPerDim(in.kl(), betaKl, d, t.modelNll(), (mc != null) ? mc.elbo().model() : null, iwae));
 	}
 
 	/** The means over a batch of reports of one kind. */
@@ -221,11 +217,6 @@ public final class ElboReport {
 
 	private static LossAnalysis.Estimate negate(LossAnalysis.Estimate nll, double betaKl) {
 		return (nll == null) ? null : new LossAnalysis.Estimate(elbo(nll.mean(), betaKl), nll.standardError());
-	}
-
-	private static LossAnalysis.Estimate estimate(List<HeadLossAnalysis.Terms> draws,
-			ToDoubleFunction<HeadLossAnalysis.Terms> term) {
-		return LossAnalysis.Estimate.of(draws.stream().mapToDouble(term).toArray());
 	}
 
 	private static double mean(List<Input> inputs, ToDoubleFunction<Input> value) {

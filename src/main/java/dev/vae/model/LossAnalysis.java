@@ -5,11 +5,15 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The per-input ELBO breakdown behind {@code /loss}: the analytic KL, every
- * reconstruction term of the same decoder output side by side (BCE, SSE/MSE, Gaussian
- * NLL, continuous-Bernoulli NLL), under three estimators: z = μ, a Monte Carlo average
- * over L draws z ~ q(z|x) with standard errors, and the importance-weighted bound on log
- * p(x). Everything is computed in double precision from the decoder's logits.
+ * The per-input ELBO breakdown behind {@code /loss}, for a decoder of any head: the
+ * analytic KL, the reconstruction terms of the same decoder output side by side, under
+ * three estimators: z = μ, a Monte Carlo average over L draws z ~ q(z|x) with standard
+ * errors, and the importance-weighted bound on log p(x). The head decides the terms: a
+ * σ(η) head (Bernoulli, continuous Bernoulli, a fixed-σ Gaussian through the sigmoid)
+ * gets BCE, SSE/MSE, the Gaussian NLL and the continuous-Bernoulli NLL in one pass; any
+ * other head (a learned or calibrated variance, tanh or identity means) its own NLL
+ * beside SSE/MSE and the Gaussian NLL with the requested σ. Everything is computed in
+ * double precision from the decoder's outputs.
  */
 public final class LossAnalysis {
 
@@ -42,21 +46,47 @@ public final class LossAnalysis {
 	 * @param gaussianNll SSE/(2σ²) + D log σ + (D/2) log 2π
 	 * @param logNormaliser Σⱼ log C(x̂ⱼ), what the continuous Bernoulli subtracts from
 	 * BCE
+	 * @param modelNll −log p(x|z) under the decoder's own head, NaN when not computed
+	 * (BCE and the continuous Bernoulli without their terms)
 	 */
-	public record Terms(double bce, double sse, double mse, double gaussianNll, double logNormaliser) {
+	public record Terms(double bce, double sse, double mse, double gaussianNll, double logNormaliser, double modelNll) {
 
 		/** BCE − Σ log C: the continuous-Bernoulli NLL. */
 		public double continuousBernoulliNll() {
 			return this.bce - this.logNormaliser;
 		}
 
-		/** The NLL under a given likelihood. */
-		public double nll(Likelihood likelihood) {
-			return switch (likelihood) {
+		/**
+		 * These terms with the NLL under a σ(η) decoder of {@code likelihood} (its σ when
+		 * Gaussian).
+		 */
+		Terms withModel(Likelihood likelihood, double modelSigma, int d) {
+			double nll = switch (likelihood) {
 				case BERNOULLI -> this.bce;
-				case GAUSSIAN -> this.gaussianNll;
 				case CONTINUOUS_BERNOULLI -> continuousBernoulliNll();
+				case GAUSSIAN -> gaussian(this.sse, modelSigma, d);
 			};
+			return new Terms(this.bce, this.sse, this.mse, this.gaussianNll, this.logNormaliser, nll);
+		}
+
+		/**
+		 * The terms of a head without σ(η) terms: its own NLL, SSE and MSE of its mean
+		 * and the Gaussian NLL with σ.
+		 */
+		static Terms ofHead(DecoderHead head, double[] x, double[] eta, double sigma) {
+			int d = x.length;
+			double[] mean = head.mean(eta, d);
+			double sse = 0;
+			for (int j = 0; j < d; j++) {
+				sse += (x[j] - mean[j]) * (x[j] - mean[j]);
+			}
+			double nll = head.nll(x, 0, eta, 0, d, null);
+			return new Terms(Double.NaN, sse, sse / d, gaussian(sse, sigma, d), Double.NaN, nll);
+		}
+
+		/** −log N(x; x̂, σ²I) = SSE/(2σ²) + D·log σ + (D/2)·log 2π. */
+		private static double gaussian(double sse, double sigma, double d) {
+			return sse / (2 * sigma * sigma) + d * (Math.log(sigma) + Reconstruction.HALF_LOG_TWO_PI);
 		}
 
 		/**
@@ -67,7 +97,8 @@ public final class LossAnalysis {
 		 * softplus(±η) = max(±η, 0) + log1p(e); log C = log(|η| u / (1 − e)), since
 		 * tanh(|η|/2) = (1 − e)/u, with the same series as ContinuousBernoulli below |η|
 		 * = 10⁻³. The sum of log C is taken as the log of products of at most 64 factors
-		 * in [2, 10⁴], which neither overflow nor lose digits.
+		 * in [2, 10⁴], which neither overflow nor lose digits. The model's NLL is left
+		 * NaN ({@link #withModel}).
 		 */
 		static Terms of(double[] x, double[] eta, double sigma, boolean unitTerms) {
 			double bce = 0;
@@ -110,7 +141,8 @@ public final class LossAnalysis {
 			int n = x.length;
 			// Σ [(x − x̂)²/(2σ²) + log σ + ½ log 2π]
 			double gaussian = sse / (2 * sigma * sigma) + n * (Math.log(sigma) + Reconstruction.HALF_LOG_TWO_PI);
-			return new Terms(unitTerms ? bce : Double.NaN, sse, sse / n, gaussian, unitTerms ? logC : Double.NaN);
+			return new Terms(unitTerms ? bce : Double.NaN, sse, sse / n, gaussian, unitTerms ? logC : Double.NaN,
+					Double.NaN);
 		}
 
 		/**
@@ -160,10 +192,11 @@ public final class LossAnalysis {
 	 * @param mse E_q[MSE]
 	 * @param gaussianNll E_q[Gaussian NLL]
 	 * @param continuousBernoulliNll E_q[continuous-Bernoulli NLL]
+	 * @param modelNll E_q[NLL under the decoder's own head], null when not computed
 	 * @param kl E_q[log q(z|x) − log p(z)], the sampled KL
 	 */
 	public record MonteCarlo(int samples, Estimate bce, Estimate sse, Estimate mse, Estimate gaussianNll,
-			Estimate continuousBernoulliNll, Estimate kl) {
+			Estimate continuousBernoulliNll, Estimate modelNll, Estimate kl) {
 	}
 
 	/**
@@ -192,100 +225,156 @@ public final class LossAnalysis {
 			MonteCarlo monteCarlo, Iwae iwae) {
 	}
 
-	/**
-	 * Analyses a batch.
-	 * @param likelihood the likelihood of the importance weights
-	 * @param likelihoodSigma its σ when Gaussian
-	 */
-	public static List<InputLoss> analyse(LayeredNetwork network, double[][] x, Options options, Likelihood likelihood,
-			double likelihoodSigma) {
-		return analyse(network, network.latentSize(), x, options, likelihood, likelihoodSigma);
-	}
-
-	/** Analyses a batch through the given passes of a network of {@code architecture}. */
-	public static List<InputLoss> analyse(Passes network, Architecture architecture, double[][] x, Options options,
-			Likelihood likelihood, double likelihoodSigma) {
-		return analyse(network, architecture.latentSize(), x, options, likelihood, likelihoodSigma);
+	/** Analyses a batch under the network's own head. */
+	public static List<InputLoss> analyse(LayeredNetwork network, double[][] x, Options options) {
+		return analyse(network, network.architecture().head(), network.latentSize(), x, options);
 	}
 
 	/**
 	 * Analyses a batch through the given passes of a network with a latent space of
-	 * {@code k} dimensions whose decoder outputs are logits of x̂ = σ(η).
+	 * {@code k} dimensions whose decoder is {@code head}. The importance weights use the
+	 * head's own likelihood, or for a σ(η) head asked for no [0, 1] terms the Gaussian
+	 * one with the requested σ ({@link #weightLikelihood}).
 	 */
-	public static List<InputLoss> analyse(Passes network, int k, double[][] x, Options options, Likelihood likelihood,
-			double likelihoodSigma) {
+	public static List<InputLoss> analyse(Passes network, DecoderHead head, int k, double[][] x, Options options) {
+		Scoring scoring = Scoring.of(head, options);
 		Encoding q = network.encode(x);
 		SplittableRandom random = new SplittableRandom(options.seed());
 		int perInput = options.samples() + options.iwaeK();
 		List<InputLoss> results = new ArrayList<>();
 		// the means through a decoder call of their own, so that at_mean never depends on
 		// how many draws were asked for (a GEMM's row can round differently with the
-		// rows around it); then the inputs in groups of at most CHUNK draws (or one
-		// input), each group's L Monte Carlo and k importance draws per input, drawn in
-		// that order, through one decoder call
+		// rows around it); then the inputs in groups (Scoring#inputsPerCall), each
+		// group's L Monte Carlo and k importance draws per input, drawn in that order
 		double[][] atMean = decode(network, q.mu());
+		int perGroup = scoring.inputsPerCall(perInput);
 		for (int first = 0, end; first < x.length; first = end) {
-			end = Math.max(first + 1, Math.min(x.length, first + CHUNK / Math.max(1, perInput)));
+			end = Math.min(x.length, first + perGroup);
 			int b = end - first;
 			double[][] z = new double[b * perInput][];
 			for (int i = first; i < end; i++) {
 				System.arraycopy(draws(q, i, perInput, k, random), 0, z, (i - first) * perInput, perInput);
 			}
-			double[][] eta = (perInput > 0) ? decode(network, z) : new double[0][];
+			double[][] eta = (perInput > 0) ? scoring.decode(network, z) : new double[0][];
 			for (int i = first; i < end; i++) {
 				double[] kls = klPerDimension(q, i);
 				double kl = java.util.Arrays.stream(kls).sum();
-				Terms mean = Terms.of(x[i], atMean[i], options.sigma(), options.unitTerms());
+				Terms mean = scoring.terms(x[i], atMean[i]);
 				int from = (i - first) * perInput;
-				MonteCarlo mc = (options.samples() > 0) ? monteCarlo(q, i, x[i], options, z, eta, from) : null;
+				MonteCarlo mc = (options.samples() > 0) ? monteCarlo(q, i, x[i], scoring, z, eta, from) : null;
+				double[] input = x[i];
 				Iwae iwae = (options.iwaeK() > 0) ? iwae(logWeights(q, i, z, eta, from + options.samples(),
-						options.iwaeK(), nll(x[i], likelihood, likelihoodSigma))) : null;
+						options.iwaeK(), (out) -> scoring.weightNll(input, out))) : null;
 				results.add(new InputLoss(q.mu()[i], q.logvar()[i], kls, kl, mean, mc, iwae));
 			}
 		}
 		return results;
 	}
 
+	/**
+	 * The likelihood of the importance weights {@link #analyse} uses for a σ(η) head: the
+	 * head's, or the Gaussian one when the [0, 1] terms are not asked for; empty for any
+	 * other head (its own NLL).
+	 */
+	public static java.util.Optional<Likelihood> weightLikelihood(DecoderHead head, boolean unitTerms) {
+		return Scoring.sigmoidLikelihood(head).map((l) -> unitTerms ? l : Likelihood.GAUSSIAN);
+	}
+
+	/**
+	 * How the head turns one decoder output into its terms: the one-pass σ(η) terms with
+	 * the NLL of {@code sigmoid}, or, when that is null, {@link Terms#ofHead}.
+	 */
+	private record Scoring(DecoderHead head, Likelihood sigmoid, double modelSigma, Options options) {
+
+		static Scoring of(DecoderHead head, Options options) {
+			double modelSigma = (head instanceof DecoderHead.FixedGaussian fixed) ? fixed.sigma() : 1.0;
+			return new Scoring(head, sigmoidLikelihood(head).orElse(null), modelSigma, options);
+		}
+
+		/** The likelihood of a σ(η) head; empty for the others. */
+		static java.util.Optional<Likelihood> sigmoidLikelihood(DecoderHead head) {
+			if (head instanceof DecoderHead.Bernoulli) {
+				return java.util.Optional.of(Likelihood.BERNOULLI);
+			}
+			if (head instanceof DecoderHead.ContinuousBernoulli) {
+				return java.util.Optional.of(Likelihood.CONTINUOUS_BERNOULLI);
+			}
+			if (head instanceof DecoderHead.FixedGaussian fixed && fixed.activation() == OutputActivation.SIGMOID) {
+				return java.util.Optional.of(Likelihood.GAUSSIAN);
+			}
+			return java.util.Optional.empty();
+		}
+
+		Terms terms(double[] x, double[] eta) {
+			if (this.sigmoid == null) {
+				return Terms.ofHead(this.head, x, eta, this.options.sigma());
+			}
+			return Terms.of(x, eta, this.options.sigma(), this.options.unitTerms())
+				.withModel(this.sigmoid, this.modelSigma, x.length);
+		}
+
+		/**
+		 * How many inputs' draws go through the decoder together: a σ(η) head's in groups
+		 * of at most CHUNK draws (or one input), any other head's one input at a time
+		 * ({@link #decode}).
+		 */
+		int inputsPerCall(int perInput) {
+			return (this.sigmoid != null) ? Math.max(1, CHUNK / Math.max(1, perInput)) : 1;
+		}
+
+		/**
+		 * The decoder outputs of a group's draws: a σ(η) head's through one call; any
+		 * other head's (one input's) L Monte Carlo and k importance draws through a call
+		 * each, the calls its analysis has always made, so that its /loss numbers stay
+		 * the same to the last bit (a GEMM's row can round differently with the rows
+		 * around it).
+		 */
+		double[][] decode(Passes network, double[][] z) {
+			int samples = this.options.samples();
+			if (this.sigmoid != null || samples == 0 || samples == z.length) {
+				return LossAnalysis.decode(network, z);
+			}
+			double[][] eta = new double[z.length][];
+			System.arraycopy(LossAnalysis.decode(network, java.util.Arrays.copyOfRange(z, 0, samples)), 0, eta, 0,
+					samples);
+			double[][] rest = LossAnalysis.decode(network, java.util.Arrays.copyOfRange(z, samples, z.length));
+			System.arraycopy(rest, 0, eta, samples, rest.length);
+			return eta;
+		}
+
+		/** −log p(x|z) of an importance weight. */
+		double weightNll(double[] x, double[] eta) {
+			Terms t = terms(x, eta);
+			return (this.sigmoid != null && !this.options.unitTerms()) ? t.gaussianNll() : t.modelNll();
+		}
+
+	}
+
 	/** The Monte Carlo terms of input i from its L draws z[from..] and their outputs. */
-	private static MonteCarlo monteCarlo(Encoding q, int i, double[] x, Options options, double[][] z, double[][] eta,
+	private static MonteCarlo monteCarlo(Encoding q, int i, double[] x, Scoring scoring, double[][] z, double[][] eta,
 			int from) {
-		int n = options.samples();
+		int n = scoring.options().samples();
+		boolean unit = scoring.sigmoid() != null && scoring.options().unitTerms();
 		double[] bce = new double[n];
 		double[] sse = new double[n];
 		double[] mse = new double[n];
 		double[] gaussian = new double[n];
 		double[] cb = new double[n];
+		double[] model = new double[n];
 		double[] kl = new double[n];
 		for (int l = 0; l < n; l++) {
-			Terms t = Terms.of(x, eta[from + l], options.sigma(), options.unitTerms());
+			Terms t = scoring.terms(x, eta[from + l]);
 			bce[l] = t.bce();
 			sse[l] = t.sse();
 			mse[l] = t.mse();
 			gaussian[l] = t.gaussianNll();
 			cb[l] = t.continuousBernoulliNll();
+			model[l] = t.modelNll();
 			kl[l] = logQ(q, i, z[from + l]) - logPrior(z[from + l]);
 		}
-		return new MonteCarlo(n, options.unitTerms() ? Estimate.of(bce) : null, Estimate.of(sse), Estimate.of(mse),
-				Estimate.of(gaussian), options.unitTerms() ? Estimate.of(cb) : null, Estimate.of(kl));
-	}
-
-	/**
-	 * Σⱼ NLL(xⱼ | ηⱼ) under {@code likelihood}, through the one-pass {@link Terms} (the
-	 * Gaussian one needs no x ∈ [0, 1]).
-	 */
-	private static java.util.function.ToDoubleFunction<double[]> nll(double[] x, Likelihood likelihood, double sigma) {
-		boolean unit = likelihood != Likelihood.GAUSSIAN;
-		return (eta) -> Terms.of(x, eta, sigma, unit).nll(likelihood);
-	}
-
-	/**
-	 * The importance-weighted bound of input i from k draws z ~ q(z|x) (IWAE, Burda et
-	 * al. 2015): log (1/k) Σ wᵢ with wᵢ = p(x|zᵢ) p(zᵢ)/q(zᵢ|x), and the mean of log wᵢ
-	 * (the ELBO from the same draws).
-	 */
-	static Iwae iwae(Passes network, int latentSize, Encoding q, int i, int k,
-			java.util.function.ToDoubleFunction<double[]> nllOfEta, SplittableRandom random) {
-		return iwae(logWeights(network, latentSize, q, i, k, nllOfEta, random));
+		return new MonteCarlo(n, unit ? Estimate.of(bce) : null, Estimate.of(sse), Estimate.of(mse),
+				Estimate.of(gaussian), unit ? Estimate.of(cb) : null,
+				Double.isNaN(model[0]) ? null : Estimate.of(model), Estimate.of(kl));
 	}
 
 	/**
@@ -311,7 +400,11 @@ public final class LossAnalysis {
 		return logW;
 	}
 
-	/** The bound and the mean log weight of one input's log importance weights. */
+	/**
+	 * The importance-weighted bound (IWAE, Burda et al. 2015) of one input's log
+	 * importance weights: log (1/k) Σ wᵢ with wᵢ = p(x|zᵢ) p(zᵢ)/q(zᵢ|x), and the mean of
+	 * log wᵢ (the ELBO from the same draws).
+	 */
 	private static Iwae iwae(double[] logW) {
 		double sum = 0;
 		for (double w : logW) {

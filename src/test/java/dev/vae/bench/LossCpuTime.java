@@ -45,7 +45,7 @@ public final class LossCpuTime {
 			for (int round = -10; round < 5; round++) {
 				long start = threads.getCurrentThreadCpuTime();
 				for (int i = 0; i < calls; i++) {
-					LossAnalysis.analyse(network, x, options, Likelihood.BERNOULLI, 1);
+					LossAnalysis.analyse(network, x, options);
 				}
 				double micros = (threads.getCurrentThreadCpuTime() - start) / 1e3 / calls;
 				if (round >= 0) {

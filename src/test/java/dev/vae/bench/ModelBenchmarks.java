@@ -59,20 +59,17 @@ public class ModelBenchmarks {
 
 	@Benchmark
 	public Object lossL1() {
-		return LossAnalysis.analyse(this.network, this.one, new LossAnalysis.Options(1, 1, 0, 1, true),
-				Likelihood.BERNOULLI, 1);
+		return LossAnalysis.analyse(this.network, this.one, new LossAnalysis.Options(1, 1, 0, 1, true));
 	}
 
 	@Benchmark
 	public Object lossL16() {
-		return LossAnalysis.analyse(this.network, this.one, new LossAnalysis.Options(1, 16, 0, 1, true),
-				Likelihood.BERNOULLI, 1);
+		return LossAnalysis.analyse(this.network, this.one, new LossAnalysis.Options(1, 16, 0, 1, true));
 	}
 
 	@Benchmark
 	public Object iwaeK100() {
-		return LossAnalysis.analyse(this.network, this.one, new LossAnalysis.Options(1, 0, 100, 1, true),
-				Likelihood.BERNOULLI, 1);
+		return LossAnalysis.analyse(this.network, this.one, new LossAnalysis.Options(1, 0, 100, 1, true));
 	}
 
 }

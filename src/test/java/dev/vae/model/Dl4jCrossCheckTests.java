@@ -57,7 +57,7 @@ class Dl4jCrossCheckTests {
 		int samples = 4000;
 		double[] theirLogProb = theirs.reconstructionLogProbability(input, samples).toDoubleVector();
 		List<LossAnalysis.InputLoss> mc = LossAnalysis.analyse(ours, x,
-				new LossAnalysis.Options(1, samples, 0, 5, true), Likelihood.BERNOULLI, 1);
+				new LossAnalysis.Options(1, samples, 0, 5, true));
 		for (int i = 0; i < x.length; i++) {
 			LossAnalysis.Estimate bce = mc.get(i).monteCarlo().bce();
 			// two independent estimates of the same expectation, each with about this

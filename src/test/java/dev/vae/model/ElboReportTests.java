@@ -20,8 +20,9 @@ class ElboReportTests {
 	private static final double LN2 = Math.log(2);
 
 	private static LossAnalysis.InputLoss analysed(LossAnalysis.MonteCarlo mc, LossAnalysis.Iwae iwae) {
-		// bce 10, SSE 2 (MSE 0.5), Gaussian NLL at the request's σ 7, Σ log C = −1; KL 3
-		LossAnalysis.Terms t = new LossAnalysis.Terms(10, 2, 0.5, 7, -1);
+		// bce 10, SSE 2 (MSE 0.5), Gaussian NLL at the request's σ 7, Σ log C = −1, the
+		// Bernoulli model's own NLL 10; KL 3
+		LossAnalysis.Terms t = new LossAnalysis.Terms(10, 2, 0.5, 7, -1, 10);
 		return new LossAnalysis.InputLoss(new double[2], new double[2], new double[] { 1, 2 }, 3, t, mc, iwae);
 	}
 
@@ -57,7 +58,7 @@ class ElboReportTests {
 		double s = 0.5;
 		LossAnalysis.MonteCarlo mc = new LossAnalysis.MonteCarlo(16, new LossAnalysis.Estimate(11, 0.3),
 				new LossAnalysis.Estimate(2, 0.4), new LossAnalysis.Estimate(0.5, 0.1),
-				new LossAnalysis.Estimate(8, 0.2), new LossAnalysis.Estimate(12, 0.3),
+				new LossAnalysis.Estimate(8, 0.2), new LossAnalysis.Estimate(12, 0.3), null,
 				new LossAnalysis.Estimate(3.1, 0.2));
 		ElboReport.Decoder gaussian = new ElboReport.Decoder(Likelihood.GAUSSIAN, s, 2, D);
 		ElboReport.Input r = ElboReport.classic(analysed(mc, null), gaussian, 1, true, "gaussian");
@@ -82,10 +83,17 @@ class ElboReportTests {
 
 	@Test
 	void aHeadWithoutClassicTermsReportsItsOwnNllAndDraws() {
-		List<HeadLossAnalysis.Terms> draws = List.of(new HeadLossAnalysis.Terms(5, 1, 6),
-				new HeadLossAnalysis.Terms(7, 3, 8));
-		HeadLossAnalysis.InputLoss in = new HeadLossAnalysis.InputLoss(2, new double[] { 2 },
-				new HeadLossAnalysis.Terms(4, 2, 5), draws, new double[] { 1.5, 2.5 }, 0, Double.NaN, Double.NaN);
+		// at the mean: NLL 4, SSE 2, Gaussian NLL 5; two draws with NLL 5 and 7, SSE 1
+		// and
+		// 3, Gaussian NLL 6 and 8, sampled KL 1.5 and 2.5
+		LossAnalysis.Terms atMean = new LossAnalysis.Terms(Double.NaN, 2, 2.0 / D, 5, Double.NaN, 4);
+		LossAnalysis.MonteCarlo draws = new LossAnalysis.MonteCarlo(2, null,
+				LossAnalysis.Estimate.of(new double[] { 1, 3 }),
+				LossAnalysis.Estimate.of(new double[] { 1.0 / D, 3.0 / D }),
+				LossAnalysis.Estimate.of(new double[] { 6, 8 }), null, LossAnalysis.Estimate.of(new double[] { 5, 7 }),
+				LossAnalysis.Estimate.of(new double[] { 1.5, 2.5 }));
+		LossAnalysis.InputLoss in = new LossAnalysis.InputLoss(new double[1], new double[1], new double[] { 2 }, 2,
+				atMean, draws, null);
 		ElboReport.Input r = ElboReport.head(in, "gaussian-learned-variance", 0.5, D, 1);
 		assertThat(r.atMean().elbo().model()).isEqualTo(-(4 + 0.5 * 2));
 		assertThat(r.atMean().bce()).isNull();

@@ -35,8 +35,7 @@ class LossAnalysisTests {
 	void everyTermAtTheMeanMatchesItsClosedForm() {
 		LayeredNetwork network = LayeredNetwork.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
 		LossAnalysis.InputLoss loss = LossAnalysis
-			.analyse(network, new double[][] { X }, new LossAnalysis.Options(0.5, 0, 0, 1, true), Likelihood.BERNOULLI,
-					0.5)
+			.analyse(network, new double[][] { X }, new LossAnalysis.Options(0.5, 0, 0, 1, true))
 			.get(0);
 
 		double mu = 0.3 * X[0] - 0.5 * X[1] + 0.1;
@@ -65,6 +64,8 @@ class LossAnalysisTests {
 		assertThat(t.gaussianNll()).isCloseTo(gaussian, within(relative(gaussian)));
 		assertThat(t.logNormaliser()).isCloseTo(logC, within(relative(logC)));
 		assertThat(t.continuousBernoulliNll()).isCloseTo(bce - logC, within(relative(bce - logC)));
+		// the model's own NLL is its head's: BCE for a Bernoulli decoder
+		assertThat(t.modelNll()).isEqualTo(t.bce());
 	}
 
 	@Test
@@ -76,12 +77,13 @@ class LossAnalysisTests {
 				DataType.DOUBLE);
 		double[][] binary = { { 0, 1 }, { 1, 1 } };
 		for (LossAnalysis.InputLoss loss : LossAnalysis.analyse(network, binary,
-				new LossAnalysis.Options(1, 0, 0, 1, true), Likelihood.CONTINUOUS_BERNOULLI, 1)) {
+				new LossAnalysis.Options(1, 0, 0, 1, true))) {
 			LossAnalysis.Terms t = loss.atMean();
 			assertThat(t.bce()).isCloseTo(2 * Math.log(2), within(1e-15));
 			assertThat(t.bce() - t.continuousBernoulliNll()).isCloseTo(2 * Math.log(2), within(1e-15));
 			// CB(½) is the uniform density on [0, 1]: its NLL is 0
 			assertThat(t.continuousBernoulliNll()).isCloseTo(0, within(1e-15));
+			assertThat(t.modelNll()).isEqualTo(t.continuousBernoulliNll());
 		}
 	}
 
@@ -89,8 +91,7 @@ class LossAnalysisTests {
 	void forBinaryInputsTheTwoDifferBySumOfLogC() {
 		LayeredNetwork network = LayeredNetwork.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
 		LossAnalysis.InputLoss loss = LossAnalysis
-			.analyse(network, new double[][] { { 1, 0 } }, new LossAnalysis.Options(1, 0, 0, 1, true),
-					Likelihood.BERNOULLI, 1)
+			.analyse(network, new double[][] { { 1, 0 } }, new LossAnalysis.Options(1, 0, 0, 1, true))
 			.get(0);
 		double mu = 0.3 - 0 + 0.1;
 		double sumLogC = 0;
@@ -126,8 +127,7 @@ class LossAnalysisTests {
 		double[] estimates = new double[runs];
 		for (int r = 0; r < runs; r++) {
 			LossAnalysis.Iwae iwae = LossAnalysis
-				.analyse(network, new double[][] { X }, new LossAnalysis.Options(1, 0, 2000, r, true),
-						Likelihood.BERNOULLI, 1)
+				.analyse(network, new double[][] { X }, new LossAnalysis.Options(1, 0, 2000, r, true))
 				.get(0)
 				.iwae();
 			assertThat(iwae.elbo()).isLessThan(logPx);
@@ -147,7 +147,7 @@ class LossAnalysisTests {
 		double[][] x = { shape(0) };
 		int l = 10_000;
 		LossAnalysis.InputLoss loss = LossAnalysis
-			.analyse(model.network(), x, new LossAnalysis.Options(1, l, 0, 5, true), Likelihood.BERNOULLI, 1)
+			.analyse(model.network(), x, new LossAnalysis.Options(1, l, 0, 5, true))
 			.get(0);
 		LossAnalysis.Estimate kl = loss.monteCarlo().kl();
 		// four standard errors: a false alarm once in ~16,000 runs, and fixed seeds make
@@ -161,12 +161,12 @@ class LossAnalysisTests {
 		Checkpoint.Loaded model = defaultModel();
 		double[][] x = { shape(1) };
 		LossAnalysis.Estimate small = LossAnalysis
-			.analyse(model.network(), x, new LossAnalysis.Options(1, 100, 0, 11, true), Likelihood.BERNOULLI, 1)
+			.analyse(model.network(), x, new LossAnalysis.Options(1, 100, 0, 11, true))
 			.get(0)
 			.monteCarlo()
 			.bce();
 		LossAnalysis.Estimate large = LossAnalysis
-			.analyse(model.network(), x, new LossAnalysis.Options(1, 10_000, 0, 12, true), Likelihood.BERNOULLI, 1)
+			.analyse(model.network(), x, new LossAnalysis.Options(1, 10_000, 0, 12, true))
 			.get(0)
 			.monteCarlo()
 			.bce();
@@ -191,8 +191,7 @@ class LossAnalysisTests {
 		for (int r = 0; r < runs; r++) {
 			for (int i = 0; i < ks.length; i++) {
 				LossAnalysis.Iwae iwae = LossAnalysis
-					.analyse(model.network(), x, new LossAnalysis.Options(1, 0, ks[i], 1000L * r + i, true),
-							Likelihood.BERNOULLI, 1)
+					.analyse(model.network(), x, new LossAnalysis.Options(1, 0, ks[i], 1000L * r + i, true))
 					.get(0)
 					.iwae();
 				// log-mean-exp ≥ mean-log for every set of draws (Jensen), so this holds

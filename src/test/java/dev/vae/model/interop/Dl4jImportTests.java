@@ -3,7 +3,7 @@ package dev.vae.model.interop;
 import dev.vae.model.CheckpointException;
 import dev.vae.model.DecoderHead;
 import dev.vae.model.Encoding;
-import dev.vae.model.HeadLossAnalysis;
+import dev.vae.model.LossAnalysis;
 import dev.vae.model.LayeredNetwork;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -184,12 +184,14 @@ class Dl4jImportTests {
 			.castTo(DataType.DOUBLE)
 			.toDoubleVector();
 		DecoderHead head = imported.manifest().architecture().head();
-		List<HeadLossAnalysis.InputLoss> mc = HeadLossAnalysis.analyse(ours, head, 3, x, 1.0, samples, 0, 7);
+		List<LossAnalysis.InputLoss> mc = LossAnalysis.analyse(ours, head, 3, x,
+				new LossAnalysis.Options(1.0, samples, 0, 7, true));
 		for (int i = 0; i < x.length; i++) {
-			double[] nll = mc.get(i).draws().stream().mapToDouble(HeadLossAnalysis.Terms::nll).toArray();
-			double mean = java.util.Arrays.stream(nll).average().orElseThrow();
-			double variance = java.util.Arrays.stream(nll).map((v) -> (v - mean) * (v - mean)).sum() / (samples - 1);
-			double standardError = Math.sqrt(variance / samples);
+			LossAnalysis.Estimate nll = mc.get(i).monteCarlo().modelNll();
+			assertThat(mc.get(i).monteCarlo().samples()).isEqualTo(samples);
+			double mean = nll.mean();
+			// s/√L over the L draws' NLLs
+			double standardError = nll.standardError();
 			// two independent estimates of E_q[−log p(x|z)], each with about this error
 			assertThat(-theirLogProb[i]).isCloseTo(mean, within(4 * Math.sqrt(2) * standardError + 1e-4));
 		}
