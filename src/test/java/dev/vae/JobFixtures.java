@@ -1,7 +1,7 @@
 package dev.vae;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vae.model.LayeredCheckpoint;
+import dev.vae.model.checkpoint.LayeredCheckpoint;
 
 import java.io.ByteArrayInputStream;
 

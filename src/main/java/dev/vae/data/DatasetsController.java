@@ -1,6 +1,6 @@
 package dev.vae.data;
 
-import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.network.LayeredArchitecture;
 import dev.vae.system.Columns;
 import dev.vae.system.InvalidInputException;
 import io.swagger.v3.oas.annotations.Operation;

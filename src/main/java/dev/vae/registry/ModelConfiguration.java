@@ -1,7 +1,7 @@
 package dev.vae.registry;
 
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.CheckpointException;
+import dev.vae.model.checkpoint.LayeredCheckpoint;
+import dev.vae.model.checkpoint.CheckpointException;
 import dev.vae.model.NativeThreads;
 import dev.vae.storage.ObjectStore;
 import dev.vae.system.AtomicFiles;

@@ -1,11 +1,11 @@
 package dev.vae.registry;
 
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredManifest;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.checkpoint.LayeredManifest;
 import dev.vae.model.layer.Layer;
 import io.swagger.v3.oas.annotations.media.Schema;
-import dev.vae.model.Manifest;
+import dev.vae.model.checkpoint.Manifest;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 

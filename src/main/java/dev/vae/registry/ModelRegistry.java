@@ -1,8 +1,8 @@
 package dev.vae.registry;
 
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.CheckpointException;
+import dev.vae.model.checkpoint.LayeredCheckpoint;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.checkpoint.CheckpointException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vae.model.interop.Imported;
 import dev.vae.model.interop.ModelImport;

@@ -1,6 +1,6 @@
 package dev.vae.registry;
 
-import dev.vae.model.LayeredManifest;
+import dev.vae.model.checkpoint.LayeredManifest;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.VaeProperties;
 import io.swagger.v3.oas.annotations.Operation;

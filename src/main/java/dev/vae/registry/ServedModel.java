@@ -1,13 +1,13 @@
 package dev.vae.registry;
 
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.Likelihood;
-import dev.vae.model.Manifest;
-import dev.vae.model.OutputActivation;
-import dev.vae.model.Passes;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.head.OutputActivation;
+import dev.vae.model.network.Passes;
+import dev.vae.model.network.LayeredNetwork;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package dev.vae.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Replica;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.train.Replica;
 import dev.vae.training.TrainingSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 

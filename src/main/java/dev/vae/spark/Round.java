@@ -1,7 +1,7 @@
 package dev.vae.spark;
 
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Replica;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.train.Replica;
 
 import java.io.Serializable;
 

@@ -1,13 +1,13 @@
 package dev.vae.spark;
 
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.TrainingCheckpoint;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.Manifest;
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingOptions;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.checkpoint.LayeredCheckpoint;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.checkpoint.TrainingCheckpoint;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.train.Trainer;
+import dev.vae.model.train.TrainingOptions;
 import dev.vae.data.Csv;
 import dev.vae.data.Dataset;
 import dev.vae.data.Idx;

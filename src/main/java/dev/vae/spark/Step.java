@@ -1,6 +1,6 @@
 package dev.vae.spark;
 
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.network.LayeredNetwork;
 
 import java.io.Serializable;
 

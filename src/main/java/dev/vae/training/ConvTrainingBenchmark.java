@@ -1,13 +1,13 @@
 package dev.vae.training;
 
 import dev.vae.data.Shapes;
-import dev.vae.model.DecoderHead;
+import dev.vae.model.head.DecoderHead;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.network.LayeredNetwork;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.Presets;
-import dev.vae.model.Trainer;
+import dev.vae.model.network.Presets;
+import dev.vae.model.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.vae.training;
 
-import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.network.LayeredArchitecture;
 import dev.vae.model.layer.Conv2d;
 import dev.vae.model.layer.ConvTranspose2d;
 import dev.vae.model.layer.Shape;

@@ -1,15 +1,15 @@
 package dev.vae.training;
 
 import dev.vae.data.DatasetService;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Evaluation;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.checkpoint.LayeredCheckpoint;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Evaluation;
 import dev.vae.model.Examples;
-import dev.vae.model.Manifest;
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingCheckpoint;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.train.Trainer;
+import dev.vae.model.checkpoint.TrainingCheckpoint;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.registry.ModelRow;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -263,18 +263,18 @@ final class JobRunner implements RunningJobs {
 		Path checkpoint = jobDir.resolve("checkpoint.vae");
 		String description = "dataset " + spec.dataset() + " (" + this.datasets.get(spec.dataset()).description() + ")";
 		long started = System.nanoTime();
-		dev.vae.model.TrainingOptions options = spec.options();
+		dev.vae.model.train.TrainingOptions options = spec.options();
 		// the card's epochs run, and with early stopping the epoch whose parameters these
 		// are
 		Function<Integer, Manifest.TrainingInfo> info = (bestEpoch) -> new Manifest.TrainingInfo(description,
 				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
 				(System.nanoTime() - started) / 1e9,
-				options.equals(dev.vae.model.TrainingOptions.NONE) ? null : options, state.epochsDone, bestEpoch);
+				options.equals(dev.vae.model.train.TrainingOptions.NONE) ? null : options, state.epochsDone, bestEpoch);
 		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
 		LayeredNetwork network;
 		Trainer.State from = null;
 		java.util.Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id, architecture);
-		int stepsPerEpoch = new dev.vae.model.TrainingSchedule(spec.seed(), train.count(), spec.batchSize())
+		int stepsPerEpoch = new dev.vae.model.train.TrainingSchedule(spec.seed(), train.count(), spec.batchSize())
 			.stepsPerEpoch();
 		if (saved.isPresent()) {
 			network = saved.get().network();

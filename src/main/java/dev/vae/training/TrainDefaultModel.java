@@ -1,18 +1,18 @@
 package dev.vae.training;
 
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.Presets;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.checkpoint.LayeredCheckpoint;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.Presets;
 import dev.vae.model.layer.Activation;
 import dev.vae.data.Dataset;
 import dev.vae.data.Shapes;
-import dev.vae.model.Evaluation;
-import dev.vae.model.Manifest;
+import dev.vae.model.network.Evaluation;
+import dev.vae.model.checkpoint.Manifest;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.Trainer;
+import dev.vae.model.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package dev.vae.training;
 
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingCheckpoint;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.train.Trainer;
+import dev.vae.model.checkpoint.TrainingCheckpoint;
 import dev.vae.storage.ObjectStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +78,7 @@ final class TrainingCheckpoints {
 	/**
 	 * Job {@code id}'s last training checkpoint, checked against its SHA-256, read, and
 	 * checked to hold {@code architecture}, the network the job's specification plans.
-	 * @throws dev.vae.model.CheckpointException when it is corrupt
+	 * @throws dev.vae.model.checkpoint.CheckpointException when it is corrupt
 	 * @throws IllegalStateException when it holds another architecture
 	 * @throws IOException when the store cannot hand it out
 	 */

@@ -3,15 +3,15 @@ package dev.vae.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.OutputActivation;
-import dev.vae.model.Presets;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.head.OutputActivation;
+import dev.vae.model.network.Presets;
 import dev.vae.model.layer.Activation;
 import dev.vae.model.layer.Layer;
 
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingOptions;
+import dev.vae.model.train.Trainer;
+import dev.vae.model.train.TrainingOptions;
 import dev.vae.system.InvalidInputException;
 import io.swagger.v3.oas.annotations.media.Schema;
 

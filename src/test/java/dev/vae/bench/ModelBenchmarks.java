@@ -1,10 +1,10 @@
 package dev.vae.bench;
 
-import dev.vae.model.Checkpoint;
-import dev.vae.model.Likelihood;
-import dev.vae.model.LossAnalysis;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.analysis.LossAnalysis;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.network.LayeredNetwork;
 
 import java.io.IOException;
 import java.io.InputStream;

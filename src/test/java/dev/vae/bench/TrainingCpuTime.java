@@ -1,12 +1,12 @@
 package dev.vae.bench;
 
 import dev.vae.data.Shapes;
-import dev.vae.model.DecoderHead;
+import dev.vae.model.head.DecoderHead;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.network.LayeredNetwork;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.Presets;
-import dev.vae.model.Trainer;
+import dev.vae.model.network.Presets;
+import dev.vae.model.train.Trainer;
 import dev.vae.model.layer.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 

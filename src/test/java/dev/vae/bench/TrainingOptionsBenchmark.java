@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.data.Dataset;
 import dev.vae.data.Shapes;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.network.LayeredNetwork;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.Trainer;
+import dev.vae.model.train.Trainer;
 import dev.vae.training.TrainingSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 

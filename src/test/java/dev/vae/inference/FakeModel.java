@@ -1,12 +1,12 @@
 package dev.vae.inference;
 
-import dev.vae.model.ActivationKind;
-import dev.vae.model.Architecture;
-import dev.vae.model.Encoding;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.Likelihood;
-import dev.vae.model.Manifest;
-import dev.vae.model.Passes;
+import dev.vae.model.network.ActivationKind;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.network.Passes;
 import dev.vae.registry.ServedModel;
 
 import java.time.Duration;

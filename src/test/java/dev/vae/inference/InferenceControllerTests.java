@@ -1,11 +1,11 @@
 package dev.vae.inference;
 
-import dev.vae.model.ActivationKind;
-import dev.vae.model.Architecture;
-import dev.vae.model.Likelihood;
-import dev.vae.model.Manifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Presets;
+import dev.vae.model.network.ActivationKind;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Presets;
 import dev.vae.registry.ActiveModel;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.VaeProperties;

@@ -1,8 +1,8 @@
 package dev.vae.inference;
 
-import dev.vae.model.Checkpoint;
-import dev.vae.model.Encoding;
-import dev.vae.model.Passes;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.network.Passes;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.VaeProperties;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -53,7 +53,7 @@ class MicroBatcherTests {
 	@Test
 	void concurrentCallersGetExactlyTheirUnbatchedAnswers() throws Exception {
 		ServedModel model = defaultModel();
-		dev.vae.model.Passes direct = model.network();
+		dev.vae.model.network.Passes direct = model.network();
 		Passes batched = batching(Duration.ofMillis(2)).of(model);
 		int n = 200;
 		double[][][] inputs = new double[n][][];

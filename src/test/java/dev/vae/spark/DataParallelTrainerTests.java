@@ -2,8 +2,8 @@ package dev.vae.spark;
 
 import dev.vae.data.Shapes;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Trainer;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.train.Trainer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -181,7 +181,7 @@ class DataParallelTrainerTests {
 		Examples train = someShapes(600, 4);
 		Examples validation = someShapes(100, 5);
 		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
-		double before = dev.vae.model.Evaluation.negElbo(single, validation, 7).negElbo();
+		double before = dev.vae.model.network.Evaluation.negElbo(single, validation, 7).negElbo();
 		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
 		}).train(single, train, validation);
 
@@ -202,7 +202,7 @@ class DataParallelTrainerTests {
 		Examples train = someShapes(600, 4);
 		Examples validation = someShapes(100, 5);
 		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
-		double before = dev.vae.model.Evaluation.negElbo(single, validation, 7).negElbo();
+		double before = dev.vae.model.network.Evaluation.negElbo(single, validation, 7).negElbo();
 		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
 		}).train(single, train, validation);
 

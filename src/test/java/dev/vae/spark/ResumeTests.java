@@ -2,11 +2,11 @@ package dev.vae.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingCheckpoint;
+import dev.vae.model.checkpoint.LayeredCheckpoint;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.train.Trainer;
+import dev.vae.model.checkpoint.TrainingCheckpoint;
 import dev.vae.training.TrainingSpec;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;

@@ -3,7 +3,7 @@ package dev.vae.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vae.HttpFixture;
 import dev.vae.TestStorage;
-import dev.vae.model.LayeredCheckpoint;
+import dev.vae.model.checkpoint.LayeredCheckpoint;
 
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;

@@ -1,13 +1,13 @@
 package dev.vae.model.interop;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vae.model.CheckpointException;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Manifest;
-import dev.vae.model.OutputActivation;
+import dev.vae.model.checkpoint.CheckpointException;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.head.OutputActivation;
 import dev.vae.model.layer.Activation;
 import dev.vae.model.layer.Dense;
 import dev.vae.model.layer.Layer;

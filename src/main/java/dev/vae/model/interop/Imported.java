@@ -1,7 +1,7 @@
 package dev.vae.model.interop;
 
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.network.LayeredNetwork;
 
 /**
  * A model brought in from another framework, ready to be written as a format-2

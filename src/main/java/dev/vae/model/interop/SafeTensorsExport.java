@@ -2,10 +2,10 @@ package dev.vae.model.interop;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.checkpoint.LayeredCheckpoint;
+import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.network.LayeredNetwork;
 import dev.vae.model.layer.Parameter;
 
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.vae.model.interop;
 
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.OutputActivation;
-import dev.vae.model.Presets;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.head.OutputActivation;
+import dev.vae.model.network.Presets;
 import dev.vae.model.layer.Activation;
 import dev.vae.model.layer.Layer;
 

@@ -1,10 +1,10 @@
 package dev.vae.model.interop;
 
-import dev.vae.model.CheckpointException;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.Encoding;
-import dev.vae.model.HeadLossAnalysis;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.checkpoint.CheckpointException;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.analysis.HeadLossAnalysis;
+import dev.vae.model.network.LayeredNetwork;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;

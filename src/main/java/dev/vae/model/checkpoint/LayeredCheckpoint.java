@@ -1,0 +1,317 @@
+package dev.vae.model.checkpoint;
+
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Passes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Checkpoint format 2, for layered networks: a zip of {@code manifest.json} (a
+ * {@link LayeredManifest} holding the layer list), {@code parameters.f32} and
+ * {@code buffers.f32} (batch-norm running statistics), both little-endian float32 with
+ * their SHA-256 in the manifest. Reading also accepts format-1 files, as the equivalent
+ * {@code mlp} network its weights describe ({@link Checkpoint} reads them), converted on
+ * load; nothing writes format 1 any more.
+ */
+public final class LayeredCheckpoint {
+
+	/** The format this class writes. */
+	public static final int FORMAT_VERSION = 2;
+
+	static final String BUFFERS = "buffers.f32";
+
+	private LayeredCheckpoint() {
+	}
+
+	/**
+	 * Writes the network atomically (a temporary file beside the target, then renamed).
+	 * @return the manifest as written, with counts and checksums
+	 */
+	public static LayeredManifest write(Path target, LayeredManifest draft, LayeredNetwork network) throws IOException {
+		byte[] parameters = Checkpoint.toBytes(network.parametersAsFloats());
+		byte[] buffers = Checkpoint.toBytes(network.buffersAsFloats());
+		LayeredManifest manifest = new LayeredManifest(FORMAT_VERSION, draft.name(), draft.createdAt(),
+				network.architecture(), "float32", 0, null, 0, null, draft.training(), draft.metrics())
+			.withArrays(Checkpoint.sha256(parameters), Checkpoint.sha256(buffers));
+		Path dir = target.toAbsolutePath().getParent();
+		Files.createDirectories(dir);
+		Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+		try {
+			try (OutputStream out = Files.newOutputStream(temp); ZipOutputStream zip = new ZipOutputStream(out)) {
+				put(zip, Checkpoint.MANIFEST, Checkpoint.JSON.writeValueAsBytes(manifest));
+				put(zip, Checkpoint.PARAMETERS, parameters);
+				put(zip, BUFFERS, buffers);
+			}
+			replace(temp, target);
+		}
+		finally {
+			Files.deleteIfExists(temp);
+		}
+		return manifest;
+	}
+
+	/**
+	 * Renames a complete temporary file over {@code target}, atomically where the file
+	 * system can.
+	 */
+	static void replace(Path temp, Path target) throws IOException {
+		try {
+			Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		}
+		catch (AtomicMoveNotSupportedException ex) {
+			Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+		}
+	}
+
+	private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
+		zip.putNextEntry(new ZipEntry(name));
+		zip.write(bytes);
+		zip.closeEntry();
+	}
+
+	/** Reads a format-1 or format-2 checkpoint file. */
+	public static Loaded read(Path file, long maxParameters) {
+		return Checkpoint.fromFile(file, (in) -> read(in, file.toString(), maxParameters));
+	}
+
+	/**
+	 * Reads a format-1 or format-2 checkpoint from a stream.
+	 * @param source names the checkpoint in error messages
+	 * @param maxParameters the largest parameter (and buffer) count accepted
+	 */
+	public static Loaded read(InputStream in, String source, long maxParameters) {
+		long cap = Math.min(Integer.MAX_VALUE - 16, 8 * maxParameters + 2L * Checkpoint.MAX_MANIFEST_BYTES);
+		byte[] raw;
+		try {
+			raw = in.readNBytes((int) cap + 1);
+		}
+		catch (IOException ex) {
+			throw new CheckpointException("checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
+		}
+		if (raw.length > cap) {
+			throw Checkpoint.corrupt(source, "it is larger than " + cap + " bytes");
+		}
+		Map<String, byte[]> entries = entries(raw, source, 4 * maxParameters);
+		byte[] manifestBytes = entries.get(Checkpoint.MANIFEST);
+		if (manifestBytes == null) {
+			throw Checkpoint.corrupt(source, "it has no " + Checkpoint.MANIFEST);
+		}
+		int version = version(manifestBytes, source);
+		if (version == Checkpoint.FORMAT_VERSION) {
+			Checkpoint.Loaded old = Checkpoint.read(new ByteArrayInputStream(raw), source, maxParameters);
+			return new Loaded(LayeredManifest.of(old.manifest()), old.network());
+		}
+		if (version != FORMAT_VERSION) {
+			throw new CheckpointException("checkpoint " + source + " has format version " + version
+					+ "; this service reads versions 1 and 2");
+		}
+		LayeredManifest manifest = parse(manifestBytes, source, maxParameters);
+		float[] parameters = array(entries, Checkpoint.PARAMETERS, manifest.parameterCount(),
+				manifest.parametersSha256(), source);
+		float[] buffers = array(entries, BUFFERS, manifest.bufferCount(), manifest.buffersSha256(), source);
+		LayeredNetwork network = LayeredNetwork.of(manifest.architecture(), parameters, buffers);
+		return new Loaded(manifest, network);
+	}
+
+	/**
+	 * Checks a format-1 or format-2 checkpoint file as {@link #read} does — entries,
+	 * manifest, sizes, checksums — without holding its arrays: they stream through their
+	 * digests, so memory stays a buffer whatever the file's size. The manifest must be
+	 * the first entry, as both formats write it.
+	 * @return its manifest (a format-1 one converted)
+	 */
+	public static LayeredManifest verify(Path file, String source, long maxParameters) {
+		byte[] manifestBytes;
+		try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
+			ZipEntry first = zip.getNextEntry();
+			if (first == null || !Checkpoint.MANIFEST.equals(first.getName())) {
+				throw Checkpoint.corrupt(source, "its first entry must be " + Checkpoint.MANIFEST);
+			}
+			manifestBytes = Checkpoint.readAtMost(zip, Checkpoint.MAX_MANIFEST_BYTES, source, Checkpoint.MANIFEST);
+			int version = version(manifestBytes, source);
+			if (version == Checkpoint.FORMAT_VERSION) {
+				return LayeredManifest.of(Checkpoint.verify(file, source, maxParameters));
+			}
+			if (version != FORMAT_VERSION) {
+				throw new CheckpointException("checkpoint " + source + " has format version " + version
+						+ "; this service reads versions 1 and 2");
+			}
+			LayeredManifest manifest = parse(manifestBytes, source, maxParameters);
+			Map<String, String> digests = new HashMap<>();
+			Map<String, Long> lengths = new HashMap<>();
+			for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+				String name = entry.getName();
+				long count = Checkpoint.PARAMETERS.equals(name) ? manifest.parameterCount()
+						: BUFFERS.equals(name) ? manifest.bufferCount() : -1;
+				if (count < 0 || digests.containsKey(name)) {
+					throw Checkpoint.corrupt(source, "unexpected entry '" + name + "'");
+				}
+				java.security.MessageDigest sha = Checkpoint.sha256();
+				lengths.put(name, Checkpoint.copyAtMost(zip, 4 * count, source, name, sha, null));
+				digests.put(name, java.util.HexFormat.of().formatHex(sha.digest()));
+			}
+			check(digests, lengths, Checkpoint.PARAMETERS, manifest.parameterCount(), manifest.parametersSha256(),
+					source);
+			check(digests, lengths, BUFFERS, manifest.bufferCount(), manifest.buffersSha256(), source);
+			return manifest;
+		}
+		catch (ZipException ex) {
+			throw Checkpoint.corrupt(source, "not a valid zip archive (" + ex.getMessage() + ")");
+		}
+		catch (IOException ex) {
+			throw new CheckpointException("checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
+		}
+	}
+
+	private static void check(Map<String, String> digests, Map<String, Long> lengths, String name, long count,
+			String sha256, String source) {
+		if (!digests.containsKey(name)) {
+			throw Checkpoint.corrupt(source, "it has no " + name);
+		}
+		if (lengths.get(name) != 4 * count) {
+			throw Checkpoint.corrupt(source, name + " holds " + lengths.get(name) + " bytes, the manifest declares "
+					+ count + " float32 values (" + 4 * count + " bytes)");
+		}
+		if (!digests.get(name).equals(sha256)) {
+			throw Checkpoint.corrupt(source, name + " does not match the checksum in the manifest");
+		}
+	}
+
+	/** A manifest of either format as the JSON the registry stores. */
+	public static String toJson(LayeredManifest manifest) {
+		try {
+			return Checkpoint.JSON.writeValueAsString(manifest);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("a manifest is always serialisable", ex);
+		}
+	}
+
+	/** A stored manifest: format 2 as written by {@link #toJson}, or a format-1 one. */
+	public static LayeredManifest fromJson(String json) {
+		try {
+			int version = Checkpoint.JSON.readTree(json).path("formatVersion").asInt(-1);
+			if (version == Checkpoint.FORMAT_VERSION
+					&& !Checkpoint.JSON.readTree(json).path("architecture").has("encoder")) {
+				return LayeredManifest.of(Checkpoint.fromJson(json));
+			}
+			return Checkpoint.JSON.readValue(json, LayeredManifest.class);
+		}
+		catch (IOException ex) {
+			throw new CheckpointException("stored manifest is not valid: " + Checkpoint.firstLine(ex.getMessage()), ex);
+		}
+	}
+
+	private static Map<String, byte[]> entries(byte[] raw, String source, long maxArrayBytes) {
+		Map<String, byte[]> entries = new HashMap<>();
+		try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(raw))) {
+			ZipEntry entry;
+			while ((entry = zip.getNextEntry()) != null) {
+				String name = entry.getName();
+				boolean known = Checkpoint.MANIFEST.equals(name) || Checkpoint.PARAMETERS.equals(name)
+						|| BUFFERS.equals(name);
+				if (!known || entries.containsKey(name)) {
+					throw Checkpoint.corrupt(source, "unexpected entry '" + name + "'");
+				}
+				long max = Checkpoint.MANIFEST.equals(name) ? Checkpoint.MAX_MANIFEST_BYTES : maxArrayBytes;
+				entries.put(name, Checkpoint.readAtMost(zip, max, source, name));
+			}
+		}
+		catch (ZipException ex) {
+			throw Checkpoint.corrupt(source, "not a valid zip archive (" + ex.getMessage() + ")");
+		}
+		catch (IOException ex) {
+			throw new CheckpointException("checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
+		}
+		return entries;
+	}
+
+	private static int version(byte[] manifest, String source) {
+		try {
+			JsonNode version = Checkpoint.JSON.readTree(manifest).path("formatVersion");
+			if (!version.isInt()) {
+				throw Checkpoint.corrupt(source, "the manifest has no formatVersion");
+			}
+			return version.intValue();
+		}
+		catch (IOException ex) {
+			throw Checkpoint.corrupt(source, "the manifest is not valid: " + Checkpoint.firstLine(ex.getMessage()));
+		}
+	}
+
+	private static LayeredManifest parse(byte[] bytes, String source, long maxParameters) {
+		LayeredManifest manifest;
+		try {
+			manifest = Checkpoint.JSON.readValue(bytes, LayeredManifest.class);
+		}
+		catch (IOException ex) {
+			Throwable cause = (ex.getCause() instanceof IllegalArgumentException) ? ex.getCause() : ex;
+			throw Checkpoint.corrupt(source, "the manifest is not valid: " + Checkpoint.firstLine(cause.getMessage()));
+		}
+		if (manifest.architecture() == null) {
+			throw Checkpoint.corrupt(source, "the manifest has no architecture");
+		}
+		if (!"float32".equals(manifest.parameterType())) {
+			throw new CheckpointException("checkpoint " + source + " stores parameters as '" + manifest.parameterType()
+					+ "'; this service reads float32");
+		}
+		long parameters = manifest.architecture().parameterCount();
+		long buffers = manifest.architecture().bufferCount();
+		if (manifest.parameterCount() != parameters || manifest.bufferCount() != buffers) {
+			throw Checkpoint.corrupt(source,
+					"the manifest declares " + manifest.parameterCount() + " parameters and " + manifest.bufferCount()
+							+ " buffer values but its architecture has " + parameters + " and " + buffers);
+		}
+		if (parameters > maxParameters || buffers > maxParameters) {
+			throw new CheckpointException("checkpoint " + source + " has " + parameters
+					+ " parameters, more than the configured limit of " + maxParameters);
+		}
+		return manifest;
+	}
+
+	private static float[] array(Map<String, byte[]> entries, String name, long count, String sha256, String source) {
+		byte[] bytes = entries.get(name);
+		if (bytes == null) {
+			throw Checkpoint.corrupt(source, "it has no " + name);
+		}
+		if (bytes.length != 4 * count) {
+			throw Checkpoint.corrupt(source, name + " holds " + bytes.length + " bytes, the manifest declares " + count
+					+ " float32 values (" + 4 * count + " bytes)");
+		}
+		if (!Checkpoint.sha256(bytes).equals(sha256)) {
+			throw Checkpoint.corrupt(source, name + " does not match the checksum in the manifest");
+		}
+		return Checkpoint.toFloats(bytes);
+	}
+
+	/**
+	 * A checkpoint read back.
+	 *
+	 * @param manifest what it says about itself (format 1 converted)
+	 * @param network the network it holds, as a layered network
+	 */
+	public record Loaded(LayeredManifest manifest, LayeredNetwork network) {
+
+		/** The passes to serve. */
+		public Passes passes() {
+			return this.network;
+		}
+
+	}
+
+}

@@ -1,0 +1,90 @@
+package dev.vae.model.analysis;
+
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.head.OutputActivation;
+import dev.vae.model.layer.Activation;
+import dev.vae.model.network.LayeredArchitecture;
+import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Presets;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class HeadLossAnalysisTests {
+
+	private static LayeredNetwork aNetwork(DecoderHead head) {
+		LayeredArchitecture a = Presets.mlp(List.of(6), List.of(5), 2, Activation.of(Activation.Function.TANH), head,
+				1.0);
+		return LayeredNetwork.initialise(a, DataType.DOUBLE, 7);
+	}
+
+	private static final double[][] X = { { 0.1, 0.9, 0.3, 0.5, 0.0, 1.0 }, { 0.7, 0.2, 0.4, 0.6, 0.8, 0.05 } };
+
+	@Test
+	void theCalibratedGaussianAtTheMeanIsHalfDTimesOnePlusLogTwoPiMse() {
+		DecoderHead head = new DecoderHead.CalibratedGaussian(OutputActivation.SIGMOID);
+		LayeredNetwork network = aNetwork(head);
+		List<HeadLossAnalysis.InputLoss> out = HeadLossAnalysis.analyse(network, head, 2, X, 1.0, 0, 0, 1);
+		double[][] mean = network.decodeMean(network.encode(X).mu());
+		for (int i = 0; i < X.length; i++) {
+			double sse = 0;
+			for (int j = 0; j < 6; j++) {
+				sse += (X[i][j] - mean[i][j]) * (X[i][j] - mean[i][j]);
+			}
+			// σ*² = MSE maximises the likelihood: NLL = (D/2)(1 + log 2π σ*²)
+			double expected = 3 * (1 + Math.log(2 * Math.PI * sse / 6));
+			assertThat(out.get(i).atMean().nll()).isCloseTo(expected, within(1e-9));
+			assertThat(out.get(i).atMean().sse()).isCloseTo(sse, within(1e-12));
+			// with σ = 1 the Gaussian term is SSE/2 + D/2 log 2π
+			assertThat(out.get(i).atMean().gaussianNll()).isCloseTo(sse / 2 + 3 * Math.log(2 * Math.PI), within(1e-9));
+		}
+	}
+
+	@Test
+	void aLearnedVarianceNllIsTheSumOfPerPixelGaussians() {
+		DecoderHead head = new DecoderHead.LearnedGaussian(OutputActivation.IDENTITY);
+		LayeredNetwork network = aNetwork(head);
+		double[][] eta = network.decodeLogits(network.encode(X).mu());
+		assertThat(eta[0]).hasSize(12);
+		HeadLossAnalysis.InputLoss out = HeadLossAnalysis.analyse(network, head, 2, X, 1.0, 0, 0, 1).get(0);
+		double expected = 0;
+		for (int j = 0; j < 6; j++) {
+			double mu = eta[0][j];
+			double logvar = eta[0][6 + j];
+			// ½ log 2π + ½ log σ² + (x − μ)²/(2σ²)
+			expected += 0.5 * Math.log(2 * Math.PI) + 0.5 * logvar
+					+ (X[0][j] - mu) * (X[0][j] - mu) / (2 * Math.exp(logvar));
+		}
+		assertThat(out.atMean().nll()).isCloseTo(expected, within(1e-9));
+	}
+
+	@Test
+	void estimatorsAreConsistent() {
+		DecoderHead head = new DecoderHead.FixedGaussian(OutputActivation.TANH, 0.3);
+		LayeredNetwork network = aNetwork(head);
+		List<HeadLossAnalysis.InputLoss> out = HeadLossAnalysis.analyse(network, head, 2, X, 0.3, 400, 200, 5);
+		for (HeadLossAnalysis.InputLoss in : out) {
+			// a fixed-σ Gaussian head's own NLL is the Gaussian term with the same σ
+			assertThat(in.atMean().nll()).isCloseTo(in.atMean().gaussianNll(), within(1e-9));
+			double mean = 0;
+			for (double v : in.sampledKl()) {
+				mean += v;
+			}
+			mean /= in.sampledKl().length;
+			// E_q[log q − log p] = KL
+			assertThat(mean).isCloseTo(in.kl(), within(0.15 + 0.1 * in.kl()));
+			// log of a mean of weights ≥ the mean of their logs
+			assertThat(in.iwaeLogLikelihood()).isGreaterThanOrEqualTo(in.iwaeElbo());
+			assertThat(in.iwaeK()).isEqualTo(200);
+		}
+		// the same seed gives the same draws
+		assertThat(HeadLossAnalysis.analyse(network, head, 2, X, 0.3, 3, 4, 5).get(1).iwaeLogLikelihood())
+			.isEqualTo(HeadLossAnalysis.analyse(network, head, 2, X, 0.3, 3, 4, 5).get(1).iwaeLogLikelihood());
+	}
+
+}
