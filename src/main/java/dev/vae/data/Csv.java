@@ -22,10 +22,10 @@ public final class Csv {
 
 	/**
 	 * The longest line read: a row has at most
-	 * {@link dev.vae.model.network.Architecture#MAX_WIDTH} values, and no number needs
-	 * more than 30 characters.
+	 * {@link dev.vae.model.network.FormatOneArchitecture#MAX_WIDTH} values, and no number
+	 * needs more than 30 characters.
 	 */
-	static final int MAX_LINE = 30 * dev.vae.model.network.Architecture.MAX_WIDTH;
+	static final int MAX_LINE = 30 * dev.vae.model.network.FormatOneArchitecture.MAX_WIDTH;
 
 	/**
 	 * Reads a CSV into memory.
@@ -140,7 +140,7 @@ public final class Csv {
 				if (this.line.length() == MAX_LINE) {
 					throw new DatasetFormatException(this.source + " line " + this.number + " is longer than "
 							+ MAX_LINE + " characters; a row holds at most "
-							+ dev.vae.model.network.Architecture.MAX_WIDTH + " values");
+							+ dev.vae.model.network.FormatOneArchitecture.MAX_WIDTH + " values");
 				}
 				this.line.append((char) c);
 			}

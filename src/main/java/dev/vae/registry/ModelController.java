@@ -5,7 +5,7 @@ import dev.vae.model.network.LayeredArchitecture;
 import dev.vae.model.checkpoint.LayeredManifest;
 import dev.vae.model.layer.Layer;
 import io.swagger.v3.oas.annotations.media.Schema;
-import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.FormatOneManifest;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
@@ -52,7 +52,7 @@ class ModelController {
 	record ModelResponse(String id, int formatVersion, Instant createdAt, ArchitectureView architecture,
 			long parameterCount, String parametersSha256,
 			@Schema(description = "values that are not trained by gradient: batch-norm running statistics") long bufferCount,
-			Manifest.TrainingInfo training, Manifest.Metrics metrics) {
+			FormatOneManifest.TrainingInfo training, FormatOneManifest.Metrics metrics) {
 	}
 
 	record ArchitectureView(

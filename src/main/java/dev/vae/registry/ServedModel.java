@@ -4,7 +4,7 @@ import dev.vae.model.head.DecoderHead;
 import dev.vae.model.network.LayeredArchitecture;
 import dev.vae.model.checkpoint.LayeredManifest;
 import dev.vae.model.head.Likelihood;
-import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.FormatOneManifest;
 import dev.vae.model.head.OutputActivation;
 import dev.vae.model.network.Passes;
 import dev.vae.model.network.LayeredNetwork;
@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
 public record ServedModel(String id, LayeredManifest manifest, Passes network) {
 
 	/** A model described by a format-1 manifest (an {@code mlp} preset). */
-	public static ServedModel of(String id, Manifest manifest, LayeredNetwork network) {
+	public static ServedModel of(String id, FormatOneManifest manifest, LayeredNetwork network) {
 		return new ServedModel(id, LayeredManifest.of(manifest), network);
 	}
 

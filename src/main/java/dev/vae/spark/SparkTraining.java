@@ -5,7 +5,7 @@ import dev.vae.model.checkpoint.LayeredCheckpoint;
 import dev.vae.model.network.LayeredNetwork;
 import dev.vae.model.checkpoint.TrainingCheckpoint;
 import dev.vae.model.checkpoint.LayeredManifest;
-import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.FormatOneManifest;
 import dev.vae.model.train.Trainer;
 import dev.vae.model.train.TrainingOptions;
 import dev.vae.data.Csv;
@@ -168,7 +168,7 @@ public final class SparkTraining {
 				.train(trained, data, from);
 			Trainer.EpochMetrics last = outcome.last();
 			TrainingOptions trainingOptions = spec.options();
-			Manifest.TrainingInfo info = new Manifest.TrainingInfo(
+			FormatOneManifest.TrainingInfo info = new FormatOneManifest.TrainingInfo(
 					options.description + " (Spark " + spark.master() + ", " + partitions + " partitions"
 							+ ((options.localSteps > 1) ? ", averaged every " + options.localSteps + " steps" : "")
 							+ ")",
@@ -219,10 +219,10 @@ public final class SparkTraining {
 				return;
 			}
 			long started = System.nanoTime();
-			Manifest.TrainingInfo info = new Manifest.TrainingInfo(this.options.description + " (Spark, in progress)",
-					0, 0, this.spec.epochs(), this.spec.batchSize(), this.spec.learningRate(), this.spec.seed(),
-					state.seconds());
-			Manifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
+			FormatOneManifest.TrainingInfo info = new FormatOneManifest.TrainingInfo(
+					this.options.description + " (Spark, in progress)", 0, 0, this.spec.epochs(), this.spec.batchSize(),
+					this.spec.learningRate(), this.spec.seed(), state.seconds());
+			FormatOneManifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
 			try {
 				TrainingCheckpoint.write(this.options.checkpoint,
 						LayeredManifest.draft(this.spec.name(), this.network.architecture(), info, figures),
@@ -273,8 +273,8 @@ public final class SparkTraining {
 		};
 	}
 
-	private static void write(Path target, TrainingSpec spec, NetworkSpec.Network trained, Manifest.TrainingInfo info,
-			Trainer.EpochMetrics last, double baseline) throws IOException {
+	private static void write(Path target, TrainingSpec spec, NetworkSpec.Network trained,
+			FormatOneManifest.TrainingInfo info, Trainer.EpochMetrics last, double baseline) throws IOException {
 		if (target.toAbsolutePath().getParent() != null) {
 			Files.createDirectories(target.toAbsolutePath().getParent());
 		}
@@ -284,8 +284,8 @@ public final class SparkTraining {
 				layered.network());
 	}
 
-	private static Manifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {
-		return new Manifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
+	private static FormatOneManifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {
+		return new FormatOneManifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
 				m.validationKl(), baseline);
 	}
 

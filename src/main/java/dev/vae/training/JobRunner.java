@@ -7,7 +7,7 @@ import dev.vae.model.checkpoint.LayeredManifest;
 import dev.vae.model.network.LayeredNetwork;
 import dev.vae.model.network.Evaluation;
 import dev.vae.model.Examples;
-import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.FormatOneManifest;
 import dev.vae.model.train.Trainer;
 import dev.vae.model.checkpoint.TrainingCheckpoint;
 import dev.vae.registry.ModelRegistry;
@@ -266,9 +266,9 @@ final class JobRunner implements RunningJobs {
 		dev.vae.model.train.TrainingOptions options = spec.options();
 		// the card's epochs run, and with early stopping the epoch whose parameters these
 		// are
-		Function<Integer, Manifest.TrainingInfo> info = (bestEpoch) -> new Manifest.TrainingInfo(description,
-				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
-				(System.nanoTime() - started) / 1e9,
+		Function<Integer, FormatOneManifest.TrainingInfo> info = (bestEpoch) -> new FormatOneManifest.TrainingInfo(
+				description, train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(),
+				spec.seed(), (System.nanoTime() - started) / 1e9,
 				options.equals(dev.vae.model.train.TrainingOptions.NONE) ? null : options, state.epochsDone, bestEpoch);
 		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
 		LayeredNetwork network;
@@ -311,9 +311,9 @@ final class JobRunner implements RunningJobs {
 	}
 
 	private void saveTrainingCheckpoint(String id, TrainingSpec spec, LayeredArchitecture architecture,
-			Manifest.TrainingInfo info, LayeredNetwork network, Trainer.State state, Path jobDir, int stepsPerEpoch)
-			throws IOException {
-		Manifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
+			FormatOneManifest.TrainingInfo info, LayeredNetwork network, Trainer.State state, Path jobDir,
+			int stepsPerEpoch) throws IOException {
+		FormatOneManifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
 		this.checkpoints.save(id, this.replica, jobDir, LayeredManifest.draft(spec.name(), architecture, info, figures),
 				network, state, state.globalStep(stepsPerEpoch));
 	}
@@ -388,8 +388,8 @@ final class JobRunner implements RunningJobs {
 		};
 	}
 
-	private static Manifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {
-		return new Manifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
+	private static FormatOneManifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {
+		return new FormatOneManifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
 				m.validationKl(), baseline);
 	}
 

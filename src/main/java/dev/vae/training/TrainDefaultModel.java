@@ -10,7 +10,7 @@ import dev.vae.model.layer.Activation;
 import dev.vae.data.Dataset;
 import dev.vae.data.Shapes;
 import dev.vae.model.network.Evaluation;
-import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.FormatOneManifest;
 import dev.vae.model.NativeThreads;
 import dev.vae.model.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -67,9 +67,10 @@ public final class TrainDefaultModel {
 		Evaluation.Summary held = Evaluation.negElbo(network, validation.examples(), 7);
 		double baseline = Evaluation.pixelMeanBaseline(architecture, train.examples(), validation.examples());
 		LayeredManifest manifest = LayeredManifest.draft("default-shapes-784-400-20", architecture,
-				new Manifest.TrainingInfo(train.description(), count, VALIDATION, epochs, settings.batchSize(),
+				new FormatOneManifest.TrainingInfo(train.description(), count, VALIDATION, epochs, settings.batchSize(),
 						settings.learningRate(), settings.seed(), seconds),
-				new Manifest.Metrics(last.trainNegElbo(), held.negElbo(), held.reconstruction(), held.kl(), baseline));
+				new FormatOneManifest.Metrics(last.trainNegElbo(), held.negElbo(), held.reconstruction(), held.kl(),
+						baseline));
 		LayeredCheckpoint.write(target, manifest, network);
 		System.out.printf("held-out -ELBO %.2f vs per-pixel-mean baseline %.2f (%.0f%% lower); wrote %s%n",
 				held.negElbo(), baseline, 100 * (1 - held.negElbo() / baseline), target);

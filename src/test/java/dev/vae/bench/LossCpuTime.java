@@ -1,6 +1,6 @@
 package dev.vae.bench;
 
-import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.FormatOneCheckpoint;
 import dev.vae.model.head.Likelihood;
 import dev.vae.model.analysis.LossAnalysis;
 import dev.vae.model.NativeThreads;
@@ -28,7 +28,7 @@ public final class LossCpuTime {
 		NativeThreads.configure(1);
 		LayeredNetwork network;
 		try (InputStream in = LossCpuTime.class.getResourceAsStream("/models/default.vae")) {
-			network = Checkpoint.read(in, "default", 10_000_000).network();
+			network = FormatOneCheckpoint.read(in, "default", 10_000_000).network();
 		}
 		SplittableRandom random = new SplittableRandom(7);
 		double[][] x = new double[1][784];

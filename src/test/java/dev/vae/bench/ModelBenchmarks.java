@@ -1,6 +1,6 @@
 package dev.vae.bench;
 
-import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.FormatOneCheckpoint;
 import dev.vae.model.head.Likelihood;
 import dev.vae.model.analysis.LossAnalysis;
 import dev.vae.model.NativeThreads;
@@ -43,7 +43,7 @@ public class ModelBenchmarks {
 	public void load() throws IOException {
 		NativeThreads.configure(1);
 		try (InputStream in = ModelBenchmarks.class.getResourceAsStream("/models/default.vae")) {
-			this.network = Checkpoint.read(in, "default", 10_000_000).network();
+			this.network = FormatOneCheckpoint.read(in, "default", 10_000_000).network();
 		}
 		this.inputs = new double[this.batch][];
 		for (int i = 0; i < this.batch; i++) {

@@ -1,9 +1,9 @@
 package dev.vae.inference;
 
 import dev.vae.model.network.ActivationKind;
-import dev.vae.model.network.Architecture;
+import dev.vae.model.network.FormatOneArchitecture;
 import dev.vae.model.head.Likelihood;
-import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.FormatOneManifest;
 import dev.vae.model.network.LayeredNetwork;
 import dev.vae.model.network.Presets;
 import dev.vae.registry.ActiveModel;
@@ -63,9 +63,9 @@ class InferenceControllerTests {
 
 		@Bean
 		ActiveModel activeModel() {
-			Architecture a = Architecture.mirrored(List.of(2, 2, 1), List.of(3), 2, ActivationKind.TANH,
-					Likelihood.BERNOULLI, 1.0, 1.0);
-			return new ActiveModel(ServedModel.of("tiny", Manifest.draft("tiny", a, null, null),
+			FormatOneArchitecture a = FormatOneArchitecture.mirrored(List.of(2, 2, 1), List.of(3), 2,
+					ActivationKind.TANH, Likelihood.BERNOULLI, 1.0, 1.0);
+			return new ActiveModel(ServedModel.of("tiny", FormatOneManifest.draft("tiny", a, null, null),
 					LayeredNetwork.initialise(Presets.of(a), DataType.FLOAT, 1)));
 		}
 

@@ -1,6 +1,6 @@
 package dev.vae.inference;
 
-import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.FormatOneCheckpoint;
 import dev.vae.model.network.Encoding;
 import dev.vae.model.network.Passes;
 import dev.vae.registry.ServedModel;
@@ -40,7 +40,7 @@ class MicroBatcherTests {
 
 	private static ServedModel defaultModel() throws Exception {
 		try (InputStream in = MicroBatcherTests.class.getResourceAsStream("/models/default.vae")) {
-			Checkpoint.Loaded loaded = Checkpoint.read(in, "default", 10_000_000);
+			FormatOneCheckpoint.Loaded loaded = FormatOneCheckpoint.read(in, "default", 10_000_000);
 			return ServedModel.of("default", loaded.manifest(), loaded.network());
 		}
 	}

@@ -4,7 +4,7 @@ import dev.vae.model.head.DecoderHead;
 import dev.vae.model.head.Likelihood;
 import dev.vae.model.head.OutputActivation;
 import dev.vae.model.network.ActivationKind;
-import dev.vae.model.network.Architecture;
+import dev.vae.model.network.FormatOneArchitecture;
 import dev.vae.model.network.LayeredArchitecture;
 import dev.vae.model.network.LayeredNetwork;
 import dev.vae.model.network.Presets;
@@ -22,22 +22,22 @@ public final class ModelFixtures {
 	}
 
 	/** A 6-pixel, 2-latent Bernoulli VAE with one hidden layer of 5 each way. */
-	public static Architecture aTinyArchitecture() {
-		return Architecture.mirrored(List.of(2, 3, 1), List.of(5), 2, ActivationKind.TANH, Likelihood.BERNOULLI, 1.0,
-				1.0);
+	public static FormatOneArchitecture aTinyArchitecture() {
+		return FormatOneArchitecture.mirrored(List.of(2, 3, 1), List.of(5), 2, ActivationKind.TANH,
+				Likelihood.BERNOULLI, 1.0, 1.0);
 	}
 
 	/** The 784-400-20 ReLU Bernoulli VAE of format 1. */
-	public static Architecture anMnistMlp() {
-		return Architecture.mirrored(List.of(28, 28, 1), List.of(400), 20, ActivationKind.RELU, Likelihood.BERNOULLI,
-				1.0, 1.0);
+	public static FormatOneArchitecture anMnistMlp() {
+		return FormatOneArchitecture.mirrored(List.of(28, 28, 1), List.of(400), 20, ActivationKind.RELU,
+				Likelihood.BERNOULLI, 1.0, 1.0);
 	}
 
 	/**
 	 * Parameters for a format-1 network in its own layout (dense weights [in, out], then
 	 * bias, layer by layer), uniform in ±0.5 from {@code seed}.
 	 */
-	public static double[] formatOneParameters(Architecture architecture, long seed) {
+	public static double[] formatOneParameters(FormatOneArchitecture architecture, long seed) {
 		java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
 		double[] values = new double[Math.toIntExact(architecture.parameterCount())];
 		for (int i = 0; i < values.length; i++) {
@@ -47,7 +47,7 @@ public final class ModelFixtures {
 	}
 
 	/** A format-1 architecture as the network the service makes of it, random weights. */
-	public static LayeredNetwork aFormatOneNetwork(Architecture architecture, DataType dataType, long seed) {
+	public static LayeredNetwork aFormatOneNetwork(FormatOneArchitecture architecture, DataType dataType, long seed) {
 		return LayeredNetwork.fromFormatOne(architecture, formatOneParameters(architecture, seed), dataType);
 	}
 

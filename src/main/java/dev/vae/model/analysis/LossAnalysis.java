@@ -3,7 +3,7 @@ package dev.vae.model.analysis;
 import dev.vae.model.head.ContinuousBernoulli;
 import dev.vae.model.head.Likelihood;
 import dev.vae.model.head.Reconstruction;
-import dev.vae.model.network.Architecture;
+import dev.vae.model.network.FormatOneArchitecture;
 import dev.vae.model.network.Encoding;
 import dev.vae.model.network.Evaluation;
 import dev.vae.model.network.LayeredNetwork;
@@ -212,8 +212,8 @@ public final class LossAnalysis {
 	}
 
 	/** Analyses a batch through the given passes of a network of {@code architecture}. */
-	public static List<InputLoss> analyse(Passes network, Architecture architecture, double[][] x, Options options,
-			Likelihood likelihood, double likelihoodSigma) {
+	public static List<InputLoss> analyse(Passes network, FormatOneArchitecture architecture, double[][] x,
+			Options options, Likelihood likelihood, double likelihoodSigma) {
 		return analyse(network, architecture.latentSize(), x, options, likelihood, likelihoodSigma);
 	}
 

@@ -25,8 +25,8 @@ import java.util.zip.ZipOutputStream;
  * {@link LayeredManifest} holding the layer list), {@code parameters.f32} and
  * {@code buffers.f32} (batch-norm running statistics), both little-endian float32 with
  * their SHA-256 in the manifest. Reading also accepts format-1 files, as the equivalent
- * {@code mlp} network its weights describe ({@link Checkpoint} reads them), converted on
- * load; nothing writes format 1 any more.
+ * {@code mlp} network its weights describe ({@link FormatOneCheckpoint} reads them),
+ * converted on load; nothing writes format 1 any more.
  */
 public final class LayeredCheckpoint {
 
@@ -43,18 +43,18 @@ public final class LayeredCheckpoint {
 	 * @return the manifest as written, with counts and checksums
 	 */
 	public static LayeredManifest write(Path target, LayeredManifest draft, LayeredNetwork network) throws IOException {
-		byte[] parameters = Checkpoint.toBytes(network.parametersAsFloats());
-		byte[] buffers = Checkpoint.toBytes(network.buffersAsFloats());
+		byte[] parameters = FormatOneCheckpoint.toBytes(network.parametersAsFloats());
+		byte[] buffers = FormatOneCheckpoint.toBytes(network.buffersAsFloats());
 		LayeredManifest manifest = new LayeredManifest(FORMAT_VERSION, draft.name(), draft.createdAt(),
 				network.architecture(), "float32", 0, null, 0, null, draft.training(), draft.metrics())
-			.withArrays(Checkpoint.sha256(parameters), Checkpoint.sha256(buffers));
+			.withArrays(FormatOneCheckpoint.sha256(parameters), FormatOneCheckpoint.sha256(buffers));
 		Path dir = target.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
 		Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
 		try {
 			try (OutputStream out = Files.newOutputStream(temp); ZipOutputStream zip = new ZipOutputStream(out)) {
-				put(zip, Checkpoint.MANIFEST, Checkpoint.JSON.writeValueAsBytes(manifest));
-				put(zip, Checkpoint.PARAMETERS, parameters);
+				put(zip, FormatOneCheckpoint.MANIFEST, FormatOneCheckpoint.JSON.writeValueAsBytes(manifest));
+				put(zip, FormatOneCheckpoint.PARAMETERS, parameters);
 				put(zip, BUFFERS, buffers);
 			}
 			replace(temp, target);
@@ -86,7 +86,7 @@ public final class LayeredCheckpoint {
 
 	/** Reads a format-1 or format-2 checkpoint file. */
 	public static Loaded read(Path file, long maxParameters) {
-		return Checkpoint.fromFile(file, (in) -> read(in, file.toString(), maxParameters));
+		return FormatOneCheckpoint.fromFile(file, (in) -> read(in, file.toString(), maxParameters));
 	}
 
 	/**
@@ -95,7 +95,7 @@ public final class LayeredCheckpoint {
 	 * @param maxParameters the largest parameter (and buffer) count accepted
 	 */
 	public static Loaded read(InputStream in, String source, long maxParameters) {
-		long cap = Math.min(Integer.MAX_VALUE - 16, 8 * maxParameters + 2L * Checkpoint.MAX_MANIFEST_BYTES);
+		long cap = Math.min(Integer.MAX_VALUE - 16, 8 * maxParameters + 2L * FormatOneCheckpoint.MAX_MANIFEST_BYTES);
 		byte[] raw;
 		try {
 			raw = in.readNBytes((int) cap + 1);
@@ -104,16 +104,17 @@ public final class LayeredCheckpoint {
 			throw new CheckpointException("checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
 		}
 		if (raw.length > cap) {
-			throw Checkpoint.corrupt(source, "it is larger than " + cap + " bytes");
+			throw FormatOneCheckpoint.corrupt(source, "it is larger than " + cap + " bytes");
 		}
 		Map<String, byte[]> entries = entries(raw, source, 4 * maxParameters);
-		byte[] manifestBytes = entries.get(Checkpoint.MANIFEST);
+		byte[] manifestBytes = entries.get(FormatOneCheckpoint.MANIFEST);
 		if (manifestBytes == null) {
-			throw Checkpoint.corrupt(source, "it has no " + Checkpoint.MANIFEST);
+			throw FormatOneCheckpoint.corrupt(source, "it has no " + FormatOneCheckpoint.MANIFEST);
 		}
 		int version = version(manifestBytes, source);
-		if (version == Checkpoint.FORMAT_VERSION) {
-			Checkpoint.Loaded old = Checkpoint.read(new ByteArrayInputStream(raw), source, maxParameters);
+		if (version == FormatOneCheckpoint.FORMAT_VERSION) {
+			FormatOneCheckpoint.Loaded old = FormatOneCheckpoint.read(new ByteArrayInputStream(raw), source,
+					maxParameters);
 			return new Loaded(LayeredManifest.of(old.manifest()), old.network());
 		}
 		if (version != FORMAT_VERSION) {
@@ -121,7 +122,7 @@ public final class LayeredCheckpoint {
 					+ "; this service reads versions 1 and 2");
 		}
 		LayeredManifest manifest = parse(manifestBytes, source, maxParameters);
-		float[] parameters = array(entries, Checkpoint.PARAMETERS, manifest.parameterCount(),
+		float[] parameters = array(entries, FormatOneCheckpoint.PARAMETERS, manifest.parameterCount(),
 				manifest.parametersSha256(), source);
 		float[] buffers = array(entries, BUFFERS, manifest.bufferCount(), manifest.buffersSha256(), source);
 		LayeredNetwork network = LayeredNetwork.of(manifest.architecture(), parameters, buffers);
@@ -139,13 +140,14 @@ public final class LayeredCheckpoint {
 		byte[] manifestBytes;
 		try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
 			ZipEntry first = zip.getNextEntry();
-			if (first == null || !Checkpoint.MANIFEST.equals(first.getName())) {
-				throw Checkpoint.corrupt(source, "its first entry must be " + Checkpoint.MANIFEST);
+			if (first == null || !FormatOneCheckpoint.MANIFEST.equals(first.getName())) {
+				throw FormatOneCheckpoint.corrupt(source, "its first entry must be " + FormatOneCheckpoint.MANIFEST);
 			}
-			manifestBytes = Checkpoint.readAtMost(zip, Checkpoint.MAX_MANIFEST_BYTES, source, Checkpoint.MANIFEST);
+			manifestBytes = FormatOneCheckpoint.readAtMost(zip, FormatOneCheckpoint.MAX_MANIFEST_BYTES, source,
+					FormatOneCheckpoint.MANIFEST);
 			int version = version(manifestBytes, source);
-			if (version == Checkpoint.FORMAT_VERSION) {
-				return LayeredManifest.of(Checkpoint.verify(file, source, maxParameters));
+			if (version == FormatOneCheckpoint.FORMAT_VERSION) {
+				return LayeredManifest.of(FormatOneCheckpoint.verify(file, source, maxParameters));
 			}
 			if (version != FORMAT_VERSION) {
 				throw new CheckpointException("checkpoint " + source + " has format version " + version
@@ -156,22 +158,22 @@ public final class LayeredCheckpoint {
 			Map<String, Long> lengths = new HashMap<>();
 			for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
 				String name = entry.getName();
-				long count = Checkpoint.PARAMETERS.equals(name) ? manifest.parameterCount()
+				long count = FormatOneCheckpoint.PARAMETERS.equals(name) ? manifest.parameterCount()
 						: BUFFERS.equals(name) ? manifest.bufferCount() : -1;
 				if (count < 0 || digests.containsKey(name)) {
-					throw Checkpoint.corrupt(source, "unexpected entry '" + name + "'");
+					throw FormatOneCheckpoint.corrupt(source, "unexpected entry '" + name + "'");
 				}
-				java.security.MessageDigest sha = Checkpoint.sha256();
-				lengths.put(name, Checkpoint.copyAtMost(zip, 4 * count, source, name, sha, null));
+				java.security.MessageDigest sha = FormatOneCheckpoint.sha256();
+				lengths.put(name, FormatOneCheckpoint.copyAtMost(zip, 4 * count, source, name, sha, null));
 				digests.put(name, java.util.HexFormat.of().formatHex(sha.digest()));
 			}
-			check(digests, lengths, Checkpoint.PARAMETERS, manifest.parameterCount(), manifest.parametersSha256(),
-					source);
+			check(digests, lengths, FormatOneCheckpoint.PARAMETERS, manifest.parameterCount(),
+					manifest.parametersSha256(), source);
 			check(digests, lengths, BUFFERS, manifest.bufferCount(), manifest.buffersSha256(), source);
 			return manifest;
 		}
 		catch (ZipException ex) {
-			throw Checkpoint.corrupt(source, "not a valid zip archive (" + ex.getMessage() + ")");
+			throw FormatOneCheckpoint.corrupt(source, "not a valid zip archive (" + ex.getMessage() + ")");
 		}
 		catch (IOException ex) {
 			throw new CheckpointException("checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
@@ -181,21 +183,21 @@ public final class LayeredCheckpoint {
 	private static void check(Map<String, String> digests, Map<String, Long> lengths, String name, long count,
 			String sha256, String source) {
 		if (!digests.containsKey(name)) {
-			throw Checkpoint.corrupt(source, "it has no " + name);
+			throw FormatOneCheckpoint.corrupt(source, "it has no " + name);
 		}
 		if (lengths.get(name) != 4 * count) {
-			throw Checkpoint.corrupt(source, name + " holds " + lengths.get(name) + " bytes, the manifest declares "
-					+ count + " float32 values (" + 4 * count + " bytes)");
+			throw FormatOneCheckpoint.corrupt(source, name + " holds " + lengths.get(name)
+					+ " bytes, the manifest declares " + count + " float32 values (" + 4 * count + " bytes)");
 		}
 		if (!digests.get(name).equals(sha256)) {
-			throw Checkpoint.corrupt(source, name + " does not match the checksum in the manifest");
+			throw FormatOneCheckpoint.corrupt(source, name + " does not match the checksum in the manifest");
 		}
 	}
 
 	/** A manifest of either format as the JSON the registry stores. */
 	public static String toJson(LayeredManifest manifest) {
 		try {
-			return Checkpoint.JSON.writeValueAsString(manifest);
+			return FormatOneCheckpoint.JSON.writeValueAsString(manifest);
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("a manifest is always serialisable", ex);
@@ -205,15 +207,16 @@ public final class LayeredCheckpoint {
 	/** A stored manifest: format 2 as written by {@link #toJson}, or a format-1 one. */
 	public static LayeredManifest fromJson(String json) {
 		try {
-			int version = Checkpoint.JSON.readTree(json).path("formatVersion").asInt(-1);
-			if (version == Checkpoint.FORMAT_VERSION
-					&& !Checkpoint.JSON.readTree(json).path("architecture").has("encoder")) {
-				return LayeredManifest.of(Checkpoint.fromJson(json));
+			int version = FormatOneCheckpoint.JSON.readTree(json).path("formatVersion").asInt(-1);
+			if (version == FormatOneCheckpoint.FORMAT_VERSION
+					&& !FormatOneCheckpoint.JSON.readTree(json).path("architecture").has("encoder")) {
+				return LayeredManifest.of(FormatOneCheckpoint.fromJson(json));
 			}
-			return Checkpoint.JSON.readValue(json, LayeredManifest.class);
+			return FormatOneCheckpoint.JSON.readValue(json, LayeredManifest.class);
 		}
 		catch (IOException ex) {
-			throw new CheckpointException("stored manifest is not valid: " + Checkpoint.firstLine(ex.getMessage()), ex);
+			throw new CheckpointException(
+					"stored manifest is not valid: " + FormatOneCheckpoint.firstLine(ex.getMessage()), ex);
 		}
 	}
 
@@ -223,17 +226,18 @@ public final class LayeredCheckpoint {
 			ZipEntry entry;
 			while ((entry = zip.getNextEntry()) != null) {
 				String name = entry.getName();
-				boolean known = Checkpoint.MANIFEST.equals(name) || Checkpoint.PARAMETERS.equals(name)
+				boolean known = FormatOneCheckpoint.MANIFEST.equals(name) || FormatOneCheckpoint.PARAMETERS.equals(name)
 						|| BUFFERS.equals(name);
 				if (!known || entries.containsKey(name)) {
-					throw Checkpoint.corrupt(source, "unexpected entry '" + name + "'");
+					throw FormatOneCheckpoint.corrupt(source, "unexpected entry '" + name + "'");
 				}
-				long max = Checkpoint.MANIFEST.equals(name) ? Checkpoint.MAX_MANIFEST_BYTES : maxArrayBytes;
-				entries.put(name, Checkpoint.readAtMost(zip, max, source, name));
+				long max = FormatOneCheckpoint.MANIFEST.equals(name) ? FormatOneCheckpoint.MAX_MANIFEST_BYTES
+						: maxArrayBytes;
+				entries.put(name, FormatOneCheckpoint.readAtMost(zip, max, source, name));
 			}
 		}
 		catch (ZipException ex) {
-			throw Checkpoint.corrupt(source, "not a valid zip archive (" + ex.getMessage() + ")");
+			throw FormatOneCheckpoint.corrupt(source, "not a valid zip archive (" + ex.getMessage() + ")");
 		}
 		catch (IOException ex) {
 			throw new CheckpointException("checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
@@ -243,28 +247,30 @@ public final class LayeredCheckpoint {
 
 	private static int version(byte[] manifest, String source) {
 		try {
-			JsonNode version = Checkpoint.JSON.readTree(manifest).path("formatVersion");
+			JsonNode version = FormatOneCheckpoint.JSON.readTree(manifest).path("formatVersion");
 			if (!version.isInt()) {
-				throw Checkpoint.corrupt(source, "the manifest has no formatVersion");
+				throw FormatOneCheckpoint.corrupt(source, "the manifest has no formatVersion");
 			}
 			return version.intValue();
 		}
 		catch (IOException ex) {
-			throw Checkpoint.corrupt(source, "the manifest is not valid: " + Checkpoint.firstLine(ex.getMessage()));
+			throw FormatOneCheckpoint.corrupt(source,
+					"the manifest is not valid: " + FormatOneCheckpoint.firstLine(ex.getMessage()));
 		}
 	}
 
 	private static LayeredManifest parse(byte[] bytes, String source, long maxParameters) {
 		LayeredManifest manifest;
 		try {
-			manifest = Checkpoint.JSON.readValue(bytes, LayeredManifest.class);
+			manifest = FormatOneCheckpoint.JSON.readValue(bytes, LayeredManifest.class);
 		}
 		catch (IOException ex) {
 			Throwable cause = (ex.getCause() instanceof IllegalArgumentException) ? ex.getCause() : ex;
-			throw Checkpoint.corrupt(source, "the manifest is not valid: " + Checkpoint.firstLine(cause.getMessage()));
+			throw FormatOneCheckpoint.corrupt(source,
+					"the manifest is not valid: " + FormatOneCheckpoint.firstLine(cause.getMessage()));
 		}
 		if (manifest.architecture() == null) {
-			throw Checkpoint.corrupt(source, "the manifest has no architecture");
+			throw FormatOneCheckpoint.corrupt(source, "the manifest has no architecture");
 		}
 		if (!"float32".equals(manifest.parameterType())) {
 			throw new CheckpointException("checkpoint " + source + " stores parameters as '" + manifest.parameterType()
@@ -273,7 +279,7 @@ public final class LayeredCheckpoint {
 		long parameters = manifest.architecture().parameterCount();
 		long buffers = manifest.architecture().bufferCount();
 		if (manifest.parameterCount() != parameters || manifest.bufferCount() != buffers) {
-			throw Checkpoint.corrupt(source,
+			throw FormatOneCheckpoint.corrupt(source,
 					"the manifest declares " + manifest.parameterCount() + " parameters and " + manifest.bufferCount()
 							+ " buffer values but its architecture has " + parameters + " and " + buffers);
 		}
@@ -287,16 +293,16 @@ public final class LayeredCheckpoint {
 	private static float[] array(Map<String, byte[]> entries, String name, long count, String sha256, String source) {
 		byte[] bytes = entries.get(name);
 		if (bytes == null) {
-			throw Checkpoint.corrupt(source, "it has no " + name);
+			throw FormatOneCheckpoint.corrupt(source, "it has no " + name);
 		}
 		if (bytes.length != 4 * count) {
-			throw Checkpoint.corrupt(source, name + " holds " + bytes.length + " bytes, the manifest declares " + count
-					+ " float32 values (" + 4 * count + " bytes)");
+			throw FormatOneCheckpoint.corrupt(source, name + " holds " + bytes.length + " bytes, the manifest declares "
+					+ count + " float32 values (" + 4 * count + " bytes)");
 		}
-		if (!Checkpoint.sha256(bytes).equals(sha256)) {
-			throw Checkpoint.corrupt(source, name + " does not match the checksum in the manifest");
+		if (!FormatOneCheckpoint.sha256(bytes).equals(sha256)) {
+			throw FormatOneCheckpoint.corrupt(source, name + " does not match the checksum in the manifest");
 		}
-		return Checkpoint.toFloats(bytes);
+		return FormatOneCheckpoint.toFloats(bytes);
 	}
 
 	/**

@@ -1,6 +1,6 @@
 package dev.vae.model.checkpoint;
 
-import dev.vae.model.network.Architecture;
+import dev.vae.model.network.FormatOneArchitecture;
 import dev.vae.model.network.LayeredArchitecture;
 import dev.vae.model.network.Presets;
 
@@ -25,13 +25,13 @@ import java.time.Instant;
  */
 public record LayeredManifest(int formatVersion, String name, Instant createdAt, LayeredArchitecture architecture,
 		String parameterType, long parameterCount, String parametersSha256, long bufferCount, String buffersSha256,
-		Manifest.TrainingInfo training, Manifest.Metrics metrics) {
+		FormatOneManifest.TrainingInfo training, FormatOneManifest.Metrics metrics) {
 
 	/**
 	 * A manifest for a new checkpoint; counts and checksums are filled in when written.
 	 */
-	public static LayeredManifest draft(String name, LayeredArchitecture architecture, Manifest.TrainingInfo training,
-			Manifest.Metrics metrics) {
+	public static LayeredManifest draft(String name, LayeredArchitecture architecture,
+			FormatOneManifest.TrainingInfo training, FormatOneManifest.Metrics metrics) {
 		return new LayeredManifest(LayeredCheckpoint.FORMAT_VERSION, name, Instant.now(), architecture, "float32",
 				architecture.parameterCount(), null, architecture.bufferCount(), null, training, metrics);
 	}
@@ -44,9 +44,9 @@ public record LayeredManifest(int formatVersion, String name, Instant createdAt,
 
 	/**
 	 * A format-1 manifest in this form, its architecture as
-	 * {@link Presets#of(Architecture)}.
+	 * {@link Presets#of(FormatOneArchitecture)}.
 	 */
-	public static LayeredManifest of(Manifest formatOne) {
+	public static LayeredManifest of(FormatOneManifest formatOne) {
 		return new LayeredManifest(formatOne.formatVersion(), formatOne.name(), formatOne.createdAt(),
 				Presets.of(formatOne.architecture()), formatOne.parameterType(), formatOne.parameterCount(),
 				formatOne.parametersSha256(), 0, null, formatOne.training(), formatOne.metrics());

@@ -6,7 +6,7 @@ import dev.vae.model.head.DecoderHead;
 import dev.vae.model.network.LayeredArchitecture;
 import dev.vae.model.checkpoint.LayeredManifest;
 import dev.vae.model.network.LayeredNetwork;
-import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.FormatOneManifest;
 import dev.vae.model.head.OutputActivation;
 import dev.vae.model.layer.Activation;
 import dev.vae.model.layer.Dense;
@@ -132,7 +132,7 @@ final class Dl4jImport {
 				+ vae.distribution().substring(vae.distribution().lastIndexOf('.') + 1)
 				+ (vae.followed() ? "; the layers after it are not imported" : "") + ")";
 		LayeredManifest draft = LayeredManifest.draft((name != null) ? name : "dl4j import", architecture,
-				new Manifest.TrainingInfo(description, 0, 0, 0, 0, 0, 0, 0), null);
+				new FormatOneManifest.TrainingInfo(description, 0, 0, 0, 0, 0, 0, 0), null);
 		return new Imported(draft, network);
 	}
 

@@ -8,7 +8,7 @@ import dev.vae.model.head.DecoderHead;
 import dev.vae.model.network.LayeredArchitecture;
 import dev.vae.model.checkpoint.LayeredManifest;
 import dev.vae.model.network.LayeredNetwork;
-import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.FormatOneManifest;
 import dev.vae.model.head.OutputActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -115,7 +115,7 @@ final class TorchImport {
 						+ ((unused.size() > 5) ? ", …" : "") + " (is it another model?)");
 			}
 			String name = text(spec, "name", plan.preset() + " import");
-			LayeredManifest draft = LayeredManifest.draft(name, architecture, new Manifest.TrainingInfo(
+			LayeredManifest draft = LayeredManifest.draft(name, architecture, new FormatOneManifest.TrainingInfo(
 					"imported from PyTorch safetensors (" + plan.preset() + ")", 0, 0, 0, 0, 0, 0, 0), null);
 			return new Imported(draft, network);
 		}

@@ -45,9 +45,9 @@ public record LayeredArchitecture(List<Integer> inputShape, List<Layer> encoder,
 			throw new IllegalArgumentException(
 					"inputShape " + new Shape(inputShape) + " has more than " + MAX_ACTIVATION + " values");
 		}
-		if (latentSize < 1 || latentSize > Architecture.MAX_WIDTH) {
+		if (latentSize < 1 || latentSize > FormatOneArchitecture.MAX_WIDTH) {
 			throw new IllegalArgumentException(
-					"latentSize must lie in 1.." + Architecture.MAX_WIDTH + ", was " + latentSize);
+					"latentSize must lie in 1.." + FormatOneArchitecture.MAX_WIDTH + ", was " + latentSize);
 		}
 		if (!(beta >= 0) || Double.isInfinite(beta)) {
 			throw new IllegalArgumentException("beta must be a non-negative number, was " + beta);

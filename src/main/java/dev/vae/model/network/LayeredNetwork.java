@@ -172,18 +172,19 @@ public final class LayeredNetwork implements Passes {
 
 	/**
 	 * A format-1 network as the {@code mlp} preset it is
-	 * ({@link Presets#of(Architecture)}): the same function, its flat parameters (dense
-	 * weights [in, out], then bias, layer by layer) with each weight transposed to
+	 * ({@link Presets#of(FormatOneArchitecture)}): the same function, its flat parameters
+	 * (dense weights [in, out], then bias, layer by layer) with each weight transposed to
 	 * PyTorch's [out, in]; no value changes.
 	 */
-	public static LayeredNetwork fromFormatOne(Architecture architecture, double[] parameters, DataType dataType) {
+	public static LayeredNetwork fromFormatOne(FormatOneArchitecture architecture, double[] parameters,
+			DataType dataType) {
 		if (parameters.length != architecture.parameterCount()) {
 			throw new IllegalArgumentException("a format-1 " + architecture.inputLength() + "-input network has "
 					+ architecture.parameterCount() + " parameters, got " + parameters.length);
 		}
 		double[] converted = new double[parameters.length];
 		int offset = 0;
-		for (Architecture.LayerShape shape : architecture.layers()) {
+		for (FormatOneArchitecture.LayerShape shape : architecture.layers()) {
 			int in = shape.in();
 			int out = shape.out();
 			for (int i = 0; i < in; i++) {

@@ -15,10 +15,10 @@ import java.util.List;
 
 /**
  * Ready-made layered architectures: {@code mlp}, today's dense VAE (and the exact
- * equivalent of a format-1 {@link Architecture}), and {@code conv}, a small convolutional
- * encoder of Conv2d(3×3, stride 2, padding 1) + BatchNorm + LeakyReLU blocks with a
- * mirrored decoder of ConvTranspose2d blocks and a final 3×3 convolution, as AntixK's
- * PyTorch-VAE VanillaVAE.
+ * equivalent of a format-1 {@link FormatOneArchitecture}), and {@code conv}, a small
+ * convolutional encoder of Conv2d(3×3, stride 2, padding 1) + BatchNorm + LeakyReLU
+ * blocks with a mirrored decoder of ConvTranspose2d blocks and a final 3×3 convolution,
+ * as AntixK's PyTorch-VAE VanillaVAE.
  */
 public final class Presets {
 
@@ -62,7 +62,7 @@ public final class Presets {
 	 * value) or a vector, its hidden widths and activation, its likelihood as a head.
 	 * Parameters carry over by {@link LayeredNetwork#fromFormatOne}.
 	 */
-	public static LayeredArchitecture of(Architecture formatOne) {
+	public static LayeredArchitecture of(FormatOneArchitecture formatOne) {
 		Activation activation = switch (formatOne.activation()) {
 			case RELU -> Activation.of(Activation.Function.RELU);
 			// ND4J's leaky ReLU, as format 1 used it, has slope 0.01

@@ -1,10 +1,10 @@
 package dev.vae.model.analysis;
 
-import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.FormatOneCheckpoint;
 import dev.vae.model.head.Likelihood;
 import dev.vae.model.head.Reconstruction;
 import dev.vae.model.network.ActivationKind;
-import dev.vae.model.network.Architecture;
+import dev.vae.model.network.FormatOneArchitecture;
 import dev.vae.model.network.Encoding;
 import dev.vae.model.network.Evaluation;
 import dev.vae.model.network.LayeredNetwork;
@@ -32,8 +32,9 @@ class LossAnalysisTests {
 
 	private static final double[] X = { 0.2, 0.9 };
 
-	static Architecture tiny(Likelihood likelihood) {
-		return new Architecture(List.of(2), List.of(), List.of(), 1, ActivationKind.TANH, likelihood, 0.5, 2.0);
+	static FormatOneArchitecture tiny(Likelihood likelihood) {
+		return new FormatOneArchitecture(List.of(2), List.of(), List.of(), 1, ActivationKind.TANH, likelihood, 0.5,
+				2.0);
 	}
 
 	private static double relative(double expected) {
@@ -152,7 +153,7 @@ class LossAnalysisTests {
 
 	@Test
 	void theSampledKlConvergesToTheAnalyticKl() {
-		Checkpoint.Loaded model = defaultModel();
+		FormatOneCheckpoint.Loaded model = defaultModel();
 		double[][] x = { shape(0) };
 		int l = 10_000;
 		LossAnalysis.InputLoss loss = LossAnalysis
@@ -167,7 +168,7 @@ class LossAnalysisTests {
 
 	@Test
 	void theStandardErrorShrinksLikeOneOverRootL() {
-		Checkpoint.Loaded model = defaultModel();
+		FormatOneCheckpoint.Loaded model = defaultModel();
 		double[][] x = { shape(1) };
 		LossAnalysis.Estimate small = LossAnalysis
 			.analyse(model.network(), x, new LossAnalysis.Options(1, 100, 0, 11, true), Likelihood.BERNOULLI, 1)
@@ -191,7 +192,7 @@ class LossAnalysisTests {
 
 	@Test
 	void iwaeIsAtLeastTheElboAndGrowsWithK() {
-		Checkpoint.Loaded model = defaultModel();
+		FormatOneCheckpoint.Loaded model = defaultModel();
 		double[][] x = { shape(2) };
 		int runs = 100;
 		int[] ks = { 1, 10, 100 };
@@ -255,9 +256,9 @@ class LossAnalysisTests {
 		return m4 / (m2 * m2);
 	}
 
-	static Checkpoint.Loaded defaultModel() {
+	static FormatOneCheckpoint.Loaded defaultModel() {
 		try (InputStream in = LossAnalysisTests.class.getResourceAsStream("/models/default.vae")) {
-			return Checkpoint.read(in, "default.vae", 10_000_000);
+			return FormatOneCheckpoint.read(in, "default.vae", 10_000_000);
 		}
 		catch (java.io.IOException ex) {
 			throw new IllegalStateException(ex);

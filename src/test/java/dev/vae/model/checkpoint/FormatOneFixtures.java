@@ -11,7 +11,8 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Format-1 checkpoints for the readers' tests, written as the service wrote them before
- * format 2; kept beside {@link Checkpoint} because they use its package-private layout.
+ * format 2; kept beside {@link FormatOneCheckpoint} because they use its package-private
+ * layout.
  */
 public final class FormatOneFixtures {
 
@@ -23,14 +24,15 @@ public final class FormatOneFixtures {
 	 * then the float32 parameters with their SHA-256), for the readers' tests.
 	 * @return the manifest as written
 	 */
-	public static Manifest writeFormatOne(Path target, Manifest draft, float[] parameters) throws IOException {
-		byte[] bytes = Checkpoint.toBytes(parameters);
-		Manifest manifest = draft.withParameters(parameters.length, Checkpoint.sha256(bytes));
+	public static FormatOneManifest writeFormatOne(Path target, FormatOneManifest draft, float[] parameters)
+			throws IOException {
+		byte[] bytes = FormatOneCheckpoint.toBytes(parameters);
+		FormatOneManifest manifest = draft.withParameters(parameters.length, FormatOneCheckpoint.sha256(bytes));
 		try (OutputStream out = Files.newOutputStream(target); ZipOutputStream zip = new ZipOutputStream(out)) {
-			zip.putNextEntry(new ZipEntry(Checkpoint.MANIFEST));
-			zip.write(Checkpoint.JSON.writeValueAsBytes(manifest));
+			zip.putNextEntry(new ZipEntry(FormatOneCheckpoint.MANIFEST));
+			zip.write(FormatOneCheckpoint.JSON.writeValueAsBytes(manifest));
 			zip.closeEntry();
-			zip.putNextEntry(new ZipEntry(Checkpoint.PARAMETERS));
+			zip.putNextEntry(new ZipEntry(FormatOneCheckpoint.PARAMETERS));
 			zip.write(bytes);
 			zip.closeEntry();
 		}
@@ -38,7 +40,7 @@ public final class FormatOneFixtures {
 	}
 
 	/** {@link #writeFormatOne} with random parameters from {@code seed}. */
-	public static Manifest writeFormatOne(Path target, Manifest draft, long seed) throws IOException {
+	public static FormatOneManifest writeFormatOne(Path target, FormatOneManifest draft, long seed) throws IOException {
 		double[] values = ModelFixtures.formatOneParameters(draft.architecture(), seed);
 		float[] floats = new float[values.length];
 		for (int i = 0; i < values.length; i++) {

@@ -44,7 +44,7 @@ class LayeredCheckpointTests {
 
 	@Test
 	void theShippedFormatOneDefaultAnswersBitForBitAsTheFormatOneNetworkDid() throws IOException {
-		Checkpoint.Loaded old = Checkpoint.read(DEFAULT_CHECKPOINT, 10_000_000);
+		FormatOneCheckpoint.Loaded old = FormatOneCheckpoint.read(DEFAULT_CHECKPOINT, 10_000_000);
 		LayeredCheckpoint.Loaded layered = LayeredCheckpoint.read(DEFAULT_CHECKPOINT, 10_000_000);
 		assertThat(old.manifest().formatVersion()).isEqualTo(1);
 		assertThat(layered.manifest().formatVersion()).isEqualTo(1);
@@ -119,7 +119,7 @@ class LayeredCheckpointTests {
 		assertThat(loaded.network().buffersAsFloats()).containsExactly(network.buffersAsFloats());
 		double[][] x = randomRows(2, 64, 8);
 		assertThat(loaded.network().encode(x).mu()[1]).containsExactly(network.encode(x).mu()[1]);
-		assertThatThrownBy(() -> Checkpoint.read(file, 1_000_000))
+		assertThatThrownBy(() -> FormatOneCheckpoint.read(file, 1_000_000))
 			.hasMessageContaining("has format version 2; this service reads version 1");
 	}
 
@@ -176,7 +176,8 @@ class LayeredCheckpointTests {
 
 	private static LayeredManifest aDraft(LayeredArchitecture architecture) {
 		return LayeredManifest.draft("tiny conv", architecture,
-				new Manifest.TrainingInfo("noise", 4, 0, 1, 4, 0.01, 3, 0.1), new Manifest.Metrics(1, 2, 3, 4, 5));
+				new FormatOneManifest.TrainingInfo("noise", 4, 0, 1, 4, 0.01, 3, 0.1),
+				new FormatOneManifest.Metrics(1, 2, 3, 4, 5));
 	}
 
 }

@@ -35,8 +35,8 @@ class Dl4jCrossCheckTests {
 
 	@Test
 	void dl4jsVaeLayerAgreesWithOurs() {
-		Architecture architecture = Architecture.mirrored(List.of(6), List.of(5), 2, ActivationKind.TANH,
-				Likelihood.BERNOULLI, 1, 1);
+		FormatOneArchitecture architecture = FormatOneArchitecture.mirrored(List.of(6), List.of(5), 2,
+				ActivationKind.TANH, Likelihood.BERNOULLI, 1, 1);
 		double[] parameters = ModelFixtures.formatOneParameters(architecture, 21);
 		LayeredNetwork ours = LayeredNetwork.fromFormatOne(architecture, parameters, DataType.DOUBLE);
 		org.deeplearning4j.nn.layers.variational.VariationalAutoencoder theirs = dl4jLayerWithWeightsOf(architecture,
@@ -73,7 +73,7 @@ class Dl4jCrossCheckTests {
 	}
 
 	private static org.deeplearning4j.nn.layers.variational.VariationalAutoencoder dl4jLayerWithWeightsOf(
-			Architecture architecture, double[] flat) {
+			FormatOneArchitecture architecture, double[] flat) {
 		MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
 			.list()
 			.layer(new VariationalAutoencoder.Builder().nIn(6)
@@ -89,7 +89,7 @@ class Dl4jCrossCheckTests {
 		var layer = (org.deeplearning4j.nn.layers.variational.VariationalAutoencoder) net.getLayer(0);
 		int offset = 0;
 		int key = 0;
-		for (Architecture.LayerShape shape : architecture.layers()) {
+		for (FormatOneArchitecture.LayerShape shape : architecture.layers()) {
 			int weights = shape.in() * shape.out();
 			double[] w = java.util.Arrays.copyOfRange(flat, offset, offset + weights);
 			layer.setParam(KEYS[key++], Nd4j.create(w, new long[] { shape.in(), shape.out() }, 'c'));

@@ -23,8 +23,8 @@ class FormatOneConversionTests {
 	@Test
 	void theMlpFormOfAFormatOneNetworkIsTheSameFunctionInDoublePrecision() {
 		for (Likelihood likelihood : Likelihood.values()) {
-			Architecture architecture = Architecture.mirrored(List.of(6), List.of(5, 4), 2, ActivationKind.LEAKY_RELU,
-					likelihood, 0.4, 1.3);
+			FormatOneArchitecture architecture = FormatOneArchitecture.mirrored(List.of(6), List.of(5, 4), 2,
+					ActivationKind.LEAKY_RELU, likelihood, 0.4, 1.3);
 			double[] flat = ModelFixtures.formatOneParameters(architecture, 8);
 			LayeredNetwork layered = LayeredNetwork.fromFormatOne(architecture, flat, DataType.DOUBLE);
 			double[][] x = randomRows(3, 6, 4);
@@ -38,7 +38,7 @@ class FormatOneConversionTests {
 			for (int i = 0; i < 3; i++) {
 				double[] h = x[i];
 				int offset = 0;
-				List<Architecture.LayerShape> layers = architecture.layers();
+				List<FormatOneArchitecture.LayerShape> layers = architecture.layers();
 				double[][] heads = new double[2][];
 				for (int l = 0; l < 2; l++) {
 					h = leaky(affine(h, flat, offset, layers.get(l)));
@@ -70,7 +70,7 @@ class FormatOneConversionTests {
 	}
 
 	/** x·W + b with W [in, out] and b as format 1 lays them out from {@code offset}. */
-	private static double[] affine(double[] x, double[] flat, int offset, Architecture.LayerShape shape) {
+	private static double[] affine(double[] x, double[] flat, int offset, FormatOneArchitecture.LayerShape shape) {
 		double[] y = new double[shape.out()];
 		for (int o = 0; o < shape.out(); o++) {
 			double sum = flat[offset + shape.in() * shape.out() + o];

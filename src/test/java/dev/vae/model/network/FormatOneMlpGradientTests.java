@@ -26,8 +26,8 @@ class FormatOneMlpGradientTests {
 	@ParameterizedTest
 	@EnumSource(Likelihood.class)
 	void gradientMatchesFiniteDifferences(Likelihood likelihood) {
-		Architecture architecture = new Architecture(List.of(5), List.of(4), List.of(3), 2, ActivationKind.TANH,
-				likelihood, 0.7, 1.5);
+		FormatOneArchitecture architecture = new FormatOneArchitecture(List.of(5), List.of(4), List.of(3), 2,
+				ActivationKind.TANH, likelihood, 0.7, 1.5);
 		LayeredNetwork network = ModelFixtures.aFormatOneNetwork(architecture, DataType.DOUBLE, 3);
 		SplittableRandom random = new SplittableRandom(11);
 		double[][] x = new double[3][5];
@@ -61,7 +61,7 @@ class FormatOneMlpGradientTests {
 	}
 
 	/** mean over the batch of Σ NLL(x | η(μ + σ ε)) + β KL. */
-	private static double objective(Architecture a, LayeredNetwork network, double[][] x, double[][] eps) {
+	private static double objective(FormatOneArchitecture a, LayeredNetwork network, double[][] x, double[][] eps) {
 		Encoding q = network.encode(x);
 		double[][] z = new double[x.length][];
 		double kl = 0;

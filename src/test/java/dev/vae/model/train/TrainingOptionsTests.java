@@ -4,7 +4,7 @@ import dev.vae.model.Examples;
 import dev.vae.model.ModelFixtures;
 import dev.vae.model.checkpoint.LayeredCheckpoint;
 import dev.vae.model.checkpoint.LayeredManifest;
-import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.FormatOneManifest;
 import dev.vae.model.head.DecoderHead;
 import dev.vae.model.network.Evaluation;
 import dev.vae.model.network.LayeredArchitecture;
@@ -250,10 +250,10 @@ class TrainingOptionsTests {
 				dev.vae.model.layer.Activation.of(dev.vae.model.layer.Activation.Function.TANH),
 				new DecoderHead.Bernoulli(), 1.0);
 		LayeredManifest card = LayeredManifest.draft("m", architecture,
-				new Manifest.TrainingInfo("shapes", 90, 10, 20, 10, 0.01, 1, 2.5, options, 9, 6),
-				new Manifest.Metrics(1, 2, 3, 4, 5));
+				new FormatOneManifest.TrainingInfo("shapes", 90, 10, 20, 10, 0.01, 1, 2.5, options, 9, 6),
+				new FormatOneManifest.Metrics(1, 2, 3, 4, 5));
 		String json = LayeredCheckpoint.toJson(card);
-		Manifest.TrainingInfo read = LayeredCheckpoint.fromJson(json).training();
+		FormatOneManifest.TrainingInfo read = LayeredCheckpoint.fromJson(json).training();
 		assertThat(read.options()).isEqualTo(options);
 		assertThat(read.epochsRun()).isEqualTo(9);
 		assertThat(read.bestEpoch()).isEqualTo(6);
@@ -262,7 +262,7 @@ class TrainingOptionsTests {
 			.readTree(json);
 		((com.fasterxml.jackson.databind.node.ObjectNode) old.get("training"))
 			.remove(List.of("options", "epochsRun", "bestEpoch"));
-		Manifest.TrainingInfo before = LayeredCheckpoint.fromJson(old.toString()).training();
+		FormatOneManifest.TrainingInfo before = LayeredCheckpoint.fromJson(old.toString()).training();
 		assertThat(before.options()).isNull();
 		assertThat(before.epochsRun()).isNull();
 		assertThat(before.epochs()).isEqualTo(20);

@@ -30,12 +30,12 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Checkpoint format 1, read only (new checkpoints are {@link LayeredCheckpoint}'s format
- * 2): a zip holding {@code manifest.json} (a {@link Manifest}) and
+ * 2): a zip holding {@code manifest.json} (a {@link FormatOneManifest}) and
  * {@code parameters.f32}, the flat parameters as little-endian float32 whose SHA-256 the
  * manifest records. Nothing in it is Java-serialised, and reading never trusts a size it
  * has not checked.
  */
-public final class Checkpoint {
+public final class FormatOneCheckpoint {
 
 	/** The format this version writes and reads. */
 	public static final int FORMAT_VERSION = 1;
@@ -51,7 +51,7 @@ public final class Checkpoint {
 		.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
 		.enable(SerializationFeature.INDENT_OUTPUT);
 
-	private Checkpoint() {
+	private FormatOneCheckpoint() {
 	}
 
 	/** Reads a checkpoint file. */
@@ -91,7 +91,7 @@ public final class Checkpoint {
 	 * stays a buffer whatever the file's size.
 	 * @return its manifest
 	 */
-	public static Manifest verify(Path file, String source, long maxParameters) {
+	public static FormatOneManifest verify(Path file, String source, long maxParameters) {
 		try (InputStream in = Files.newInputStream(file)) {
 			return scan(in, source, maxParameters, false).manifest();
 		}
@@ -101,7 +101,7 @@ public final class Checkpoint {
 	}
 
 	private static Scanned scan(InputStream in, String source, long maxParameters, boolean keep) {
-		Manifest manifest = null;
+		FormatOneManifest manifest = null;
 		byte[] parameters = null;
 		long parameterBytes = -1;
 		String digest = null;
@@ -150,11 +150,11 @@ public final class Checkpoint {
 	}
 
 	/** What a scan found: the manifest, and the parameter bytes when they were kept. */
-	private record Scanned(Manifest manifest, byte[] parameters) {
+	private record Scanned(FormatOneManifest manifest, byte[] parameters) {
 	}
 
 	/** The manifest as the JSON a checkpoint stores. */
-	public static String toJson(Manifest manifest) {
+	public static String toJson(FormatOneManifest manifest) {
 		try {
 			return JSON.writeValueAsString(manifest);
 		}
@@ -164,17 +164,17 @@ public final class Checkpoint {
 	}
 
 	/** A manifest from JSON written by {@link #toJson}. */
-	public static Manifest fromJson(String json) {
+	public static FormatOneManifest fromJson(String json) {
 		try {
-			return JSON.readValue(json, Manifest.class);
+			return JSON.readValue(json, FormatOneManifest.class);
 		}
 		catch (IOException ex) {
 			throw new CheckpointException("stored manifest is not valid: " + firstLine(ex.getMessage()), ex);
 		}
 	}
 
-	private static Manifest parseManifest(byte[] bytes, String source, long maxParameters) {
-		Manifest manifest;
+	private static FormatOneManifest parseManifest(byte[] bytes, String source, long maxParameters) {
+		FormatOneManifest manifest;
 		try {
 			// the version first, so that a newer format is named as such, not as corrupt
 			com.fasterxml.jackson.databind.JsonNode version = JSON.readTree(bytes).path("formatVersion");
@@ -182,7 +182,7 @@ public final class Checkpoint {
 				throw new CheckpointException("checkpoint " + source + " has format version " + version.intValue()
 						+ "; this service reads version " + FORMAT_VERSION);
 			}
-			manifest = JSON.readValue(bytes, Manifest.class);
+			manifest = JSON.readValue(bytes, FormatOneManifest.class);
 		}
 		catch (IOException ex) {
 			Throwable cause = (ex.getCause() instanceof IllegalArgumentException) ? ex.getCause() : ex;
@@ -285,7 +285,7 @@ public final class Checkpoint {
 	 * @param parameters its flat parameters in format-1 layout (dense weights [in, out],
 	 * then bias, layer by layer)
 	 */
-	public record Loaded(Manifest manifest, float[] parameters) {
+	public record Loaded(FormatOneManifest manifest, float[] parameters) {
 
 		/** The network as the {@code mlp} preset it is, in float32. */
 		public LayeredNetwork network() {

@@ -20,7 +20,7 @@ import java.util.List;
  * others)
  * @param beta weight of the KL term in the training objective (1 is the ELBO)
  */
-public record Architecture(List<Integer> inputShape, List<Integer> encoderHidden, List<Integer> decoderHidden,
+public record FormatOneArchitecture(List<Integer> inputShape, List<Integer> encoderHidden, List<Integer> decoderHidden,
 		int latentSize, ActivationKind activation, Likelihood likelihood, double gaussianSigma, double beta) {
 
 	/**
@@ -29,7 +29,7 @@ public record Architecture(List<Integer> inputShape, List<Integer> encoderHidden
 	 */
 	public static final int MAX_WIDTH = 65_536;
 
-	public Architecture {
+	public FormatOneArchitecture {
 		for (List<Integer> sizes : java.util.Arrays.asList(inputShape, encoderHidden, decoderHidden)) {
 			// List.of's contains(null) throws, so look for nulls element by element
 			if (sizes == null || sizes.stream().anyMatch(java.util.Objects::isNull)) {
@@ -66,12 +66,12 @@ public record Architecture(List<Integer> inputShape, List<Integer> encoderHidden
 	}
 
 	/** An MLP VAE whose decoder mirrors its encoder. */
-	public static Architecture mirrored(List<Integer> inputShape, List<Integer> encoderHidden, int latentSize,
+	public static FormatOneArchitecture mirrored(List<Integer> inputShape, List<Integer> encoderHidden, int latentSize,
 			ActivationKind activation, Likelihood likelihood, double gaussianSigma, double beta) {
 		List<Integer> decoder = new ArrayList<>(encoderHidden);
 		java.util.Collections.reverse(decoder);
-		return new Architecture(inputShape, encoderHidden, decoder, latentSize, activation, likelihood, gaussianSigma,
-				beta);
+		return new FormatOneArchitecture(inputShape, encoderHidden, decoder, latentSize, activation, likelihood,
+				gaussianSigma, beta);
 	}
 
 	/** Number of values in one input vector. */

@@ -1,6 +1,6 @@
 package dev.vae.model.checkpoint;
 
-import dev.vae.model.network.Architecture;
+import dev.vae.model.network.FormatOneArchitecture;
 import dev.vae.model.train.TrainingOptions;
 
 import java.time.Instant;
@@ -9,7 +9,7 @@ import java.time.Instant;
  * What a checkpoint says about itself: enough to rebuild the network, check its
  * parameters and tell a person where it came from and how good it is.
  *
- * @param formatVersion checkpoint format, {@link Checkpoint#FORMAT_VERSION}
+ * @param formatVersion checkpoint format, {@link FormatOneCheckpoint#FORMAT_VERSION}
  * @param name a human name for the model
  * @param createdAt when the checkpoint was written
  * @param architecture the network's shape, likelihood and β
@@ -19,21 +19,22 @@ import java.time.Instant;
  * @param training how the model was trained
  * @param metrics the final figures
  */
-public record Manifest(int formatVersion, String name, Instant createdAt, Architecture architecture,
+public record FormatOneManifest(int formatVersion, String name, Instant createdAt, FormatOneArchitecture architecture,
 		String parameterType, long parameterCount, String parametersSha256, TrainingInfo training, Metrics metrics) {
 
 	/**
 	 * A manifest for a new checkpoint; format, count and checksum are filled in when it
 	 * is written.
 	 */
-	public static Manifest draft(String name, Architecture architecture, TrainingInfo training, Metrics metrics) {
-		return new Manifest(Checkpoint.FORMAT_VERSION, name, Instant.now(), architecture, "float32",
+	public static FormatOneManifest draft(String name, FormatOneArchitecture architecture, TrainingInfo training,
+			Metrics metrics) {
+		return new FormatOneManifest(FormatOneCheckpoint.FORMAT_VERSION, name, Instant.now(), architecture, "float32",
 				architecture.parameterCount(), null, training, metrics);
 	}
 
-	Manifest withParameters(long count, String sha256) {
-		return new Manifest(this.formatVersion, this.name, this.createdAt, this.architecture, this.parameterType, count,
-				sha256, this.training, this.metrics);
+	FormatOneManifest withParameters(long count, String sha256) {
+		return new FormatOneManifest(this.formatVersion, this.name, this.createdAt, this.architecture,
+				this.parameterType, count, sha256, this.training, this.metrics);
 	}
 
 	/**
