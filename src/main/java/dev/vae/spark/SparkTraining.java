@@ -1,17 +1,16 @@
 package dev.vae.spark;
 
-import dev.vae.model.network.LayeredArchitecture;
-import dev.vae.model.checkpoint.LayeredCheckpoint;
-import dev.vae.model.network.LayeredNetwork;
-import dev.vae.model.checkpoint.TrainingCheckpoint;
-import dev.vae.model.checkpoint.LayeredManifest;
-import dev.vae.model.checkpoint.FormatOneManifest;
-import dev.vae.model.train.Trainer;
-import dev.vae.model.train.TrainingOptions;
 import dev.vae.data.Csv;
 import dev.vae.data.Dataset;
 import dev.vae.data.Idx;
 import dev.vae.data.Shapes;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.TrainingCheckpoint;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
+import dev.vae.model.train.Trainer;
+import dev.vae.model.train.TrainingOptions;
 import dev.vae.training.TrainingSpec;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -168,7 +167,7 @@ public final class SparkTraining {
 				.train(trained, data, from);
 			Trainer.EpochMetrics last = outcome.last();
 			TrainingOptions trainingOptions = spec.options();
-			FormatOneManifest.TrainingInfo info = new FormatOneManifest.TrainingInfo(
+			Manifest.TrainingInfo info = new Manifest.TrainingInfo(
 					options.description + " (Spark " + spark.master() + ", " + partitions + " partitions"
 							+ ((options.localSteps > 1) ? ", averaged every " + options.localSteps + " steps" : "")
 							+ ")",
@@ -193,7 +192,7 @@ public final class SparkTraining {
 			throw new IllegalArgumentException("--resume: there is no training checkpoint at "
 					+ ((options.checkpoint != null) ? options.checkpoint : "(no --checkpoint given)"));
 		}
-		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) network.plan()).architecture();
+		Architecture architecture = ((TrainingSpec.Plan.Layered) network.plan()).architecture();
 		TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.read(options.checkpoint, architecture.parameterCount());
 		if (!loaded.network().architecture().equals(architecture)) {
 			throw new IllegalArgumentException("--resume: the training checkpoint at " + options.checkpoint
@@ -206,7 +205,7 @@ public final class SparkTraining {
 	 * Saves the run to {@code --checkpoint} after every epoch and every
 	 * {@code --checkpoint-every} steps, and says so on a progress line.
 	 */
-	private record Checkpoints(Options options, TrainingSpec spec, LayeredNetwork network, int stepsPerEpoch,
+	private record Checkpoints(Options options, TrainingSpec spec, Network network, int stepsPerEpoch,
 			ProgressLines progress) {
 
 		boolean due(long step) {
@@ -219,14 +218,14 @@ public final class SparkTraining {
 				return;
 			}
 			long started = System.nanoTime();
-			FormatOneManifest.TrainingInfo info = new FormatOneManifest.TrainingInfo(
-					this.options.description + " (Spark, in progress)", 0, 0, this.spec.epochs(), this.spec.batchSize(),
-					this.spec.learningRate(), this.spec.seed(), state.seconds());
-			FormatOneManifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
+			Manifest.TrainingInfo info = new Manifest.TrainingInfo(this.options.description + " (Spark, in progress)",
+					0, 0, this.spec.epochs(), this.spec.batchSize(), this.spec.learningRate(), this.spec.seed(),
+					state.seconds());
+			Manifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
 			try {
 				TrainingCheckpoint.write(this.options.checkpoint,
-						LayeredManifest.draft(this.spec.name(), this.network.architecture(), info, figures),
-						this.network, state);
+						Manifest.draft(this.spec.name(), this.network.architecture(), info, figures), this.network,
+						state);
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(
@@ -273,19 +272,19 @@ public final class SparkTraining {
 		};
 	}
 
-	private static void write(Path target, TrainingSpec spec, NetworkSpec.Network trained,
-			FormatOneManifest.TrainingInfo info, Trainer.EpochMetrics last, double baseline) throws IOException {
+	private static void write(Path target, TrainingSpec spec, NetworkSpec.Network trained, Manifest.TrainingInfo info,
+			Trainer.EpochMetrics last, double baseline) throws IOException {
 		if (target.toAbsolutePath().getParent() != null) {
 			Files.createDirectories(target.toAbsolutePath().getParent());
 		}
 		NetworkSpec.Network.Layered layered = (NetworkSpec.Network.Layered) trained;
-		LayeredCheckpoint.write(target,
-				LayeredManifest.draft(spec.name(), layered.network().architecture(), info, metrics(last, baseline)),
+		Checkpoint.write(target,
+				Manifest.draft(spec.name(), layered.network().architecture(), info, metrics(last, baseline)),
 				layered.network());
 	}
 
-	private static FormatOneManifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {
-		return new FormatOneManifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
+	private static Manifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {
+		return new Manifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
 				m.validationKl(), baseline);
 	}
 

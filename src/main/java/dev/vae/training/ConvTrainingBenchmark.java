@@ -1,11 +1,11 @@
 package dev.vae.training;
 
 import dev.vae.data.Shapes;
-import dev.vae.model.head.DecoderHead;
 import dev.vae.model.Examples;
-import dev.vae.model.network.LayeredArchitecture;
-import dev.vae.model.network.LayeredNetwork;
 import dev.vae.model.NativeThreads;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Presets;
 import dev.vae.model.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -32,11 +32,11 @@ public final class ConvTrainingBenchmark {
 		int batch = (args.length > 3) ? Integer.parseInt(args[3]) : 64;
 		int steps = (args.length > 4) ? Integer.parseInt(args[4]) : 30;
 		NativeThreads.configure(1);
-		LayeredArchitecture architecture = Presets.conv(List.of(channels, size, size), latent,
-				new DecoderHead.Bernoulli(), 1.0);
+		Architecture architecture = Presets.conv(List.of(channels, size, size), latent, new DecoderHead.Bernoulli(),
+				1.0);
 		Examples train = Shapes.generate(1, 0, batch * steps, size, channels).examples();
 		Examples validation = Shapes.generate(1, batch * steps, 8, size, channels).examples();
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 1);
+		Network network = Network.initialise(architecture, DataType.FLOAT, 1);
 		double[] ms = new double[steps];
 		double[] cpu = new double[steps];
 		java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -64,7 +64,7 @@ public final class ConvTrainingBenchmark {
 				batch / (median / 1000), steadyCpu[steadyCpu.length / 2]);
 	}
 
-	private static String widths(LayeredArchitecture architecture) {
+	private static String widths(Architecture architecture) {
 		return architecture.encoder()
 			.stream()
 			.filter((l) -> l instanceof dev.vae.model.layer.Conv2d)

@@ -1,15 +1,14 @@
 package dev.vae.training;
 
 import dev.vae.data.DatasetService;
-import dev.vae.model.network.LayeredArchitecture;
-import dev.vae.model.checkpoint.LayeredCheckpoint;
-import dev.vae.model.checkpoint.LayeredManifest;
-import dev.vae.model.network.LayeredNetwork;
-import dev.vae.model.network.Evaluation;
 import dev.vae.model.Examples;
-import dev.vae.model.checkpoint.FormatOneManifest;
-import dev.vae.model.train.Trainer;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.Manifest;
 import dev.vae.model.checkpoint.TrainingCheckpoint;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Evaluation;
+import dev.vae.model.network.Network;
+import dev.vae.model.train.Trainer;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.registry.ModelRow;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -266,12 +265,12 @@ final class JobRunner implements RunningJobs {
 		dev.vae.model.train.TrainingOptions options = spec.options();
 		// the card's epochs run, and with early stopping the epoch whose parameters these
 		// are
-		Function<Integer, FormatOneManifest.TrainingInfo> info = (bestEpoch) -> new FormatOneManifest.TrainingInfo(
-				description, train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(),
-				spec.seed(), (System.nanoTime() - started) / 1e9,
+		Function<Integer, Manifest.TrainingInfo> info = (bestEpoch) -> new Manifest.TrainingInfo(description,
+				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
+				(System.nanoTime() - started) / 1e9,
 				options.equals(dev.vae.model.train.TrainingOptions.NONE) ? null : options, state.epochsDone, bestEpoch);
-		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
-		LayeredNetwork network;
+		Architecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
+		Network network;
 		Trainer.State from = null;
 		java.util.Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id, architecture);
 		int stepsPerEpoch = new dev.vae.model.train.TrainingSchedule(spec.seed(), train.count(), spec.batchSize())
@@ -282,7 +281,7 @@ final class JobRunner implements RunningJobs {
 			state.epochsDone = from.epoch() - 1;
 		}
 		else {
-			network = LayeredNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
+			network = Network.initialise(architecture, DataType.FLOAT, spec.seed());
 		}
 		if (from != null || this.repository.claims(id) > 1) {
 			int epoch = (from != null) ? from.epoch() : 1;
@@ -296,8 +295,8 @@ final class JobRunner implements RunningJobs {
 		Trainer.EpochMetrics last = new Trainer(spec.settings(), listener(id, state, (s) -> saveTrainingCheckpoint(id,
 				spec, architecture, info.apply(null), network, s, jobDir, stepsPerEpoch)))
 			.train(network, train, validation, from);
-		LayeredCheckpoint.write(checkpoint,
-				LayeredManifest.draft(spec.name(), architecture, info.apply(options.stopsEarly() ? last.epoch() : null),
+		Checkpoint.write(checkpoint,
+				Manifest.draft(spec.name(), architecture, info.apply(options.stopsEarly() ? last.epoch() : null),
 						metrics(last, Evaluation.pixelMeanBaseline(architecture, train, validation))),
 				network);
 		if (state.cancelled) {
@@ -310,11 +309,11 @@ final class JobRunner implements RunningJobs {
 		return this.registry.registerTrained(checkpoint, id);
 	}
 
-	private void saveTrainingCheckpoint(String id, TrainingSpec spec, LayeredArchitecture architecture,
-			FormatOneManifest.TrainingInfo info, LayeredNetwork network, Trainer.State state, Path jobDir,
-			int stepsPerEpoch) throws IOException {
-		FormatOneManifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
-		this.checkpoints.save(id, this.replica, jobDir, LayeredManifest.draft(spec.name(), architecture, info, figures),
+	private void saveTrainingCheckpoint(String id, TrainingSpec spec, Architecture architecture,
+			Manifest.TrainingInfo info, Network network, Trainer.State state, Path jobDir, int stepsPerEpoch)
+			throws IOException {
+		Manifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
+		this.checkpoints.save(id, this.replica, jobDir, Manifest.draft(spec.name(), architecture, info, figures),
 				network, state, state.globalStep(stepsPerEpoch));
 	}
 
@@ -388,8 +387,8 @@ final class JobRunner implements RunningJobs {
 		};
 	}
 
-	private static FormatOneManifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {
-		return new FormatOneManifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
+	private static Manifest.Metrics metrics(Trainer.EpochMetrics m, double baseline) {
+		return new Manifest.Metrics(m.trainNegElbo(), m.validationNegElbo(), m.validationReconstruction(),
 				m.validationKl(), baseline);
 	}
 

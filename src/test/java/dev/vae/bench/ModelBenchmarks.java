@@ -1,10 +1,10 @@
 package dev.vae.bench;
 
+import dev.vae.model.NativeThreads;
+import dev.vae.model.analysis.LossAnalysis;
 import dev.vae.model.checkpoint.FormatOneCheckpoint;
 import dev.vae.model.head.Likelihood;
-import dev.vae.model.analysis.LossAnalysis;
-import dev.vae.model.NativeThreads;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +33,7 @@ public class ModelBenchmarks {
 	@Param({ "1", "32", "256" })
 	public int batch;
 
-	private LayeredNetwork network;
+	private Network network;
 
 	private double[][] inputs;
 

@@ -1,11 +1,11 @@
 package dev.vae.inference;
 
-import dev.vae.model.network.ActivationKind;
-import dev.vae.model.network.FormatOneArchitecture;
-import dev.vae.model.network.Encoding;
-import dev.vae.model.checkpoint.LayeredManifest;
-import dev.vae.model.head.Likelihood;
 import dev.vae.model.checkpoint.FormatOneManifest;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.network.ActivationKind;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.network.FormatOneArchitecture;
 import dev.vae.model.network.Passes;
 import dev.vae.registry.ServedModel;
 
@@ -47,7 +47,7 @@ public final class FakeModel implements Passes {
 	public static ServedModel aFakeModel(String id, List<Integer> hwc, int latent, Behaviour behaviour) {
 		FormatOneArchitecture a = FormatOneArchitecture.mirrored(hwc, List.of(4), latent, ActivationKind.TANH,
 				Likelihood.BERNOULLI, 1, 1);
-		return new ServedModel(id, LayeredManifest.of(FormatOneManifest.draft(id, a, null, null)),
+		return new ServedModel(id, Manifest.of(FormatOneManifest.draft(id, a, null, null)),
 				new FakeModel(latent, a.inputLength(), behaviour, Duration.ofMillis(200)));
 	}
 

@@ -1,10 +1,10 @@
 package dev.vae.inference;
 
+import dev.vae.model.checkpoint.FormatOneManifest;
+import dev.vae.model.head.Likelihood;
 import dev.vae.model.network.ActivationKind;
 import dev.vae.model.network.FormatOneArchitecture;
-import dev.vae.model.head.Likelihood;
-import dev.vae.model.checkpoint.FormatOneManifest;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Presets;
 import dev.vae.registry.ActiveModel;
 import dev.vae.registry.ServedModel;
@@ -66,7 +66,7 @@ class InferenceControllerTests {
 			FormatOneArchitecture a = FormatOneArchitecture.mirrored(List.of(2, 2, 1), List.of(3), 2,
 					ActivationKind.TANH, Likelihood.BERNOULLI, 1.0, 1.0);
 			return new ActiveModel(ServedModel.of("tiny", FormatOneManifest.draft("tiny", a, null, null),
-					LayeredNetwork.initialise(Presets.of(a), DataType.FLOAT, 1)));
+					Network.initialise(Presets.of(a), DataType.FLOAT, 1)));
 		}
 
 	}

@@ -1,10 +1,10 @@
 package dev.vae.inference;
 
+import dev.vae.model.checkpoint.FormatOneManifest;
+import dev.vae.model.head.Likelihood;
 import dev.vae.model.network.ActivationKind;
 import dev.vae.model.network.FormatOneArchitecture;
-import dev.vae.model.head.Likelihood;
-import dev.vae.model.checkpoint.FormatOneManifest;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.TooLargeException;
@@ -39,7 +39,7 @@ class LossServiceTests {
 	private static Loss aService(Likelihood likelihood, double beta) {
 		FormatOneArchitecture a = new FormatOneArchitecture(List.of(2), List.of(), List.of(), 1, ActivationKind.TANH,
 				likelihood, 0.5, beta);
-		LayeredNetwork network = LayeredNetwork.fromFormatOne(a, PARAMS, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+		Network network = Network.fromFormatOne(a, PARAMS, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
 		VaeProperties properties = new VaeProperties(new VaeProperties.Model("unused", 1000),
 				new VaeProperties.Limits(8, 100, 10, 10, 50, 300,
 						org.springframework.util.unit.DataSize.ofMegabytes(1)),

@@ -4,9 +4,9 @@ import dev.vae.model.head.DecoderHead;
 import dev.vae.model.head.Likelihood;
 import dev.vae.model.head.OutputActivation;
 import dev.vae.model.network.ActivationKind;
+import dev.vae.model.network.Architecture;
 import dev.vae.model.network.FormatOneArchitecture;
-import dev.vae.model.network.LayeredArchitecture;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Presets;
 
 import org.nd4j.linalg.api.buffer.DataType;
@@ -47,8 +47,8 @@ public final class ModelFixtures {
 	}
 
 	/** A format-1 architecture as the network the service makes of it, random weights. */
-	public static LayeredNetwork aFormatOneNetwork(FormatOneArchitecture architecture, DataType dataType, long seed) {
-		return LayeredNetwork.fromFormatOne(architecture, formatOneParameters(architecture, seed), dataType);
+	public static Network aFormatOneNetwork(FormatOneArchitecture architecture, DataType dataType, long seed) {
+		return Network.fromFormatOne(architecture, formatOneParameters(architecture, seed), dataType);
 	}
 
 	/** Two clusters of 6-pixel patterns, values in [0, 1]. */
@@ -99,7 +99,7 @@ public final class ModelFixtures {
 	/**
 	 * A conv VAE on 1×8×8 inputs with blocks of 8 and 16 channels, a 2-d latent space.
 	 */
-	public static LayeredArchitecture aTinyConvVae() {
+	public static Architecture aTinyConvVae() {
 		return Presets.conv(List.of(1, 8, 8), List.of(8, 16), 2, new DecoderHead.Bernoulli(), 1);
 	}
 

@@ -2,7 +2,7 @@ package dev.vae.spark;
 
 import dev.vae.S3MockServer;
 import dev.vae.model.Examples;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 import dev.vae.model.train.Trainer;
 import dev.vae.training.TrainingSpec;
 import org.apache.spark.SparkConf;
@@ -158,7 +158,7 @@ class StoredRowsTests {
 
 			// and the local trainer's run on the job's split, to rounding
 			Examples[] split = job.split(all);
-			LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+			Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
 			float[] initial = single.parametersAsFloats();
 			Trainer.EpochMetrics local = new Trainer(job.settings(), new Trainer.Listener() {
 			}).train(single, split[0], split[1]);

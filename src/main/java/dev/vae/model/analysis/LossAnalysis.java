@@ -3,10 +3,10 @@ package dev.vae.model.analysis;
 import dev.vae.model.head.ContinuousBernoulli;
 import dev.vae.model.head.Likelihood;
 import dev.vae.model.head.Reconstruction;
-import dev.vae.model.network.FormatOneArchitecture;
 import dev.vae.model.network.Encoding;
 import dev.vae.model.network.Evaluation;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.FormatOneArchitecture;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Passes;
 
 import java.util.ArrayList;
@@ -206,7 +206,7 @@ public final class LossAnalysis {
 	 * @param likelihood the likelihood of the importance weights
 	 * @param likelihoodSigma its σ when Gaussian
 	 */
-	public static List<InputLoss> analyse(LayeredNetwork network, double[][] x, Options options, Likelihood likelihood,
+	public static List<InputLoss> analyse(Network network, double[][] x, Options options, Likelihood likelihood,
 			double likelihoodSigma) {
 		return analyse(network, network.latentSize(), x, options, likelihood, likelihoodSigma);
 	}

@@ -1,6 +1,6 @@
 package dev.vae.model.checkpoint;
 
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -29,8 +29,8 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Checkpoint format 1, read only (new checkpoints are {@link LayeredCheckpoint}'s format
- * 2): a zip holding {@code manifest.json} (a {@link FormatOneManifest}) and
+ * Checkpoint format 1, read only (new checkpoints are {@link Checkpoint}'s format 2): a
+ * zip holding {@code manifest.json} (a {@link FormatOneManifest}) and
  * {@code parameters.f32}, the flat parameters as little-endian float32 whose SHA-256 the
  * manifest records. Nothing in it is Java-serialised, and reading never trusts a size it
  * has not checked.
@@ -288,12 +288,12 @@ public final class FormatOneCheckpoint {
 	public record Loaded(FormatOneManifest manifest, float[] parameters) {
 
 		/** The network as the {@code mlp} preset it is, in float32. */
-		public LayeredNetwork network() {
+		public Network network() {
 			double[] values = new double[this.parameters.length];
 			for (int i = 0; i < values.length; i++) {
 				values[i] = this.parameters[i];
 			}
-			return LayeredNetwork.fromFormatOne(this.manifest.architecture(), values, DataType.FLOAT);
+			return Network.fromFormatOne(this.manifest.architecture(), values, DataType.FLOAT);
 		}
 
 	}

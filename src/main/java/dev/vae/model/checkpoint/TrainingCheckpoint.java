@@ -1,6 +1,6 @@
 package dev.vae.model.checkpoint;
 
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 import dev.vae.model.train.Trainer;
 
 import java.io.ByteArrayInputStream;
@@ -52,8 +52,7 @@ public final class TrainingCheckpoint {
 	 * Writes {@code network} and {@code state} to {@code target} atomically (a temporary
 	 * file beside it, then renamed).
 	 */
-	public static void write(Path target, LayeredManifest draft, LayeredNetwork network, Trainer.State state)
-			throws IOException {
+	public static void write(Path target, Manifest draft, Network network, Trainer.State state) throws IOException {
 		if (state.adamM() == null || state.adamM().length != network.parametersAsFloats().length) {
 			throw new IllegalArgumentException("the state's Adam moments do not match the network's parameters");
 		}
@@ -62,7 +61,7 @@ public final class TrainingCheckpoint {
 		Path model = Files.createTempFile(dir, "." + target.getFileName(), ".model.tmp");
 		Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
 		try {
-			LayeredCheckpoint.write(model, draft, network);
+			Checkpoint.write(model, draft, network);
 			byte[] m = FormatOneCheckpoint.toBytes(state.adamM());
 			byte[] v = FormatOneCheckpoint.toBytes(state.adamV());
 			Trainer.EarlyStop stop = state.earlyStop();
@@ -85,7 +84,7 @@ public final class TrainingCheckpoint {
 					put(zip, BEST_BUFFERS, bestBuffers);
 				}
 			}
-			LayeredCheckpoint.replace(temp, target);
+			Checkpoint.replace(temp, target);
 		}
 		finally {
 			Files.deleteIfExists(temp);
@@ -145,9 +144,9 @@ public final class TrainingCheckpoint {
 			throw new CheckpointException("training checkpoint " + source + " has format version "
 					+ state.formatVersion() + "; this service reads versions 1 and " + FORMAT_VERSION);
 		}
-		LayeredCheckpoint.Loaded model;
+		Checkpoint.Loaded model;
 		try (InputStream in = new ByteArrayInputStream(entries.get(MODEL))) {
-			model = LayeredCheckpoint.read(in, source + "!" + MODEL, maxParameters);
+			model = Checkpoint.read(in, source + "!" + MODEL, maxParameters);
 		}
 		catch (IOException ex) {
 			throw new CheckpointException("training checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
@@ -208,7 +207,7 @@ public final class TrainingCheckpoint {
 	 * @param network the network, as saved
 	 * @param state where the run is
 	 */
-	public record Loaded(LayeredManifest manifest, LayeredNetwork network, Trainer.State state) {
+	public record Loaded(Manifest manifest, Network network, Trainer.State state) {
 	}
 
 	/** {@code state.json}; {@code earlyStop} is absent in format 1 and without it. */

@@ -22,7 +22,7 @@ public final class Evaluation {
 	 * −log p(x)), one z ~ q(z|x) per input drawn from {@code seed}, the NLL from the
 	 * network's decoder head (batch norm on running statistics).
 	 */
-	public static Summary negElbo(LayeredNetwork network, Examples data, long seed) {
+	public static Summary negElbo(Network network, Examples data, long seed) {
 		DecoderHead head = network.architecture().head();
 		int d = network.inputLength();
 		SplittableRandom random = new SplittableRandom(seed);
@@ -31,11 +31,11 @@ public final class Evaluation {
 	}
 
 	/**
-	 * {@link #negElbo(LayeredNetwork, Examples, long)} with the noise given: input i's z
-	 * from ε = {@code noise[i·k, (i+1)·k)}, so that a part of a dataset is evaluated with
-	 * the draws the whole would give it.
+	 * {@link #negElbo(Network, Examples, long)} with the noise given: input i's z from ε
+	 * = {@code noise[i·k, (i+1)·k)}, so that a part of a dataset is evaluated with the
+	 * draws the whole would give it.
 	 */
-	public static Summary negElbo(LayeredNetwork network, Examples data, double[] noise) {
+	public static Summary negElbo(Network network, Examples data, double[] noise) {
 		DecoderHead head = network.architecture().head();
 		int d = network.inputLength();
 		int k = network.latentSize();
@@ -97,7 +97,7 @@ public final class Evaluation {
 	 * −log p(x) averaged over {@code test} under the model that ignores z: each pixel at
 	 * its mean (and variance) over {@code train}, under the layered network's head.
 	 */
-	public static double pixelMeanBaseline(LayeredArchitecture architecture, Examples train, Examples test) {
+	public static double pixelMeanBaseline(Architecture architecture, Examples train, Examples test) {
 		int d = train.length();
 		double[] mean = new double[d];
 		double[] variance = new double[d];

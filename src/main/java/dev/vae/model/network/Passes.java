@@ -1,9 +1,9 @@
 package dev.vae.model.network;
 
 /**
- * The two passes of a VAE over a batch. {@link LayeredNetwork} computes them directly; a
- * serving layer may gather concurrent callers' rows into one call (micro-batching) behind
- * the same interface.
+ * The two passes of a VAE over a batch. {@link Network} computes them directly; a serving
+ * layer may gather concurrent callers' rows into one call (micro-batching) behind the
+ * same interface.
  */
 public interface Passes {
 

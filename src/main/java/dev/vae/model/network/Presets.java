@@ -32,7 +32,7 @@ public final class Presets {
 	 * A dense VAE: [flatten,] (dense, activation)* to the latent heads; (dense,
 	 * activation)* mirrored, dense to the output [, reshape].
 	 */
-	public static LayeredArchitecture mlp(List<Integer> inputShape, List<Integer> hidden, int latentSize,
+	public static Architecture mlp(List<Integer> inputShape, List<Integer> hidden, int latentSize,
 			Activation activation, DecoderHead head, double beta) {
 		List<Integer> outputShape = new ArrayList<>(inputShape);
 		outputShape.set(0, head.outputChannels(inputShape.get(0)));
@@ -53,16 +53,16 @@ public final class Presets {
 		if (inputShape.size() > 1) {
 			decoder.add(new Reshape(outputShape));
 		}
-		return new LayeredArchitecture(inputShape, encoder, latentSize, decoder, head, beta);
+		return new Architecture(inputShape, encoder, latentSize, decoder, head, beta);
 	}
 
 	/**
 	 * The layered form of a format-1 architecture: its image shape channels first (height
 	 * × width × channels becomes C×H×W, flattened in and reshaped out, which moves no
 	 * value) or a vector, its hidden widths and activation, its likelihood as a head.
-	 * Parameters carry over by {@link LayeredNetwork#fromFormatOne}.
+	 * Parameters carry over by {@link Network#fromFormatOne}.
 	 */
-	public static LayeredArchitecture of(FormatOneArchitecture formatOne) {
+	public static Architecture of(FormatOneArchitecture formatOne) {
 		Activation activation = switch (formatOne.activation()) {
 			case RELU -> Activation.of(Activation.Function.RELU);
 			// ND4J's leaky ReLU, as format 1 used it, has slope 0.01
@@ -92,7 +92,7 @@ public final class Presets {
 		if (input.size() > 1) {
 			decoder.add(new Reshape(input));
 		}
-		return new LayeredArchitecture(input, encoder, formatOne.latentSize(), decoder,
+		return new Architecture(input, encoder, formatOne.latentSize(), decoder,
 				DecoderHead.of(formatOne.likelihood(), formatOne.gaussianSigma()), formatOne.beta());
 	}
 
@@ -100,7 +100,7 @@ public final class Presets {
 	 * The conv preset with its default widths: [32, 64] for 28×28 inputs, [32, 64, 128,
 	 * 256] for 64×64.
 	 */
-	public static LayeredArchitecture conv(List<Integer> inputShape, int latentSize, DecoderHead head, double beta) {
+	public static Architecture conv(List<Integer> inputShape, int latentSize, DecoderHead head, double beta) {
 		boolean large = inputShape.size() == 3 && inputShape.get(1) >= 64 && inputShape.get(2) >= 64;
 		return conv(inputShape, large ? List.of(32, 64, 128, 256) : List.of(32, 64), latentSize, head, beta);
 	}
@@ -111,8 +111,8 @@ public final class Presets {
 	 * one transposed block per width (its output padding restoring the encoder's sizes
 	 * exactly), a final 3×3 convolution to the head's channels.
 	 */
-	public static LayeredArchitecture conv(List<Integer> inputShape, List<Integer> channels, int latentSize,
-			DecoderHead head, double beta) {
+	public static Architecture conv(List<Integer> inputShape, List<Integer> channels, int latentSize, DecoderHead head,
+			double beta) {
 		if (inputShape.size() != 3 || channels.isEmpty()) {
 			throw new IllegalArgumentException("the conv preset needs a C×H×W input and at least one width, got "
 					+ inputShape + " and " + channels);
@@ -151,7 +151,7 @@ public final class Presets {
 			decoder.add(Activation.leakyRelu(SLOPE));
 		}
 		decoder.add(new Conv2d(head.outputChannels(inputShape.get(0)), 3, 1, 1));
-		return new LayeredArchitecture(inputShape, encoder, latentSize, decoder, head, beta);
+		return new Architecture(inputShape, encoder, latentSize, decoder, head, beta);
 	}
 
 }

@@ -3,7 +3,7 @@ package dev.vae.model.train;
 import dev.vae.model.Batches;
 import dev.vae.model.Examples;
 import dev.vae.model.network.Evaluation;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Replica implements AutoCloseable {
 
-	private final LayeredNetwork network;
+	private final Network network;
 
 	private final INDArray params;
 
@@ -29,7 +29,7 @@ public final class Replica implements AutoCloseable {
 
 	private final INDArray gradient;
 
-	private Replica(LayeredNetwork network, INDArray params, INDArray buffers) {
+	private Replica(Network network, INDArray params, INDArray buffers) {
 		if (params.dataType() != DataType.FLOAT) {
 			throw new IllegalArgumentException("replicas train in float32, not " + params.dataType());
 		}
@@ -40,7 +40,7 @@ public final class Replica implements AutoCloseable {
 	}
 
 	/** A replica training {@code network} (and its running statistics) in place. */
-	public static Replica of(LayeredNetwork network) {
+	public static Replica of(Network network) {
 		return new Replica(network, network.parameters(), network.buffers());
 	}
 
@@ -86,7 +86,7 @@ public final class Replica implements AutoCloseable {
 	 * @param eps rows × K standard normal draws
 	 */
 	public Share gradientSum(float[] x, float[] eps, int rows) {
-		return gradientSum(x, eps, rows, LayeredNetwork.KlTerm.of(this.network.architecture().beta()));
+		return gradientSum(x, eps, rows, Network.KlTerm.of(this.network.architecture().beta()));
 	}
 
 	/**
@@ -94,7 +94,7 @@ public final class Replica implements AutoCloseable {
 	 * {@code term} says (the step's β, free bits with the whole minibatch's mean KL per
 	 * dimension).
 	 */
-	public Share gradientSum(float[] x, float[] eps, int rows, LayeredNetwork.KlTerm term) {
+	public Share gradientSum(float[] x, float[] eps, int rows, Network.KlTerm term) {
 		int d = inputLength();
 		int k = latentSize();
 		if (rows < 1 || x.length != rows * d || eps.length != rows * k) {
@@ -105,7 +105,7 @@ public final class Replica implements AutoCloseable {
 				INDArray es = Nd4j.createUninitialized(DataType.FLOAT, rows, k)) {
 			Batches.write(x, xs);
 			Batches.write(eps, es);
-			LayeredNetwork.BatchLoss loss = this.network.lossAndGradient(xs, es, this.gradient, term);
+			Network.BatchLoss loss = this.network.lossAndGradient(xs, es, this.gradient, term);
 			// the network returns the batch mean's gradient: times rows for the sum
 			float[] sum = this.gradient.toFloatVector();
 			for (int i = 0; i < sum.length; i++) {
@@ -117,8 +117,8 @@ public final class Replica implements AutoCloseable {
 
 	/**
 	 * Σ over {@code rows} inputs of each latent dimension's KL, the encoder run as a
-	 * training step runs it ({@link LayeredNetwork#klSums}; the running statistics move:
-	 * reload them before the step).
+	 * training step runs it ({@link Network#klSums}; the running statistics move: reload
+	 * them before the step).
 	 */
 	public double[] klSums(float[] x, int rows) {
 		int d = inputLength();
@@ -138,7 +138,7 @@ public final class Replica implements AutoCloseable {
 
 	/**
 	 * Held-out −ELBO with the noise given
-	 * ({@link Evaluation#negElbo(LayeredNetwork, Examples, double[])}).
+	 * ({@link Evaluation#negElbo(Network, Examples, double[])}).
 	 */
 	public Evaluation.Summary negElbo(Examples data, double[] noise) {
 		return Evaluation.negElbo(this.network, data, noise);

@@ -3,7 +3,7 @@ package dev.vae.model.train;
 import dev.vae.model.Batches;
 import dev.vae.model.Examples;
 import dev.vae.model.network.Evaluation;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,7 +33,7 @@ public final class Trainer {
 	 * @throws CancelledException when the listener asked to stop (checked between
 	 * minibatches)
 	 */
-	public EpochMetrics train(LayeredNetwork network, Examples train, Examples validation) {
+	public EpochMetrics train(Network network, Examples train, Examples validation) {
 		return train(network, train, validation, null);
 	}
 
@@ -49,7 +49,7 @@ public final class Trainer {
 	 * @throws CancelledException when the listener asked to stop (checked between
 	 * minibatches)
 	 */
-	public EpochMetrics train(LayeredNetwork network, Examples train, Examples validation, State from) {
+	public EpochMetrics train(Network network, Examples train, Examples validation, State from) {
 		int d = network.inputLength();
 		int k = network.latentSize();
 		if (train.length() != d || validation.length() != d) {
@@ -110,7 +110,7 @@ public final class Trainer {
 					Batches.write(es, eps);
 					// the step's β (warm-up) and learning rate (schedule), by its global
 					// index
-					LayeredNetwork.BatchLoss loss = network.lossAndGradient(x, eps, gradient, new LayeredNetwork.KlTerm(
+					Network.BatchLoss loss = network.lossAndGradient(x, eps, gradient, new Network.KlTerm(
 							beta * options.betaFactor(iteration, stepsPerEpoch), options.freeBits(), null));
 					reconstruction += loss.reconstruction();
 					kl += loss.kl();
@@ -255,7 +255,7 @@ public final class Trainer {
 		}
 
 		/** Puts the best epoch's parameters and buffers back into {@code network}. */
-		void restore(LayeredNetwork network) {
+		void restore(Network network) {
 			network.load(this.parameters, this.buffers);
 		}
 
@@ -356,8 +356,8 @@ public final class Trainer {
 		/**
 		 * Where the run is, between two minibatches: with the network's parameters and
 		 * buffers as they are now, enough to continue it
-		 * ({@link #train(LayeredNetwork, Examples, Examples, State)}). Called after each
-		 * epoch (after {@link #onEpoch}) and when {@link #checkpointDue} says so.
+		 * ({@link #train(Network, Examples, Examples, State)}). Called after each epoch
+		 * (after {@link #onEpoch}) and when {@link #checkpointDue} says so.
 		 */
 		default void onCheckpoint(State state) {
 		}

@@ -3,8 +3,8 @@ package dev.vae.model.analysis;
 import dev.vae.model.head.DecoderHead;
 import dev.vae.model.head.OutputActivation;
 import dev.vae.model.layer.Activation;
-import dev.vae.model.network.LayeredArchitecture;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Presets;
 
 import java.util.List;
@@ -17,10 +17,9 @@ import static org.assertj.core.api.Assertions.within;
 
 class HeadLossAnalysisTests {
 
-	private static LayeredNetwork aNetwork(DecoderHead head) {
-		LayeredArchitecture a = Presets.mlp(List.of(6), List.of(5), 2, Activation.of(Activation.Function.TANH), head,
-				1.0);
-		return LayeredNetwork.initialise(a, DataType.DOUBLE, 7);
+	private static Network aNetwork(DecoderHead head) {
+		Architecture a = Presets.mlp(List.of(6), List.of(5), 2, Activation.of(Activation.Function.TANH), head, 1.0);
+		return Network.initialise(a, DataType.DOUBLE, 7);
 	}
 
 	private static final double[][] X = { { 0.1, 0.9, 0.3, 0.5, 0.0, 1.0 }, { 0.7, 0.2, 0.4, 0.6, 0.8, 0.05 } };
@@ -28,7 +27,7 @@ class HeadLossAnalysisTests {
 	@Test
 	void theCalibratedGaussianAtTheMeanIsHalfDTimesOnePlusLogTwoPiMse() {
 		DecoderHead head = new DecoderHead.CalibratedGaussian(OutputActivation.SIGMOID);
-		LayeredNetwork network = aNetwork(head);
+		Network network = aNetwork(head);
 		List<HeadLossAnalysis.InputLoss> out = HeadLossAnalysis.analyse(network, head, 2, X, 1.0, 0, 0, 1);
 		double[][] mean = network.decodeMean(network.encode(X).mu());
 		for (int i = 0; i < X.length; i++) {
@@ -48,7 +47,7 @@ class HeadLossAnalysisTests {
 	@Test
 	void aLearnedVarianceNllIsTheSumOfPerPixelGaussians() {
 		DecoderHead head = new DecoderHead.LearnedGaussian(OutputActivation.IDENTITY);
-		LayeredNetwork network = aNetwork(head);
+		Network network = aNetwork(head);
 		double[][] eta = network.decodeLogits(network.encode(X).mu());
 		assertThat(eta[0]).hasSize(12);
 		HeadLossAnalysis.InputLoss out = HeadLossAnalysis.analyse(network, head, 2, X, 1.0, 0, 0, 1).get(0);
@@ -66,7 +65,7 @@ class HeadLossAnalysisTests {
 	@Test
 	void estimatorsAreConsistent() {
 		DecoderHead head = new DecoderHead.FixedGaussian(OutputActivation.TANH, 0.3);
-		LayeredNetwork network = aNetwork(head);
+		Network network = aNetwork(head);
 		List<HeadLossAnalysis.InputLoss> out = HeadLossAnalysis.analyse(network, head, 2, X, 0.3, 400, 200, 5);
 		for (HeadLossAnalysis.InputLoss in : out) {
 			// a fixed-σ Gaussian head's own NLL is the Gaussian term with the same σ

@@ -4,10 +4,10 @@ import dev.vae.model.checkpoint.FormatOneCheckpoint;
 import dev.vae.model.head.Likelihood;
 import dev.vae.model.head.Reconstruction;
 import dev.vae.model.network.ActivationKind;
-import dev.vae.model.network.FormatOneArchitecture;
 import dev.vae.model.network.Encoding;
 import dev.vae.model.network.Evaluation;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.FormatOneArchitecture;
+import dev.vae.model.network.Network;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import java.io.InputStream;
@@ -43,7 +43,7 @@ class LossAnalysisTests {
 
 	@Test
 	void everyTermAtTheMeanMatchesItsClosedForm() {
-		LayeredNetwork network = LayeredNetwork.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
+		Network network = Network.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
 		LossAnalysis.InputLoss loss = LossAnalysis
 			.analyse(network, new double[][] { X }, new LossAnalysis.Options(0.5, 0, 0, 1, true), Likelihood.BERNOULLI,
 					0.5)
@@ -82,8 +82,7 @@ class LossAnalysisTests {
 		double[] params = PARAMS.clone();
 		// decoder weights and biases zero: η = 0, x̂ = ½ whatever z is
 		java.util.Arrays.fill(params, 6, 10, 0.0);
-		LayeredNetwork network = LayeredNetwork.fromFormatOne(tiny(Likelihood.CONTINUOUS_BERNOULLI), params,
-				DataType.DOUBLE);
+		Network network = Network.fromFormatOne(tiny(Likelihood.CONTINUOUS_BERNOULLI), params, DataType.DOUBLE);
 		double[][] binary = { { 0, 1 }, { 1, 1 } };
 		for (LossAnalysis.InputLoss loss : LossAnalysis.analyse(network, binary,
 				new LossAnalysis.Options(1, 0, 0, 1, true), Likelihood.CONTINUOUS_BERNOULLI, 1)) {
@@ -97,7 +96,7 @@ class LossAnalysisTests {
 
 	@Test
 	void forBinaryInputsTheTwoDifferBySumOfLogC() {
-		LayeredNetwork network = LayeredNetwork.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
+		Network network = Network.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
 		LossAnalysis.InputLoss loss = LossAnalysis
 			.analyse(network, new double[][] { { 1, 0 } }, new LossAnalysis.Options(1, 0, 0, 1, true),
 					Likelihood.BERNOULLI, 1)
@@ -115,7 +114,7 @@ class LossAnalysisTests {
 
 	@Test
 	void iwaeConvergesToTheExactLogLikelihoodFoundByQuadrature() {
-		LayeredNetwork network = LayeredNetwork.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
+		Network network = Network.fromFormatOne(tiny(Likelihood.BERNOULLI), PARAMS, DataType.DOUBLE);
 		// log p(x) = log ∫ p(x|z) N(z; 0, 1) dz, by the trapezoidal rule on [−12, 12]
 		int n = 200_000;
 		double h = 24.0 / n;
@@ -232,7 +231,7 @@ class LossAnalysisTests {
 		return LossAnalysis.Estimate.of(d);
 	}
 
-	private static double kurtosisOfBce(LayeredNetwork network, double[] x, int n, long seed) {
+	private static double kurtosisOfBce(Network network, double[] x, int n, long seed) {
 		Encoding q = network.encode(new double[][] { x });
 		SplittableRandom random = new SplittableRandom(seed);
 		double[][] z = new double[n][];

@@ -25,8 +25,8 @@ class FormatOneCheckpointTests {
 
 	private FormatOneManifest aDraft() {
 		return FormatOneManifest.draft("tiny", aTinyArchitecture(),
-				new FormatOneManifest.TrainingInfo("two patterns", 10, 5, 1, 5, 0.01, 3, 0.1),
-				new FormatOneManifest.Metrics(4.0, 4.1, 3.0, 1.1, 4.5));
+				new Manifest.TrainingInfo("two patterns", 10, 5, 1, 5, 0.01, 3, 0.1),
+				new Manifest.Metrics(4.0, 4.1, 3.0, 1.1, 4.5));
 	}
 
 	@Test

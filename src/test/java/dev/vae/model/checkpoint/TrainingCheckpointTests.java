@@ -2,8 +2,8 @@ package dev.vae.model.checkpoint;
 
 import dev.vae.model.Examples;
 import dev.vae.model.ModelFixtures;
-import dev.vae.model.network.LayeredArchitecture;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Presets;
 import dev.vae.model.train.Trainer;
 
@@ -46,16 +46,16 @@ class TrainingCheckpointTests {
 				ModelFixtures.tinyBars(20, 2), 3);
 	}
 
-	private void resumedEqualsUninterrupted(LayeredArchitecture architecture, Examples train, Examples validation,
+	private void resumedEqualsUninterrupted(Architecture architecture, Examples train, Examples validation,
 			int saveAtStep) throws IOException {
 		Trainer.Settings settings = new Trainer.Settings(3, 16, 0.01, 5);
-		LayeredNetwork whole = LayeredNetwork.initialise(architecture, DataType.FLOAT, 3);
+		Network whole = Network.initialise(architecture, DataType.FLOAT, 3);
 		List<Trainer.EpochMetrics> wholeEpochs = new ArrayList<>();
 		Trainer.EpochMetrics wholeLast = new Trainer(settings, epochs(wholeEpochs)).train(whole, train, validation);
 
 		// the same run, saved at global step saveAtStep of epoch 2 and then stopped
 		Path file = this.dir.resolve("run.train");
-		LayeredNetwork first = LayeredNetwork.initialise(architecture, DataType.FLOAT, 3);
+		Network first = Network.initialise(architecture, DataType.FLOAT, 3);
 		int stepsPerEpoch = (train.count() + 15) / 16;
 		long saveAt = stepsPerEpoch + saveAtStep;
 		List<Trainer.State> saved = new ArrayList<>();
@@ -69,8 +69,7 @@ class TrainingCheckpointTests {
 			public void onCheckpoint(Trainer.State state) {
 				if (state.step() > 0) {
 					try {
-						TrainingCheckpoint.write(file, LayeredManifest.draft("run", architecture, null, null), first,
-								state);
+						TrainingCheckpoint.write(file, Manifest.draft("run", architecture, null, null), first, state);
 					}
 					catch (IOException ex) {
 						throw new java.io.UncheckedIOException(ex);
@@ -110,7 +109,7 @@ class TrainingCheckpointTests {
 	void aCompleteRunResumesToItsLastMetricsWithoutTraining() throws IOException {
 		Examples train = twoPatterns(40, 1);
 		Trainer.Settings settings = new Trainer.Settings(2, 16, 0.01, 5);
-		LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
+		Network network = Network.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 		List<Trainer.State> states = new ArrayList<>();
 		Trainer.EpochMetrics last = new Trainer(settings, new Trainer.Listener() {
 			@Override
@@ -131,7 +130,7 @@ class TrainingCheckpointTests {
 	@Test
 	void aStateThatDoesNotFitTheRunIsRefused() {
 		Examples train = twoPatterns(40, 1);
-		LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
+		Network network = Network.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 		int n = network.parametersAsFloats().length;
 		// 3 steps an epoch: epoch 2, step 1 is 4 updates, not 9
 		Trainer.State state = new Trainer.State(2, 1, new float[n], new float[n], 9, 0, 0, 0, null);
@@ -142,12 +141,12 @@ class TrainingCheckpointTests {
 
 	@Test
 	void aTamperedMomentIsACorruptCheckpoint() throws IOException {
-		LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
+		Network network = Network.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 		int n = network.parametersAsFloats().length;
 		Path file = this.dir.resolve("run.train");
 		float[] m = new float[n];
 		m[0] = 0.5f;
-		TrainingCheckpoint.write(file, LayeredManifest.draft("run", network.architecture(), null, null), network,
+		TrainingCheckpoint.write(file, Manifest.draft("run", network.architecture(), null, null), network,
 				new Trainer.State(1, 2, m, new float[n], 2, 1, 1, 1, null));
 		assertThat(TrainingCheckpoint.read(file, 1_000_000).state().adamM()).containsExactly(m);
 		// the same archive with one moment changed

@@ -2,8 +2,8 @@ package dev.vae.model.head;
 
 import dev.vae.model.Examples;
 import dev.vae.model.ModelFixtures;
+import dev.vae.model.network.Architecture;
 import dev.vae.model.network.Evaluation;
-import dev.vae.model.network.LayeredArchitecture;
 import dev.vae.model.network.Presets;
 
 import java.util.SplittableRandom;
@@ -71,7 +71,7 @@ class DecoderHeadTests {
 	@Test
 	void thePixelMeanBaselineMatchesFormatOnesAndTheGaussianEntropy() {
 		Examples data = ModelFixtures.twoPatterns(50, 3);
-		LayeredArchitecture bernoulli = Presets.of(ModelFixtures.aTinyArchitecture());
+		Architecture bernoulli = Presets.of(ModelFixtures.aTinyArchitecture());
 		// format 1's baseline: each pixel's mean clamped to [10⁻⁶, 1 − 10⁻⁶], summed BCE
 		double[] p = new double[6];
 		for (int i = 0; i < data.count(); i++) {
@@ -88,7 +88,7 @@ class DecoderHeadTests {
 			}
 		}
 		assertThat(Evaluation.pixelMeanBaseline(bernoulli, data, data)).isCloseTo(bce / data.count(), within(1e-9));
-		LayeredArchitecture learned = Presets.mlp(java.util.List.of(6), java.util.List.of(3), 2,
+		Architecture learned = Presets.mlp(java.util.List.of(6), java.util.List.of(3), 2,
 				dev.vae.model.layer.Activation.of(dev.vae.model.layer.Activation.Function.TANH),
 				new DecoderHead.LearnedGaussian(OutputActivation.IDENTITY), 1);
 		// on its own training data the fitted Gaussian's NLL is Σⱼ ½ (1 + log 2π σⱼ²)

@@ -6,7 +6,7 @@ import dev.vae.model.checkpoint.CheckpointException;
 import dev.vae.model.head.DecoderHead;
 import dev.vae.model.head.OutputActivation;
 import dev.vae.model.network.Encoding;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -177,7 +177,7 @@ class TorchImportTests {
 	/** Imports a fixture and returns the largest relative error of μ, log σ², x̂. */
 	private double compare(String stem) throws IOException {
 		JsonNode expected = JSON.readTree(Files.readString(fixture(stem + ".json")));
-		LayeredNetwork network = load(stem).network();
+		Network network = load(stem).network();
 		Encoding encoding = network.encode(matrix(expected.get("inputs")));
 		double mu = relativeError(encoding.mu(), matrix(expected.get("mu")));
 		double logvar = relativeError(encoding.logvar(), matrix(expected.get("logvar")));

@@ -38,7 +38,7 @@ class Dl4jCrossCheckTests {
 		FormatOneArchitecture architecture = FormatOneArchitecture.mirrored(List.of(6), List.of(5), 2,
 				ActivationKind.TANH, Likelihood.BERNOULLI, 1, 1);
 		double[] parameters = ModelFixtures.formatOneParameters(architecture, 21);
-		LayeredNetwork ours = LayeredNetwork.fromFormatOne(architecture, parameters, DataType.DOUBLE);
+		Network ours = Network.fromFormatOne(architecture, parameters, DataType.DOUBLE);
 		org.deeplearning4j.nn.layers.variational.VariationalAutoencoder theirs = dl4jLayerWithWeightsOf(architecture,
 				parameters);
 

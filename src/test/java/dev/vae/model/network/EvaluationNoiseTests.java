@@ -21,7 +21,7 @@ class EvaluationNoiseTests {
 
 	@Test
 	void theSeedsDrawsGiveTheSeededEvaluationAndPartsAddUpToTheWhole() {
-		LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
+		Network network = Network.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 		Examples data = twoPatterns(300, 4);
 		int k = network.latentSize();
 		double[] noise = new double[data.count() * k];

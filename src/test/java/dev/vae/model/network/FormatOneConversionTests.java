@@ -15,8 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * A format-1 network converted on load ({@link LayeredNetwork#fromFormatOne}) is the
- * function format 1 defined, written out here by hand on format 1's own parameter layout.
+ * A format-1 network converted on load ({@link Network#fromFormatOne}) is the function
+ * format 1 defined, written out here by hand on format 1's own parameter layout.
  */
 class FormatOneConversionTests {
 
@@ -26,11 +26,10 @@ class FormatOneConversionTests {
 			FormatOneArchitecture architecture = FormatOneArchitecture.mirrored(List.of(6), List.of(5, 4), 2,
 					ActivationKind.LEAKY_RELU, likelihood, 0.4, 1.3);
 			double[] flat = ModelFixtures.formatOneParameters(architecture, 8);
-			LayeredNetwork layered = LayeredNetwork.fromFormatOne(architecture, flat, DataType.DOUBLE);
+			Network layered = Network.fromFormatOne(architecture, flat, DataType.DOUBLE);
 			double[][] x = randomRows(3, 6, 4);
 			double[][] eps = randomRows(3, 2, 5);
-			LayeredNetwork.BatchLoss b = layered.lossAndGradient(Nd4j.create(x), Nd4j.create(eps),
-					layered.newGradient());
+			Network.BatchLoss b = layered.lossAndGradient(Nd4j.create(x), Nd4j.create(eps), layered.newGradient());
 			// the format-1 function written out by hand on its own layout: h = leaky(x·W
 			// + b)
 			double nll = 0;

@@ -28,7 +28,7 @@ class FormatOneMlpGradientTests {
 	void gradientMatchesFiniteDifferences(Likelihood likelihood) {
 		FormatOneArchitecture architecture = new FormatOneArchitecture(List.of(5), List.of(4), List.of(3), 2,
 				ActivationKind.TANH, likelihood, 0.7, 1.5);
-		LayeredNetwork network = ModelFixtures.aFormatOneNetwork(architecture, DataType.DOUBLE, 3);
+		Network network = ModelFixtures.aFormatOneNetwork(architecture, DataType.DOUBLE, 3);
 		SplittableRandom random = new SplittableRandom(11);
 		double[][] x = new double[3][5];
 		double[][] eps = new double[3][2];
@@ -39,7 +39,7 @@ class FormatOneMlpGradientTests {
 			eps[i] = Evaluation.gaussian(random, 2);
 		}
 		INDArray gradient = network.newGradient();
-		LayeredNetwork.BatchLoss loss = network.lossAndGradient(Nd4j.create(x), Nd4j.create(eps), gradient);
+		Network.BatchLoss loss = network.lossAndGradient(Nd4j.create(x), Nd4j.create(eps), gradient);
 		assertThat((loss.reconstruction() + architecture.beta() * loss.kl()) / 3)
 			.isCloseTo(objective(architecture, network, x, eps), org.assertj.core.data.Offset.offset(1e-9));
 
@@ -51,9 +51,8 @@ class FormatOneMlpGradientTests {
 			plus[p] += h;
 			double[] minus = params.clone();
 			minus[p] -= h;
-			double numeric = (objective(architecture, LayeredNetwork.of(network.architecture(), plus, new double[0]), x,
-					eps)
-					- objective(architecture, LayeredNetwork.of(network.architecture(), minus, new double[0]), x, eps))
+			double numeric = (objective(architecture, Network.of(network.architecture(), plus, new double[0]), x, eps)
+					- objective(architecture, Network.of(network.architecture(), minus, new double[0]), x, eps))
 					/ (2 * h);
 			assertThat(analytic[p]).as("parameter %d", p)
 				.isCloseTo(numeric, org.assertj.core.data.Offset.offset(1e-6 + 1e-5 * Math.abs(numeric)));
@@ -61,7 +60,7 @@ class FormatOneMlpGradientTests {
 	}
 
 	/** mean over the batch of Σ NLL(x | η(μ + σ ε)) + β KL. */
-	private static double objective(FormatOneArchitecture a, LayeredNetwork network, double[][] x, double[][] eps) {
+	private static double objective(FormatOneArchitecture a, Network network, double[][] x, double[][] eps) {
 		Encoding q = network.encode(x);
 		double[][] z = new double[x.length][];
 		double kl = 0;

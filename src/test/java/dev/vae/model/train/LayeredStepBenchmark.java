@@ -3,8 +3,8 @@ package dev.vae.model.train;
 import dev.vae.model.ModelFixtures;
 import dev.vae.model.head.DecoderHead;
 import dev.vae.model.head.OutputActivation;
-import dev.vae.model.network.LayeredArchitecture;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Presets;
 
 import java.util.List;
@@ -33,8 +33,8 @@ public final class LayeredStepBenchmark {
 		time("mlp 784-400-20", Presets.of(ModelFixtures.anMnistMlp()), batch);
 	}
 
-	private static void time(String name, LayeredArchitecture architecture, int batch) {
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 1);
+	private static void time(String name, Architecture architecture, int batch) {
+		Network network = Network.initialise(architecture, DataType.FLOAT, 1);
 		INDArray x = Nd4j.rand(DataType.FLOAT, batch, architecture.inputLength());
 		if (architecture.head().activation() == OutputActivation.TANH) {
 			x.muli(2).subi(1);

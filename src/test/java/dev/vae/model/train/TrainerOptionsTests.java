@@ -3,12 +3,12 @@ package dev.vae.model.train;
 import dev.vae.model.Examples;
 import dev.vae.model.ModelFixtures;
 import dev.vae.model.checkpoint.CheckpointException;
-import dev.vae.model.checkpoint.LayeredManifest;
+import dev.vae.model.checkpoint.Manifest;
 import dev.vae.model.checkpoint.TrainingCheckpoint;
 import dev.vae.model.head.DecoderHead;
 import dev.vae.model.layer.Activation;
-import dev.vae.model.network.LayeredArchitecture;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Presets;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class TrainerOptionsTests {
 	/** Reads and writes the JSON the tests rewrite; any mapper reads it alike. */
 	private static final ObjectMapper JSON = new ObjectMapper();
 
-	private static LayeredArchitecture aTinyMlp(int latent, int hidden, double beta) {
+	private static Architecture aTinyMlp(int latent, int hidden, double beta) {
 		return Presets.mlp(List.of(6), List.of(hidden), latent, Activation.of(Activation.Function.TANH),
 				new DecoderHead.Bernoulli(), beta);
 	}
@@ -48,7 +48,7 @@ class TrainerOptionsTests {
 		double lambda = 0.25;
 		Trainer.EpochMetrics[] runs = new Trainer.EpochMetrics[2];
 		for (int run = 0; run < 2; run++) {
-			LayeredNetwork network = LayeredNetwork.initialise(aTinyMlp(4, 16, 1.0), DataType.FLOAT, 3);
+			Network network = Network.initialise(aTinyMlp(4, 16, 1.0), DataType.FLOAT, 3);
 			runs[run] = new Trainer(new Trainer.Settings(15, 32, 0.01, 4, freeBits((run == 0) ? 0 : lambda)),
 					new Trainer.Listener() {
 					})
@@ -70,12 +70,12 @@ class TrainerOptionsTests {
 	@Test
 	void klWarmupTrainsWithBetaZeroAtTheFirstStepAndRisingLinearly() {
 		Examples train = ModelFixtures.twoPatterns(64, 1);
-		LayeredArchitecture architecture = aTinyMlp(2, 5, 2.0);
+		Architecture architecture = aTinyMlp(2, 5, 2.0);
 		int steps = 4;
 		long warmup = 6;
 		int batch = 16;
 		// the trainer, stopped after four steps of a six-step warm-up
-		LayeredNetwork trained = LayeredNetwork.initialise(architecture, DataType.FLOAT, 7);
+		Network trained = Network.initialise(architecture, DataType.FLOAT, 7);
 		TrainingOptions options = new TrainingOptions(new TrainingOptions.Warmup(0, warmup), 0, 0, null, 0);
 		int[] done = { 0 };
 		assertThatThrownBy(() -> new Trainer(new Trainer.Settings(3, batch, 0.01, 5, options), new Trainer.Listener() {
@@ -91,7 +91,7 @@ class TrainerOptionsTests {
 		}).train(trained, train, train)).isInstanceOf(Trainer.CancelledException.class);
 
 		// by hand: the same draws, β_t = 2 · t / 6 given to each step
-		LayeredNetwork reference = LayeredNetwork.initialise(architecture, DataType.FLOAT, 7);
+		Network reference = Network.initialise(architecture, DataType.FLOAT, 7);
 		AdamOptimizer adam = new AdamOptimizer(reference.parameters(), 0.01);
 		TrainingSchedule schedule = new TrainingSchedule(5, train.count(), batch);
 		int[] order = schedule.order(1);
@@ -105,13 +105,13 @@ class TrainerOptionsTests {
 			schedule.noise(1, t, es);
 			try (INDArray x = Nd4j.createFromArray(xs).reshape(batch, 6);
 					INDArray eps = Nd4j.createFromArray(es).reshape(batch, 2)) {
-				reference.lossAndGradient(x, eps, gradient, LayeredNetwork.KlTerm.of(2.0 * t / warmup));
+				reference.lossAndGradient(x, eps, gradient, Network.KlTerm.of(2.0 * t / warmup));
 			}
 			adam.step(reference.parameters(), gradient);
 		}
 		assertThat(trained.parametersAsFloats()).containsExactly(reference.parametersAsFloats());
 		// and a run without warm-up (β = 2 from the start) is another run
-		LayeredNetwork plain = LayeredNetwork.initialise(architecture, DataType.FLOAT, 7);
+		Network plain = Network.initialise(architecture, DataType.FLOAT, 7);
 		int[] plainDone = { 0 };
 		assertThatThrownBy(() -> new Trainer(new Trainer.Settings(3, batch, 0.01, 5), new Trainer.Listener() {
 			@Override
@@ -130,7 +130,7 @@ class TrainerOptionsTests {
 	@Test
 	void eachEpochReportsTheBetaAndLearningRateOfItsLastStep() {
 		Examples train = ModelFixtures.twoPatterns(64, 1);
-		LayeredNetwork network = LayeredNetwork.initialise(aTinyMlp(2, 5, 0.5), DataType.FLOAT, 7);
+		Network network = Network.initialise(aTinyMlp(2, 5, 0.5), DataType.FLOAT, 7);
 		// 4 steps an epoch, 5 epochs: warm-up over 2 epochs (8 steps), cosine over 20
 		TrainingOptions options = new TrainingOptions(new TrainingOptions.Warmup(2, 0), 0, 0,
 				new TrainingOptions.LearningRateSchedule.Cosine(0.001), 0);
@@ -159,7 +159,7 @@ class TrainerOptionsTests {
 		float[][] params = new float[3][];
 		double[] bounds = { 0, 1e6, 0.05 };
 		for (int run = 0; run < 3; run++) {
-			LayeredNetwork network = LayeredNetwork.initialise(aTinyMlp(2, 5, 1.0), DataType.FLOAT, 7);
+			Network network = Network.initialise(aTinyMlp(2, 5, 1.0), DataType.FLOAT, 7);
 			new Trainer(new Trainer.Settings(2, 16, 0.01, 5, new TrainingOptions(null, 0, 0, null, bounds[run])),
 					new Trainer.Listener() {
 					})
@@ -180,9 +180,9 @@ class TrainerOptionsTests {
 	void earlyStoppingStopsAfterPatienceAndLeavesTheBestEpochsParameters() {
 		Examples train = ModelFixtures.tinyBars(16, 1);
 		Examples validation = ModelFixtures.tinyBars(128, 2);
-		LayeredArchitecture architecture = Presets.mlp(List.of(1, 8, 8), List.of(64), 4,
+		Architecture architecture = Presets.mlp(List.of(1, 8, 8), List.of(64), 4,
 				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0);
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 2);
+		Network network = Network.initialise(architecture, DataType.FLOAT, 2);
 		List<Trainer.EpochMetrics> epochs = new ArrayList<>();
 		List<float[]> parameters = new ArrayList<>();
 		Trainer.EpochMetrics result = new Trainer(overfitting(3), new Trainer.Listener() {
@@ -210,7 +210,7 @@ class TrainerOptionsTests {
 	void withPatienceLeftAtTheLastEpochTheRunStillEndsOnItsBestEpoch() {
 		Examples train = ModelFixtures.tinyBars(16, 1);
 		Examples validation = ModelFixtures.tinyBars(128, 2);
-		LayeredArchitecture architecture = Presets.mlp(List.of(1, 8, 8), List.of(64), 4,
+		Architecture architecture = Presets.mlp(List.of(1, 8, 8), List.of(64), 4,
 				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0);
 		// where the overfitting run with patience 3 stops: three epochs past its best
 		int[] stopped = { 0 };
@@ -219,9 +219,9 @@ class TrainerOptionsTests {
 			public void onEpoch(Trainer.EpochMetrics metrics) {
 				stopped[0] = metrics.epoch();
 			}
-		}).train(LayeredNetwork.initialise(architecture, DataType.FLOAT, 2), train, validation);
+		}).train(Network.initialise(architecture, DataType.FLOAT, 2), train, validation);
 		// the same run for that many epochs with patience to spare
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 2);
+		Network network = Network.initialise(architecture, DataType.FLOAT, 2);
 		List<Trainer.EpochMetrics> epochs = new ArrayList<>();
 		List<float[]> parameters = new ArrayList<>();
 		Trainer.Settings settings = new Trainer.Settings(stopped[0], 8, 0.05, 3,
@@ -246,9 +246,9 @@ class TrainerOptionsTests {
 	void aRunResumedFromACheckpointStopsWhereTheUninterruptedOneStops(@TempDir Path dir) {
 		Examples train = ModelFixtures.tinyBars(16, 1);
 		Examples validation = ModelFixtures.tinyBars(128, 2);
-		LayeredArchitecture architecture = Presets.mlp(List.of(1, 8, 8), List.of(64), 4,
+		Architecture architecture = Presets.mlp(List.of(1, 8, 8), List.of(64), 4,
 				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0);
-		LayeredNetwork whole = LayeredNetwork.initialise(architecture, DataType.FLOAT, 2);
+		Network whole = Network.initialise(architecture, DataType.FLOAT, 2);
 		List<Trainer.State> states = new ArrayList<>();
 		List<Path> files = new ArrayList<>();
 		Trainer.EpochMetrics uninterrupted = new Trainer(overfitting(3), new Trainer.Listener() {
@@ -256,7 +256,7 @@ class TrainerOptionsTests {
 			public void onCheckpoint(Trainer.State state) {
 				Path file = dir.resolve("state-" + states.size() + ".zip");
 				try {
-					TrainingCheckpoint.write(file, LayeredManifest.draft("t", architecture, null, null), whole, state);
+					TrainingCheckpoint.write(file, Manifest.draft("t", architecture, null, null), whole, state);
 				}
 				catch (java.io.IOException ex) {
 					throw new java.io.UncheckedIOException(ex);
@@ -296,8 +296,8 @@ class TrainerOptionsTests {
 	void trainingCheckpointsOfFormatOneStillReadAndABestCopyThatDoesNotMatchIsRefused(@TempDir Path dir)
 			throws Exception {
 		Examples train = ModelFixtures.twoPatterns(32, 1);
-		LayeredArchitecture architecture = aTinyMlp(2, 5, 1.0);
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 7);
+		Architecture architecture = aTinyMlp(2, 5, 1.0);
+		Network network = Network.initialise(architecture, DataType.FLOAT, 7);
 		List<Trainer.State> states = new ArrayList<>();
 		new Trainer(new Trainer.Settings(2, 16, 0.01, 5, new TrainingOptions(null, 0, 5, null, 0)),
 				new Trainer.Listener() {
@@ -310,7 +310,7 @@ class TrainerOptionsTests {
 		Trainer.State state = states.get(1);
 		assertThat(state.earlyStop()).isNotNull();
 		Path file = dir.resolve("run.ckpt");
-		TrainingCheckpoint.write(file, LayeredManifest.draft("t", architecture, null, null), network, state);
+		TrainingCheckpoint.write(file, Manifest.draft("t", architecture, null, null), network, state);
 		assertThat(TrainingCheckpoint.read(file, 10_000).state().earlyStop().best().epoch())
 			.isEqualTo(state.earlyStop().best().epoch());
 

@@ -2,7 +2,7 @@ package dev.vae.model.train;
 
 import dev.vae.model.Examples;
 import dev.vae.model.network.Evaluation;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Presets;
 
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ class TrainerTests {
 	void trainingLowersTheHeldOutNegativeElboWellBelowTheBaseline() {
 		Examples train = twoPatterns(512, 1);
 		Examples validation = twoPatterns(128, 2);
-		LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
+		Network network = Network.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 		double before = Evaluation.negElbo(network, validation, 9).negElbo();
 		List<Trainer.EpochMetrics> epochs = new ArrayList<>();
 		new Trainer(new Trainer.Settings(30, 32, 0.01, 4), new Trainer.Listener() {
@@ -43,7 +43,7 @@ class TrainerTests {
 		Examples train = twoPatterns(64, 1);
 		float[][] results = new float[2][];
 		for (int run = 0; run < 2; run++) {
-			LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
+			Network network = Network.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 			new Trainer(new Trainer.Settings(2, 16, 0.01, 4), new Trainer.Listener() {
 			}).train(network, train, train);
 			results[run] = network.parametersAsFloats();
@@ -55,7 +55,7 @@ class TrainerTests {
 	void cancellationStopsBetweenMinibatches() {
 		Examples train = twoPatterns(64, 1);
 		AtomicInteger steps = new AtomicInteger();
-		LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
+		Network network = Network.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 		Trainer trainer = new Trainer(new Trainer.Settings(5, 16, 0.01, 4), new Trainer.Listener() {
 			@Override
 			public void onStep(int epoch, long step, long totalSteps) {
@@ -77,7 +77,7 @@ class TrainerTests {
 		// training −ELBO (sum over examples / 64) is the mean of the four per-example
 		// values
 		Examples train = twoPatterns(64, 1);
-		LayeredNetwork network = LayeredNetwork.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
+		Network network = Network.initialise(Presets.of(aTinyArchitecture()), DataType.FLOAT, 3);
 		List<double[]> batches = new ArrayList<>();
 		List<Trainer.EpochMetrics> epochs = new ArrayList<>();
 		new Trainer(new Trainer.Settings(2, 16, 0.01, 4), new Trainer.Listener() {

@@ -2,13 +2,12 @@ package dev.vae.model.train;
 
 import dev.vae.model.Examples;
 import dev.vae.model.ModelFixtures;
-import dev.vae.model.checkpoint.LayeredCheckpoint;
-import dev.vae.model.checkpoint.LayeredManifest;
-import dev.vae.model.checkpoint.FormatOneManifest;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.Manifest;
 import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.Architecture;
 import dev.vae.model.network.Evaluation;
-import dev.vae.model.network.LayeredArchitecture;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Presets;
 import dev.vae.model.train.TrainingOptions.LearningRateSchedule;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -75,7 +74,7 @@ class TrainingOptionsTests {
 
 	@Test
 	void theStepGradientIsLinearInBetaAndFreeBitsZeroesTheKlGradientOfDimensionsUnderTheFloor() {
-		LayeredNetwork network = LayeredNetwork.initialise(Presets.mlp(List.of(1, 2, 3), List.of(7), 3,
+		Network network = Network.initialise(Presets.mlp(List.of(1, 2, 3), List.of(7), 3,
 				dev.vae.model.layer.Activation.of(dev.vae.model.layer.Activation.Function.TANH),
 				new DecoderHead.Bernoulli(), 1.0), DataType.DOUBLE, 4);
 		double[] x = doubles(ModelFixtures.twoPatterns(5, 1));
@@ -84,9 +83,9 @@ class TrainingOptionsTests {
 		for (int i = 0; i < eps.length; i++) {
 			eps[i] = random.nextGaussian();
 		}
-		double[] g0 = gradient(network, x, eps, new LayeredNetwork.KlTerm(0, 0, null));
-		double[] g1 = gradient(network, x, eps, new LayeredNetwork.KlTerm(1, 0, null));
-		double[] gHalf = gradient(network, x, eps, new LayeredNetwork.KlTerm(0.3, 0, null));
+		double[] g0 = gradient(network, x, eps, new Network.KlTerm(0, 0, null));
+		double[] g1 = gradient(network, x, eps, new Network.KlTerm(1, 0, null));
+		double[] gHalf = gradient(network, x, eps, new Network.KlTerm(0.3, 0, null));
 		assertThat(maxDifference(g0, g1)).isGreaterThan(1e-3);
 		for (int i = 0; i < g0.length; i++) {
 			// ∇(NLL + β KL) = ∇NLL + β ∇KL
@@ -101,19 +100,19 @@ class TrainingOptionsTests {
 		for (double v : kl) {
 			max = Math.max(max, v / 5);
 		}
-		assertThat(maxDifference(gradient(network, x, eps, new LayeredNetwork.KlTerm(1, max + 1e-9, null)), g0))
+		assertThat(maxDifference(gradient(network, x, eps, new Network.KlTerm(1, max + 1e-9, null)), g0))
 			.isLessThan(1e-15);
 		// a floor between the dimensions' KLs: the KL gradient of those above it only,
 		// the same whether the batch's KL is measured here or handed in
 		double[] sorted = kl.clone();
 		java.util.Arrays.sort(sorted);
 		double floor = (sorted[0] + sorted[1]) / 2 / 5;
-		double[] floored = gradient(network, x, eps, new LayeredNetwork.KlTerm(1, floor, null));
+		double[] floored = gradient(network, x, eps, new Network.KlTerm(1, floor, null));
 		double[] means = kl.clone();
 		for (int j = 0; j < 3; j++) {
 			means[j] /= 5;
 		}
-		assertThat(gradient(network, x, eps, new LayeredNetwork.KlTerm(1, floor, means))).containsExactly(floored);
+		assertThat(gradient(network, x, eps, new Network.KlTerm(1, floor, means))).containsExactly(floored);
 		assertThat(maxDifference(floored, g0)).isGreaterThan(1e-4);
 		assertThat(maxDifference(floored, g1)).isGreaterThan(1e-4);
 		// the decoder's gradient does not see the KL term: the same in all three
@@ -185,10 +184,10 @@ class TrainingOptionsTests {
 	void activeUnitsCountTheMeansThatVaryOverTheDataOnAConstructedEncoder() {
 		// a linear encoder: μ = W x + b with μ₀ = x₀ (variance 1/4 over the data), μ₁ =
 		// 0.1 x₁ (variance 0.0025, under 0.01), μ₂ = 0.3 (constant); log σ² = 0
-		LayeredArchitecture architecture = Presets.mlp(List.of(2), List.of(), 3,
+		Architecture architecture = Presets.mlp(List.of(2), List.of(), 3,
 				dev.vae.model.layer.Activation.of(dev.vae.model.layer.Activation.Function.TANH),
 				new DecoderHead.Bernoulli(), 1.0);
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.DOUBLE, 1);
+		Network network = Network.initialise(architecture, DataType.DOUBLE, 1);
 		network.assign("mu.weight", new float[] { 1, 0, 0, 0.1f, 0, 0 });
 		network.assign("mu.bias", new float[] { 0, 0, 0.3f });
 		network.assign("logvar.weight", new float[6]);
@@ -219,7 +218,7 @@ class TrainingOptionsTests {
 		return values;
 	}
 
-	private static double[] gradient(LayeredNetwork network, double[] x, double[] eps, LayeredNetwork.KlTerm term) {
+	private static double[] gradient(Network network, double[] x, double[] eps, Network.KlTerm term) {
 		INDArray gradient = network.newGradient();
 		int b = eps.length / network.latentSize();
 		try (INDArray xs = Nd4j.createFromArray(x).reshape(b, network.inputLength());
@@ -246,14 +245,14 @@ class TrainingOptionsTests {
 	void theModelCardKeepsTheOptionsAndReadsCardsWrittenBeforeThem() throws Exception {
 		TrainingOptions options = new TrainingOptions(new TrainingOptions.Warmup(0, 500), 0.25, 3,
 				new LearningRateSchedule.StepDecay(2, 0.5), 5);
-		LayeredArchitecture architecture = Presets.mlp(List.of(6), List.of(4), 2,
+		Architecture architecture = Presets.mlp(List.of(6), List.of(4), 2,
 				dev.vae.model.layer.Activation.of(dev.vae.model.layer.Activation.Function.TANH),
 				new DecoderHead.Bernoulli(), 1.0);
-		LayeredManifest card = LayeredManifest.draft("m", architecture,
-				new FormatOneManifest.TrainingInfo("shapes", 90, 10, 20, 10, 0.01, 1, 2.5, options, 9, 6),
-				new FormatOneManifest.Metrics(1, 2, 3, 4, 5));
-		String json = LayeredCheckpoint.toJson(card);
-		FormatOneManifest.TrainingInfo read = LayeredCheckpoint.fromJson(json).training();
+		Manifest card = Manifest.draft("m", architecture,
+				new Manifest.TrainingInfo("shapes", 90, 10, 20, 10, 0.01, 1, 2.5, options, 9, 6),
+				new Manifest.Metrics(1, 2, 3, 4, 5));
+		String json = Checkpoint.toJson(card);
+		Manifest.TrainingInfo read = Checkpoint.fromJson(json).training();
 		assertThat(read.options()).isEqualTo(options);
 		assertThat(read.epochsRun()).isEqualTo(9);
 		assertThat(read.bestEpoch()).isEqualTo(6);
@@ -262,7 +261,7 @@ class TrainingOptionsTests {
 			.readTree(json);
 		((com.fasterxml.jackson.databind.node.ObjectNode) old.get("training"))
 			.remove(List.of("options", "epochsRun", "bestEpoch"));
-		FormatOneManifest.TrainingInfo before = LayeredCheckpoint.fromJson(old.toString()).training();
+		Manifest.TrainingInfo before = Checkpoint.fromJson(old.toString()).training();
 		assertThat(before.options()).isNull();
 		assertThat(before.epochsRun()).isNull();
 		assertThat(before.epochs()).isEqualTo(20);

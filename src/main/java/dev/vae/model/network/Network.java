@@ -12,7 +12,7 @@ import dev.vae.model.layer.LayerOp;
 import dev.vae.model.layer.Parameter;
 import dev.vae.model.layer.Reshape;
 import dev.vae.model.layer.Tape;
-import dev.vae.model.network.LayeredArchitecture.Slot;
+import dev.vae.model.network.Architecture.Slot;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,15 +25,15 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A VAE built from a {@link LayeredArchitecture}: all trainable parameters in one flat
- * vector (so Adam and checkpoints see one array), the batch-norm running statistics in a
- * second. Inference only reads both and may run on many threads; a training pass updates
- * the running statistics and reuses its arrays from step to step, so it must own the
- * network: a trainer works on its own instance, published only when done.
+ * A VAE built from an {@link Architecture}: all trainable parameters in one flat vector
+ * (so Adam and checkpoints see one array), the batch-norm running statistics in a second.
+ * Inference only reads both and may run on many threads; a training pass updates the
+ * running statistics and reuses its arrays from step to step, so it must own the network:
+ * a trainer works on its own instance, published only when done.
  */
-public final class LayeredNetwork implements Passes {
+public final class Network implements Passes {
 
-	private final LayeredArchitecture architecture;
+	private final Architecture architecture;
 
 	private final List<Slot> slots;
 
@@ -72,7 +72,7 @@ public final class LayeredNetwork implements Passes {
 
 	private List<INDArray> gradientSegments;
 
-	private LayeredNetwork(LayeredArchitecture architecture, INDArray params, INDArray buffers) {
+	private Network(Architecture architecture, INDArray params, INDArray buffers) {
 		if (params.length() != architecture.parameterCount() || buffers.length() != architecture.bufferCount()) {
 			throw new IllegalArgumentException(
 					"expected " + architecture.parameterCount() + " parameters and " + architecture.bufferCount()
@@ -136,7 +136,7 @@ public final class LayeredNetwork implements Passes {
 	 * biases, batch norm γ = 1, β = 0, running mean 0 and variance 1, drawn from
 	 * {@code seed}.
 	 */
-	public static LayeredNetwork initialise(LayeredArchitecture architecture, DataType dataType, long seed) {
+	public static Network initialise(Architecture architecture, DataType dataType, long seed) {
 		SplittableRandom random = new SplittableRandom(seed);
 		double[] values = new double[Math.toIntExact(architecture.parameterCount())];
 		double[] state = new double[Math.toIntExact(architecture.bufferCount())];
@@ -154,19 +154,19 @@ public final class LayeredNetwork implements Passes {
 				}
 			}
 		}
-		return new LayeredNetwork(architecture, Nd4j.createFromArray(values).castTo(dataType),
+		return new Network(architecture, Nd4j.createFromArray(values).castTo(dataType),
 				Nd4j.createFromArray(state).castTo(dataType));
 	}
 
 	/** A float32 network with the given flat parameters and buffers. */
-	public static LayeredNetwork of(LayeredArchitecture architecture, float[] parameters, float[] buffers) {
-		return new LayeredNetwork(architecture, Nd4j.createFromArray(parameters.clone()),
+	public static Network of(Architecture architecture, float[] parameters, float[] buffers) {
+		return new Network(architecture, Nd4j.createFromArray(parameters.clone()),
 				Nd4j.createFromArray(buffers.clone()));
 	}
 
 	/** A double-precision network with the given flat parameters and buffers. */
-	public static LayeredNetwork of(LayeredArchitecture architecture, double[] parameters, double[] buffers) {
-		return new LayeredNetwork(architecture, Nd4j.createFromArray(parameters.clone()),
+	public static Network of(Architecture architecture, double[] parameters, double[] buffers) {
+		return new Network(architecture, Nd4j.createFromArray(parameters.clone()),
 				Nd4j.createFromArray(buffers.clone()));
 	}
 
@@ -176,8 +176,7 @@ public final class LayeredNetwork implements Passes {
 	 * (dense weights [in, out], then bias, layer by layer) with each weight transposed to
 	 * PyTorch's [out, in]; no value changes.
 	 */
-	public static LayeredNetwork fromFormatOne(FormatOneArchitecture architecture, double[] parameters,
-			DataType dataType) {
+	public static Network fromFormatOne(FormatOneArchitecture architecture, double[] parameters, DataType dataType) {
 		if (parameters.length != architecture.parameterCount()) {
 			throw new IllegalArgumentException("a format-1 " + architecture.inputLength() + "-input network has "
 					+ architecture.parameterCount() + " parameters, got " + parameters.length);
@@ -195,11 +194,11 @@ public final class LayeredNetwork implements Passes {
 			System.arraycopy(parameters, offset + in * out, converted, offset + in * out, out);
 			offset += (int) shape.parameterCount();
 		}
-		return new LayeredNetwork(Presets.of(architecture), Nd4j.createFromArray(converted).castTo(dataType),
+		return new Network(Presets.of(architecture), Nd4j.createFromArray(converted).castTo(dataType),
 				Nd4j.createFromArray(new double[0]).castTo(dataType));
 	}
 
-	public LayeredArchitecture architecture() {
+	public Architecture architecture() {
 		return this.architecture;
 	}
 

@@ -22,7 +22,7 @@ import java.util.List;
  * @param head the output activation and likelihood
  * @param beta weight of the KL term in the training objective (1 is the ELBO)
  */
-public record LayeredArchitecture(List<Integer> inputShape, List<Layer> encoder, int latentSize, List<Layer> decoder,
+public record Architecture(List<Integer> inputShape, List<Layer> encoder, int latentSize, List<Layer> decoder,
 		DecoderHead head, double beta) {
 
 	/**
@@ -31,7 +31,7 @@ public record LayeredArchitecture(List<Integer> inputShape, List<Layer> encoder,
 	 */
 	public static final long MAX_ACTIVATION = 1 << 22;
 
-	public LayeredArchitecture {
+	public Architecture {
 		if (inputShape == null || encoder == null || decoder == null || head == null) {
 			throw new IllegalArgumentException("inputShape, encoder, decoder and head are required");
 		}

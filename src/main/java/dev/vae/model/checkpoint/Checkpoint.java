@@ -1,6 +1,6 @@
 package dev.vae.model.checkpoint;
 
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Passes;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,31 +22,31 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Checkpoint format 2, for layered networks: a zip of {@code manifest.json} (a
- * {@link LayeredManifest} holding the layer list), {@code parameters.f32} and
+ * {@link Manifest} holding the layer list), {@code parameters.f32} and
  * {@code buffers.f32} (batch-norm running statistics), both little-endian float32 with
  * their SHA-256 in the manifest. Reading also accepts format-1 files, as the equivalent
  * {@code mlp} network its weights describe ({@link FormatOneCheckpoint} reads them),
  * converted on load; nothing writes format 1 any more.
  */
-public final class LayeredCheckpoint {
+public final class Checkpoint {
 
 	/** The format this class writes. */
 	public static final int FORMAT_VERSION = 2;
 
 	static final String BUFFERS = "buffers.f32";
 
-	private LayeredCheckpoint() {
+	private Checkpoint() {
 	}
 
 	/**
 	 * Writes the network atomically (a temporary file beside the target, then renamed).
 	 * @return the manifest as written, with counts and checksums
 	 */
-	public static LayeredManifest write(Path target, LayeredManifest draft, LayeredNetwork network) throws IOException {
+	public static Manifest write(Path target, Manifest draft, Network network) throws IOException {
 		byte[] parameters = FormatOneCheckpoint.toBytes(network.parametersAsFloats());
 		byte[] buffers = FormatOneCheckpoint.toBytes(network.buffersAsFloats());
-		LayeredManifest manifest = new LayeredManifest(FORMAT_VERSION, draft.name(), draft.createdAt(),
-				network.architecture(), "float32", 0, null, 0, null, draft.training(), draft.metrics())
+		Manifest manifest = new Manifest(FORMAT_VERSION, draft.name(), draft.createdAt(), network.architecture(),
+				"float32", 0, null, 0, null, draft.training(), draft.metrics())
 			.withArrays(FormatOneCheckpoint.sha256(parameters), FormatOneCheckpoint.sha256(buffers));
 		Path dir = target.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
@@ -115,17 +115,17 @@ public final class LayeredCheckpoint {
 		if (version == FormatOneCheckpoint.FORMAT_VERSION) {
 			FormatOneCheckpoint.Loaded old = FormatOneCheckpoint.read(new ByteArrayInputStream(raw), source,
 					maxParameters);
-			return new Loaded(LayeredManifest.of(old.manifest()), old.network());
+			return new Loaded(Manifest.of(old.manifest()), old.network());
 		}
 		if (version != FORMAT_VERSION) {
 			throw new CheckpointException("checkpoint " + source + " has format version " + version
 					+ "; this service reads versions 1 and 2");
 		}
-		LayeredManifest manifest = parse(manifestBytes, source, maxParameters);
+		Manifest manifest = parse(manifestBytes, source, maxParameters);
 		float[] parameters = array(entries, FormatOneCheckpoint.PARAMETERS, manifest.parameterCount(),
 				manifest.parametersSha256(), source);
 		float[] buffers = array(entries, BUFFERS, manifest.bufferCount(), manifest.buffersSha256(), source);
-		LayeredNetwork network = LayeredNetwork.of(manifest.architecture(), parameters, buffers);
+		Network network = Network.of(manifest.architecture(), parameters, buffers);
 		return new Loaded(manifest, network);
 	}
 
@@ -136,7 +136,7 @@ public final class LayeredCheckpoint {
 	 * the first entry, as both formats write it.
 	 * @return its manifest (a format-1 one converted)
 	 */
-	public static LayeredManifest verify(Path file, String source, long maxParameters) {
+	public static Manifest verify(Path file, String source, long maxParameters) {
 		byte[] manifestBytes;
 		try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
 			ZipEntry first = zip.getNextEntry();
@@ -147,13 +147,13 @@ public final class LayeredCheckpoint {
 					FormatOneCheckpoint.MANIFEST);
 			int version = version(manifestBytes, source);
 			if (version == FormatOneCheckpoint.FORMAT_VERSION) {
-				return LayeredManifest.of(FormatOneCheckpoint.verify(file, source, maxParameters));
+				return Manifest.of(FormatOneCheckpoint.verify(file, source, maxParameters));
 			}
 			if (version != FORMAT_VERSION) {
 				throw new CheckpointException("checkpoint " + source + " has format version " + version
 						+ "; this service reads versions 1 and 2");
 			}
-			LayeredManifest manifest = parse(manifestBytes, source, maxParameters);
+			Manifest manifest = parse(manifestBytes, source, maxParameters);
 			Map<String, String> digests = new HashMap<>();
 			Map<String, Long> lengths = new HashMap<>();
 			for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
@@ -195,7 +195,7 @@ public final class LayeredCheckpoint {
 	}
 
 	/** A manifest of either format as the JSON the registry stores. */
-	public static String toJson(LayeredManifest manifest) {
+	public static String toJson(Manifest manifest) {
 		try {
 			return FormatOneCheckpoint.JSON.writeValueAsString(manifest);
 		}
@@ -205,14 +205,14 @@ public final class LayeredCheckpoint {
 	}
 
 	/** A stored manifest: format 2 as written by {@link #toJson}, or a format-1 one. */
-	public static LayeredManifest fromJson(String json) {
+	public static Manifest fromJson(String json) {
 		try {
 			int version = FormatOneCheckpoint.JSON.readTree(json).path("formatVersion").asInt(-1);
 			if (version == FormatOneCheckpoint.FORMAT_VERSION
 					&& !FormatOneCheckpoint.JSON.readTree(json).path("architecture").has("encoder")) {
-				return LayeredManifest.of(FormatOneCheckpoint.fromJson(json));
+				return Manifest.of(FormatOneCheckpoint.fromJson(json));
 			}
-			return FormatOneCheckpoint.JSON.readValue(json, LayeredManifest.class);
+			return FormatOneCheckpoint.JSON.readValue(json, Manifest.class);
 		}
 		catch (IOException ex) {
 			throw new CheckpointException(
@@ -259,10 +259,10 @@ public final class LayeredCheckpoint {
 		}
 	}
 
-	private static LayeredManifest parse(byte[] bytes, String source, long maxParameters) {
-		LayeredManifest manifest;
+	private static Manifest parse(byte[] bytes, String source, long maxParameters) {
+		Manifest manifest;
 		try {
-			manifest = FormatOneCheckpoint.JSON.readValue(bytes, LayeredManifest.class);
+			manifest = FormatOneCheckpoint.JSON.readValue(bytes, Manifest.class);
 		}
 		catch (IOException ex) {
 			Throwable cause = (ex.getCause() instanceof IllegalArgumentException) ? ex.getCause() : ex;
@@ -311,7 +311,7 @@ public final class LayeredCheckpoint {
 	 * @param manifest what it says about itself (format 1 converted)
 	 * @param network the network it holds, as a layered network
 	 */
-	public record Loaded(LayeredManifest manifest, LayeredNetwork network) {
+	public record Loaded(Manifest manifest, Network network) {
 
 		/** The passes to serve. */
 		public Passes passes() {

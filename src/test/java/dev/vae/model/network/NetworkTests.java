@@ -17,11 +17,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** Inference through a layered network: running statistics, batching, heads, limits. */
-class LayeredNetworkTests {
+class NetworkTests {
 
-	private static LayeredNetwork aTrainedLookingConvNetwork(DecoderHead head) {
-		LayeredNetwork network = LayeredNetwork.initialise(Presets.conv(List.of(2, 6, 6), List.of(3, 4), 3, head, 1),
-				DataType.DOUBLE, 2);
+	private static Network aTrainedLookingConvNetwork(DecoderHead head) {
+		Network network = Network.initialise(Presets.conv(List.of(2, 6, 6), List.of(3, 4), 3, head, 1), DataType.DOUBLE,
+				2);
 		network.lossAndGradient(Nd4j.create(randomRows(5, 72, 1)), Nd4j.create(randomRows(5, 3, 2)),
 				network.newGradient());
 		return network;
@@ -29,9 +29,9 @@ class LayeredNetworkTests {
 
 	@Test
 	void trainingStepsThatReuseTheirArraysAnswerAsAFreshNetworkDoes() {
-		for (LayeredArchitecture architecture : List.of(Presets.of(ModelFixtures.aTinyArchitecture()),
+		for (Architecture architecture : List.of(Presets.of(ModelFixtures.aTinyArchitecture()),
 				Presets.conv(List.of(1, 8, 8), List.of(3, 4), 2, new DecoderHead.Bernoulli(), 1))) {
-			LayeredNetwork reused = LayeredNetwork.initialise(architecture, DataType.FLOAT, 5);
+			Network reused = Network.initialise(architecture, DataType.FLOAT, 5);
 			int d = architecture.inputLength();
 			float[][] steps = new float[3][];
 			float[] lossOfSix = null;
@@ -39,7 +39,7 @@ class LayeredNetworkTests {
 			for (int step = 0; step < 3; step++) {
 				int b = (step == 1) ? 6 : 4;
 				org.nd4j.linalg.api.ndarray.INDArray gradient = reused.newGradient();
-				LayeredNetwork.BatchLoss loss = reused.lossAndGradient(
+				Network.BatchLoss loss = reused.lossAndGradient(
 						Nd4j.create(randomRows(b, d, 40 + b)).castTo(DataType.FLOAT),
 						Nd4j.create(randomRows(b, 2, 50 + b)).castTo(DataType.FLOAT), gradient);
 				steps[step] = gradient.toFloatVector();
@@ -50,13 +50,12 @@ class LayeredNetworkTests {
 			assertThat(steps[2]).containsExactly(steps[0]);
 			// a fresh copy (batch norm's running statistics moved by the first step) on
 			// batch 6
-			LayeredNetwork fresh = LayeredNetwork.initialise(architecture, DataType.FLOAT, 5);
+			Network fresh = Network.initialise(architecture, DataType.FLOAT, 5);
 			fresh.lossAndGradient(Nd4j.create(randomRows(4, d, 44)).castTo(DataType.FLOAT),
 					Nd4j.create(randomRows(4, 2, 54)).castTo(DataType.FLOAT), fresh.newGradient());
-			LayeredNetwork other = LayeredNetwork.of(architecture, fresh.parametersAsFloats(), fresh.buffersAsFloats());
+			Network other = Network.of(architecture, fresh.parametersAsFloats(), fresh.buffersAsFloats());
 			org.nd4j.linalg.api.ndarray.INDArray gradient = other.newGradient();
-			LayeredNetwork.BatchLoss loss = other.lossAndGradient(
-					Nd4j.create(randomRows(6, d, 46)).castTo(DataType.FLOAT),
+			Network.BatchLoss loss = other.lossAndGradient(Nd4j.create(randomRows(6, d, 46)).castTo(DataType.FLOAT),
 					Nd4j.create(randomRows(6, 2, 56)).castTo(DataType.FLOAT), gradient);
 			assertThat(gradient.toFloatVector()).containsExactly(steps[1]);
 			assertThat(new float[] { (float) loss.reconstruction(), (float) loss.kl() }).containsExactly(lossOfSix);
@@ -97,7 +96,7 @@ class LayeredNetworkTests {
 
 	@Test
 	void inferenceUsesButNeverMovesTheRunningStatisticsAndTreatsRowsIndependently() {
-		LayeredNetwork network = aTrainedLookingConvNetwork(new DecoderHead.Bernoulli());
+		Network network = aTrainedLookingConvNetwork(new DecoderHead.Bernoulli());
 		float[] buffers = network.buffersAsFloats();
 		double[][] x = randomRows(3, 72, 3);
 		Encoding batch = network.encode(x);
@@ -111,7 +110,7 @@ class LayeredNetworkTests {
 
 	@Test
 	void inferenceGivesTheSameResultsFromManyThreadsAtOnce() throws Exception {
-		LayeredNetwork network = aTrainedLookingConvNetwork(new DecoderHead.Bernoulli());
+		Network network = aTrainedLookingConvNetwork(new DecoderHead.Bernoulli());
 		double[][][] inputs = new double[8][][];
 		double[][][] expected = new double[8][][];
 		for (int t = 0; t < inputs.length; t++) {
@@ -139,7 +138,7 @@ class LayeredNetworkTests {
 
 	@Test
 	void aLearnedVarianceHeadDecodesTwiceTheChannelsAndMeansOfTheInputsSize() {
-		LayeredNetwork network = aTrainedLookingConvNetwork(new DecoderHead.LearnedGaussian(OutputActivation.SIGMOID));
+		Network network = aTrainedLookingConvNetwork(new DecoderHead.LearnedGaussian(OutputActivation.SIGMOID));
 		double[][] z = randomRows(2, 3, 4);
 		assertThat(network.decodeLogits(z)[0]).hasSize(144);
 		double[] mean = network.decodeMean(z)[1];
@@ -175,13 +174,13 @@ class LayeredNetworkTests {
 	@Test
 	void aManifestCannotAskForHugeActivationsThroughFewParameters() {
 		assertThatThrownBy(
-				() -> new LayeredArchitecture(List.of(1, 8, 8),
+				() -> new Architecture(List.of(1, 8, 8),
 						List.of(new dev.vae.model.layer.ConvTranspose2d(1, 3, 2000, 0, 0),
 								new dev.vae.model.layer.Flatten()),
 						2, List.of(), new DecoderHead.Bernoulli(), 1))
 			.hasMessage(
 					"encoder layer 0: conv-transpose2d: output 1×14003×14003 has more than 4194304 values per example");
-		assertThatThrownBy(() -> LayeredNetwork
+		assertThatThrownBy(() -> Network
 			.initialise(Presets.conv(List.of(1, 8, 8), List.of(2), 2, new DecoderHead.Bernoulli(), 1), DataType.FLOAT,
 					1)
 			.assign("encoder.0.weight", new float[3])).hasMessage("weight [2, 1, 3, 3] needs 18 values, got 3");

@@ -17,7 +17,7 @@ import dev.vae.model.layer.Flatten;
 import dev.vae.model.layer.Layer;
 import dev.vae.model.layer.NaiveLayers;
 import dev.vae.model.layer.Reshape;
-import dev.vae.model.network.LayeredArchitecture.Slot;
+import dev.vae.model.network.Architecture.Slot;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.within;
  * head as {@link ReferenceHeads}, all in Java doubles, differentiated by central
  * differences.
  */
-class LayeredNetworkGradientTests {
+class NetworkGradientTests {
 
 	static Stream<DecoderHead> heads() {
 		return ModelFixtures.heads();
@@ -44,20 +44,20 @@ class LayeredNetworkGradientTests {
 	 * σ²) of 2; 2 → dense 18 → tanh → reshape 2×3×3 → BN → softplus → transposed conv(k3,
 	 * s2, p1) → C×5×5.
 	 */
-	static LayeredArchitecture aTinyConvArchitecture(DecoderHead head) {
+	static Architecture aTinyConvArchitecture(DecoderHead head) {
 		List<Layer> encoder = List.of(new Conv2d(2, 3, 2, 1), BatchNorm.pytorch(), Activation.leakyRelu(0.2),
 				new Flatten(), new Dense(4), Activation.of(Activation.Function.ELU));
 		List<Layer> decoder = List.of(new Dense(18), Activation.of(Activation.Function.TANH),
 				new Reshape(List.of(2, 3, 3)), BatchNorm.pytorch(), Activation.of(Activation.Function.SOFTPLUS),
 				new ConvTranspose2d(head.outputChannels(1), 3, 2, 1, 0));
-		return new LayeredArchitecture(List.of(1, 5, 5), encoder, 2, decoder, head, 1.5);
+		return new Architecture(List.of(1, 5, 5), encoder, 2, decoder, head, 1.5);
 	}
 
 	@ParameterizedTest
 	@MethodSource("heads")
 	void gradientMatchesFiniteDifferencesOfAnIndependentObjective(DecoderHead head) {
-		LayeredArchitecture architecture = aTinyConvArchitecture(head);
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.DOUBLE, 5);
+		Architecture architecture = aTinyConvArchitecture(head);
+		Network network = Network.initialise(architecture, DataType.DOUBLE, 5);
 		double[] params = network.parameters().toDoubleVector();
 		// buffers away from their initial values, so that a pass using them would show
 		double[] buffers = new double[(int) architecture.bufferCount()];
@@ -72,9 +72,9 @@ class LayeredNetworkGradientTests {
 			}
 			eps[i] = Evaluation.gaussian(random, 2);
 		}
-		LayeredNetwork ours = LayeredNetwork.of(architecture, params, buffers);
+		Network ours = Network.of(architecture, params, buffers);
 		INDArray gradient = ours.newGradient();
-		LayeredNetwork.BatchLoss loss = ours.lossAndGradient(Nd4j.create(x), Nd4j.create(eps), gradient);
+		Network.BatchLoss loss = ours.lossAndGradient(Nd4j.create(x), Nd4j.create(eps), gradient);
 		assertThat((loss.reconstruction() + architecture.beta() * loss.kl()) / n)
 			.isCloseTo(objective(architecture, params, buffers, x, eps), within(1e-9));
 
@@ -94,7 +94,7 @@ class LayeredNetworkGradientTests {
 	/**
 	 * mean over the batch of NLL(x | η(μ + σ ε)) + β KL, batch norm on batch statistics.
 	 */
-	static double objective(LayeredArchitecture architecture, double[] params, double[] buffers, double[][] x,
+	static double objective(Architecture architecture, double[] params, double[] buffers, double[][] x,
 			double[][] eps) {
 		int n = x.length;
 		int e = architecture.encoder().size();

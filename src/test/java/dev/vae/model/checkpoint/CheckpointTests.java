@@ -2,9 +2,9 @@ package dev.vae.model.checkpoint;
 
 import dev.vae.model.head.DecoderHead;
 import dev.vae.model.head.OutputActivation;
+import dev.vae.model.network.Architecture;
 import dev.vae.model.network.Encoding;
-import dev.vae.model.network.LayeredArchitecture;
-import dev.vae.model.network.LayeredNetwork;
+import dev.vae.model.network.Network;
 import dev.vae.model.network.Presets;
 
 import java.io.ByteArrayInputStream;
@@ -28,7 +28,7 @@ import static dev.vae.model.ModelFixtures.randomRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class LayeredCheckpointTests {
+class CheckpointTests {
 
 	private static final Path DEFAULT_CHECKPOINT = Path.of("src/main/resources/models/default.vae");
 
@@ -45,7 +45,7 @@ class LayeredCheckpointTests {
 	@Test
 	void theShippedFormatOneDefaultAnswersBitForBitAsTheFormatOneNetworkDid() throws IOException {
 		FormatOneCheckpoint.Loaded old = FormatOneCheckpoint.read(DEFAULT_CHECKPOINT, 10_000_000);
-		LayeredCheckpoint.Loaded layered = LayeredCheckpoint.read(DEFAULT_CHECKPOINT, 10_000_000);
+		Checkpoint.Loaded layered = Checkpoint.read(DEFAULT_CHECKPOINT, 10_000_000);
 		assertThat(old.manifest().formatVersion()).isEqualTo(1);
 		assertThat(layered.manifest().formatVersion()).isEqualTo(1);
 		assertThat(layered.manifest().parametersSha256()).isEqualTo(old.manifest().parametersSha256());
@@ -100,22 +100,22 @@ class LayeredCheckpointTests {
 
 	@Test
 	void formatTwoKeepsTheLayersEveryParameterAndTheRunningStatistics() throws IOException {
-		LayeredArchitecture architecture = Presets.conv(List.of(1, 8, 8), List.of(3, 4), 2,
+		Architecture architecture = Presets.conv(List.of(1, 8, 8), List.of(3, 4), 2,
 				new DecoderHead.LearnedGaussian(OutputActivation.SIGMOID), 1);
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 3);
+		Network network = Network.initialise(architecture, DataType.FLOAT, 3);
 		// one training pass moves the running statistics off their initial values
 		network.lossAndGradient(Nd4j.create(randomRows(4, 64, 6)).castTo(DataType.FLOAT),
 				Nd4j.create(randomRows(4, 2, 7)).castTo(DataType.FLOAT), network.newGradient());
 		Path file = this.dir.resolve("conv.vae");
-		LayeredManifest written = LayeredCheckpoint.write(file, aDraft(architecture), network);
-		LayeredCheckpoint.Loaded loaded = LayeredCheckpoint.read(file, 1_000_000);
+		Manifest written = Checkpoint.write(file, aDraft(architecture), network);
+		Checkpoint.Loaded loaded = Checkpoint.read(file, 1_000_000);
 		assertThat(loaded.manifest()).isEqualTo(written);
 		assertThat(loaded.passes()).isSameAs(loaded.network());
 		assertThat(written.formatVersion()).isEqualTo(2);
 		assertThat(loaded.network().architecture()).isEqualTo(architecture);
 		assertThat(loaded.network().parametersAsFloats()).containsExactly(network.parametersAsFloats());
 		assertThat(network.buffersAsFloats()).hasSize((int) architecture.bufferCount())
-			.isNotEqualTo(LayeredNetwork.initialise(architecture, DataType.FLOAT, 3).buffersAsFloats());
+			.isNotEqualTo(Network.initialise(architecture, DataType.FLOAT, 3).buffersAsFloats());
 		assertThat(loaded.network().buffersAsFloats()).containsExactly(network.buffersAsFloats());
 		double[][] x = randomRows(2, 64, 8);
 		assertThat(loaded.network().encode(x).mu()[1]).containsExactly(network.encode(x).mu()[1]);
@@ -125,10 +125,9 @@ class LayeredCheckpointTests {
 
 	@Test
 	void aFlippedRunningStatisticFailsItsChecksum() throws IOException {
-		LayeredArchitecture architecture = Presets.conv(List.of(1, 8, 8), List.of(3), 2, new DecoderHead.Bernoulli(),
-				1);
+		Architecture architecture = Presets.conv(List.of(1, 8, 8), List.of(3), 2, new DecoderHead.Bernoulli(), 1);
 		Path file = this.dir.resolve("m.vae");
-		LayeredCheckpoint.write(file, aDraft(architecture), LayeredNetwork.initialise(architecture, DataType.FLOAT, 3));
+		Checkpoint.write(file, aDraft(architecture), Network.initialise(architecture, DataType.FLOAT, 3));
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		try (ZipInputStream in = new ZipInputStream(Files.newInputStream(file));
 				ZipOutputStream zip = new ZipOutputStream(out)) {
@@ -143,18 +142,16 @@ class LayeredCheckpointTests {
 				zip.closeEntry();
 			}
 		}
-		assertThatThrownBy(
-				() -> LayeredCheckpoint.read(new ByteArrayInputStream(out.toByteArray()), "flipped", 1_000_000))
+		assertThatThrownBy(() -> Checkpoint.read(new ByteArrayInputStream(out.toByteArray()), "flipped", 1_000_000))
 			.isInstanceOf(CheckpointException.class)
 			.hasMessage("checkpoint flipped is corrupt: buffers.f32 does not match the checksum in the manifest");
 	}
 
 	@Test
 	void aLayerThatDoesNotFitIsReportedWithItsPlace() throws IOException {
-		LayeredArchitecture architecture = Presets.conv(List.of(1, 8, 8), List.of(3), 2, new DecoderHead.Bernoulli(),
-				1);
+		Architecture architecture = Presets.conv(List.of(1, 8, 8), List.of(3), 2, new DecoderHead.Bernoulli(), 1);
 		Path file = this.dir.resolve("m.vae");
-		LayeredCheckpoint.write(file, aDraft(architecture), LayeredNetwork.initialise(architecture, DataType.FLOAT, 3));
+		Checkpoint.write(file, aDraft(architecture), Network.initialise(architecture, DataType.FLOAT, 3));
 		String json;
 		try (ZipInputStream in = new ZipInputStream(Files.newInputStream(file))) {
 			in.getNextEntry();
@@ -168,16 +165,15 @@ class LayeredCheckpointTests {
 			zip.write(bad.getBytes(StandardCharsets.UTF_8));
 			zip.closeEntry();
 		}
-		assertThatThrownBy(() -> LayeredCheckpoint.read(new ByteArrayInputStream(out.toByteArray()), "bad", 1_000_000))
+		assertThatThrownBy(() -> Checkpoint.read(new ByteArrayInputStream(out.toByteArray()), "bad", 1_000_000))
 			.isInstanceOf(CheckpointException.class)
 			.hasMessage("checkpoint bad is corrupt: the manifest is not valid: "
 					+ "encoder layer 0: conv2d: input 1×8×8 padded by 1 is smaller than the kernel 11");
 	}
 
-	private static LayeredManifest aDraft(LayeredArchitecture architecture) {
-		return LayeredManifest.draft("tiny conv", architecture,
-				new FormatOneManifest.TrainingInfo("noise", 4, 0, 1, 4, 0.01, 3, 0.1),
-				new FormatOneManifest.Metrics(1, 2, 3, 4, 5));
+	private static Manifest aDraft(Architecture architecture) {
+		return Manifest.draft("tiny conv", architecture, new Manifest.TrainingInfo("noise", 4, 0, 1, 4, 0.01, 3, 0.1),
+				new Manifest.Metrics(1, 2, 3, 4, 5));
 	}
 
 }
