@@ -62,18 +62,18 @@ public final class TrainingCheckpoint {
 		Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
 		try {
 			Checkpoint.write(model, draft, network);
-			byte[] m = FormatOneCheckpoint.toBytes(state.adamM());
-			byte[] v = FormatOneCheckpoint.toBytes(state.adamV());
+			byte[] m = Checkpoint.toBytes(state.adamM());
+			byte[] v = Checkpoint.toBytes(state.adamV());
 			Trainer.EarlyStop stop = state.earlyStop();
-			byte[] bestParameters = (stop != null) ? FormatOneCheckpoint.toBytes(stop.parameters()) : null;
-			byte[] bestBuffers = (stop != null) ? FormatOneCheckpoint.toBytes(stop.buffers()) : null;
+			byte[] bestParameters = (stop != null) ? Checkpoint.toBytes(stop.parameters()) : null;
+			byte[] bestBuffers = (stop != null) ? Checkpoint.toBytes(stop.buffers()) : null;
 			EarlyStopFile stopFile = (stop != null) ? new EarlyStopFile(stop.best(), stop.sinceBest(), stop.stopped(),
-					FormatOneCheckpoint.sha256(bestParameters), FormatOneCheckpoint.sha256(bestBuffers)) : null;
+					Checkpoint.sha256(bestParameters), Checkpoint.sha256(bestBuffers)) : null;
 			StateFile file = new StateFile(FORMAT_VERSION, state.epoch(), state.step(), state.adamSteps(),
 					state.reconstruction(), state.kl(), state.seconds(), state.last(), state.adamM().length,
-					FormatOneCheckpoint.sha256(m), FormatOneCheckpoint.sha256(v), stopFile);
+					Checkpoint.sha256(m), Checkpoint.sha256(v), stopFile);
 			try (OutputStream out = Files.newOutputStream(temp); ZipOutputStream zip = new ZipOutputStream(out)) {
-				put(zip, STATE, FormatOneCheckpoint.JSON.writeValueAsBytes(file));
+				put(zip, STATE, Checkpoint.JSON.writeValueAsBytes(file));
 				zip.putNextEntry(new ZipEntry(MODEL));
 				Files.copy(model, zip);
 				zip.closeEntry();
@@ -107,38 +107,37 @@ public final class TrainingCheckpoint {
 	public static Loaded read(Path file, long maxParameters) {
 		String source = file.toString();
 		Map<String, byte[]> entries = new HashMap<>();
-		long maxArray = 4 * maxParameters + 2L * FormatOneCheckpoint.MAX_MANIFEST_BYTES;
+		long maxArray = 4 * maxParameters + 2L * Checkpoint.MAX_MANIFEST_BYTES;
 		try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
 			for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
 				String name = entry.getName();
 				boolean known = MODEL.equals(name) || STATE.equals(name) || ADAM_M.equals(name) || ADAM_V.equals(name)
 						|| BEST_PARAMETERS.equals(name) || BEST_BUFFERS.equals(name);
 				if (!known || entries.containsKey(name)) {
-					throw FormatOneCheckpoint.corrupt(source, "unexpected entry '" + name + "'");
+					throw Checkpoint.corrupt(source, "unexpected entry '" + name + "'");
 				}
-				long max = STATE.equals(name) ? FormatOneCheckpoint.MAX_MANIFEST_BYTES
+				long max = STATE.equals(name) ? Checkpoint.MAX_MANIFEST_BYTES
 						: (MODEL.equals(name) ? 2 * maxArray : maxArray);
-				entries.put(name, FormatOneCheckpoint.readAtMost(zip, max, source, name));
+				entries.put(name, Checkpoint.readAtMost(zip, max, source, name));
 			}
 		}
 		catch (ZipException ex) {
-			throw FormatOneCheckpoint.corrupt(source, "not a valid zip archive (" + ex.getMessage() + ")");
+			throw Checkpoint.corrupt(source, "not a valid zip archive (" + ex.getMessage() + ")");
 		}
 		catch (IOException ex) {
 			throw new CheckpointException("training checkpoint " + source + " cannot be read: " + ex.getMessage(), ex);
 		}
 		for (String name : new String[] { STATE, MODEL, ADAM_M, ADAM_V }) {
 			if (!entries.containsKey(name)) {
-				throw FormatOneCheckpoint.corrupt(source, "it has no " + name);
+				throw Checkpoint.corrupt(source, "it has no " + name);
 			}
 		}
 		StateFile state;
 		try {
-			state = FormatOneCheckpoint.JSON.readValue(entries.get(STATE), StateFile.class);
+			state = Checkpoint.JSON.readValue(entries.get(STATE), StateFile.class);
 		}
 		catch (IOException ex) {
-			throw FormatOneCheckpoint.corrupt(source,
-					"its state is not valid: " + FormatOneCheckpoint.firstLine(ex.getMessage()));
+			throw Checkpoint.corrupt(source, "its state is not valid: " + Checkpoint.firstLine(ex.getMessage()));
 		}
 		if (state.formatVersion() != 1 && state.formatVersion() != FORMAT_VERSION) {
 			throw new CheckpointException("training checkpoint " + source + " has format version "
@@ -155,7 +154,7 @@ public final class TrainingCheckpoint {
 		float[] m = moments(entries.get(ADAM_M), state.adamMSha256(), parameters, source, ADAM_M);
 		float[] v = moments(entries.get(ADAM_V), state.adamVSha256(), parameters, source, ADAM_V);
 		if (state.parameterCount() != parameters) {
-			throw FormatOneCheckpoint.corrupt(source,
+			throw Checkpoint.corrupt(source,
 					"its state counts " + state.parameterCount() + " parameters, its network " + parameters);
 		}
 		Trainer.EarlyStop stop = null;
@@ -163,7 +162,7 @@ public final class TrainingCheckpoint {
 		if (stopFile != null) {
 			for (String name : new String[] { BEST_PARAMETERS, BEST_BUFFERS }) {
 				if (!entries.containsKey(name)) {
-					throw FormatOneCheckpoint.corrupt(source, "it has early stopping's state but no " + name);
+					throw Checkpoint.corrupt(source, "it has early stopping's state but no " + name);
 				}
 			}
 			float[] best = moments(entries.get(BEST_PARAMETERS), stopFile.parametersSha256(), parameters, source,
@@ -175,7 +174,7 @@ public final class TrainingCheckpoint {
 						bestBuffers);
 			}
 			catch (IllegalArgumentException ex) {
-				throw FormatOneCheckpoint.corrupt(source, ex.getMessage());
+				throw Checkpoint.corrupt(source, ex.getMessage());
 			}
 		}
 		Trainer.State position;
@@ -184,20 +183,19 @@ public final class TrainingCheckpoint {
 					state.kl(), state.seconds(), state.last(), stop);
 		}
 		catch (IllegalArgumentException ex) {
-			throw FormatOneCheckpoint.corrupt(source, ex.getMessage());
+			throw Checkpoint.corrupt(source, ex.getMessage());
 		}
 		return new Loaded(model.manifest(), model.network(), position);
 	}
 
 	private static float[] moments(byte[] bytes, String sha256, long count, String source, String name) {
 		if (bytes.length != 4 * count) {
-			throw FormatOneCheckpoint.corrupt(source,
-					name + " holds " + bytes.length + " bytes, expected " + 4 * count);
+			throw Checkpoint.corrupt(source, name + " holds " + bytes.length + " bytes, expected " + 4 * count);
 		}
-		if (!FormatOneCheckpoint.sha256(bytes).equals(sha256)) {
-			throw FormatOneCheckpoint.corrupt(source, name + " does not match the checksum in its state");
+		if (!Checkpoint.sha256(bytes).equals(sha256)) {
+			throw Checkpoint.corrupt(source, name + " does not match the checksum in its state");
 		}
-		return FormatOneCheckpoint.toFloats(bytes);
+		return Checkpoint.toFloats(bytes);
 	}
 
 	/**

@@ -130,7 +130,7 @@ class FormatOneCheckpointTests {
 		java.util.Arrays.fill(bomb, (byte) ' ');
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		try (ZipOutputStream zip = new ZipOutputStream(out)) {
-			zip.putNextEntry(new ZipEntry(FormatOneCheckpoint.MANIFEST));
+			zip.putNextEntry(new ZipEntry(Checkpoint.MANIFEST));
 			zip.write(bomb);
 			zip.closeEntry();
 		}
@@ -153,10 +153,10 @@ class FormatOneCheckpointTests {
 	private static byte[] zip(String manifest, byte[] params) throws IOException {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		try (ZipOutputStream zip = new ZipOutputStream(out)) {
-			zip.putNextEntry(new ZipEntry(FormatOneCheckpoint.MANIFEST));
+			zip.putNextEntry(new ZipEntry(Checkpoint.MANIFEST));
 			zip.write(manifest.getBytes(StandardCharsets.UTF_8));
 			zip.closeEntry();
-			zip.putNextEntry(new ZipEntry(FormatOneCheckpoint.PARAMETERS));
+			zip.putNextEntry(new ZipEntry(Checkpoint.PARAMETERS));
 			zip.write(params);
 			zip.closeEntry();
 		}

@@ -26,13 +26,13 @@ public final class FormatOneFixtures {
 	 */
 	public static FormatOneManifest writeFormatOne(Path target, FormatOneManifest draft, float[] parameters)
 			throws IOException {
-		byte[] bytes = FormatOneCheckpoint.toBytes(parameters);
-		FormatOneManifest manifest = draft.withParameters(parameters.length, FormatOneCheckpoint.sha256(bytes));
+		byte[] bytes = Checkpoint.toBytes(parameters);
+		FormatOneManifest manifest = draft.withParameters(parameters.length, Checkpoint.sha256(bytes));
 		try (OutputStream out = Files.newOutputStream(target); ZipOutputStream zip = new ZipOutputStream(out)) {
-			zip.putNextEntry(new ZipEntry(FormatOneCheckpoint.MANIFEST));
-			zip.write(FormatOneCheckpoint.JSON.writeValueAsBytes(manifest));
+			zip.putNextEntry(new ZipEntry(Checkpoint.MANIFEST));
+			zip.write(Checkpoint.JSON.writeValueAsBytes(manifest));
 			zip.closeEntry();
-			zip.putNextEntry(new ZipEntry(FormatOneCheckpoint.PARAMETERS));
+			zip.putNextEntry(new ZipEntry(Checkpoint.PARAMETERS));
 			zip.write(bytes);
 			zip.closeEntry();
 		}
