@@ -75,7 +75,7 @@ def layer(spec, shape):
 
 
 class Model(nn.Module):
-    """Encoder layers, the μ and log σ² heads, decoder layers: the service's LayeredArchitecture."""
+    """Encoder layers, the μ and log σ² heads, decoder layers: the service's Architecture."""
 
     def __init__(self, architecture):
         super().__init__()

@@ -1,7 +1,7 @@
 package dev.vae;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vae.model.LayeredCheckpoint;
+import dev.vae.model.checkpoint.Checkpoint;
 
 import java.io.ByteArrayInputStream;
 
@@ -46,9 +46,7 @@ public final class JobFixtures {
 	/** The trainable parameters of model {@code id}, read from its checkpoint. */
 	public static float[] parameters(HttpFixture http, String model) {
 		byte[] checkpoint = http.bytes("/models/" + model + "/checkpoint");
-		return LayeredCheckpoint.read(new ByteArrayInputStream(checkpoint), model, 100_000_000)
-			.network()
-			.parametersAsFloats();
+		return Checkpoint.read(new ByteArrayInputStream(checkpoint), model, 100_000_000).network().parametersAsFloats();
 	}
 
 	/**

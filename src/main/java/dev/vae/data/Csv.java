@@ -22,10 +22,10 @@ public final class Csv {
 
 	/**
 	 * The longest line read: a row has at most
-	 * {@link dev.vae.model.Architecture#MAX_WIDTH} values, and no number needs more than
-	 * 30 characters.
+	 * {@link dev.vae.model.network.FormatOneArchitecture#MAX_WIDTH} values, and no number
+	 * needs more than 30 characters.
 	 */
-	static final int MAX_LINE = 30 * dev.vae.model.Architecture.MAX_WIDTH;
+	static final int MAX_LINE = 30 * dev.vae.model.network.FormatOneArchitecture.MAX_WIDTH;
 
 	/**
 	 * Reads a CSV into memory.
@@ -139,8 +139,8 @@ public final class Csv {
 			while ((c = this.in.read()) >= 0 && c != '\n') {
 				if (this.line.length() == MAX_LINE) {
 					throw new DatasetFormatException(this.source + " line " + this.number + " is longer than "
-							+ MAX_LINE + " characters; a row holds at most " + dev.vae.model.Architecture.MAX_WIDTH
-							+ " values");
+							+ MAX_LINE + " characters; a row holds at most "
+							+ dev.vae.model.network.FormatOneArchitecture.MAX_WIDTH + " values");
 				}
 				this.line.append((char) c);
 			}

@@ -1,6 +1,6 @@
 package dev.vae.data;
 
-import dev.vae.model.LayeredArchitecture;
+import dev.vae.model.network.Architecture;
 import dev.vae.system.Columns;
 import dev.vae.system.InvalidInputException;
 import io.swagger.v3.oas.annotations.Operation;
@@ -149,11 +149,10 @@ class DatasetsController {
 	 */
 	private static List<Integer> checked(List<Integer> shape) {
 		long values = (long) shape.get(0) * shape.get(1) * shape.get(2);
-		if (values > LayeredArchitecture.MAX_ACTIVATION) {
+		if (values > Architecture.MAX_ACTIVATION) {
 			throw new InvalidInputException("width",
 					"height × width × channels is " + shape.get(0) + " × " + shape.get(1) + " × " + shape.get(2) + " = "
-							+ values + " values per example; at most " + LayeredArchitecture.MAX_ACTIVATION
-							+ " are accepted");
+							+ values + " values per example; at most " + Architecture.MAX_ACTIVATION + " are accepted");
 		}
 		return shape;
 	}

@@ -1,7 +1,7 @@
 package dev.vae.inference;
 
-import dev.vae.model.Encoding;
-import dev.vae.model.Passes;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.network.Passes;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.VaeProperties;
 import io.micrometer.core.instrument.DistributionSummary;

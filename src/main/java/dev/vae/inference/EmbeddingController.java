@@ -2,8 +2,8 @@ package dev.vae.inference;
 
 import dev.vae.data.DatasetRow;
 import dev.vae.data.DatasetService;
-import dev.vae.model.Encoding;
-import dev.vae.model.PrincipalComponents;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.analysis.PrincipalComponents;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import io.swagger.v3.oas.annotations.Operation;

@@ -1,7 +1,7 @@
 package dev.vae.inference;
 
-import dev.vae.model.Encoding;
-import dev.vae.model.Evaluation;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.network.Evaluation;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.VaeProperties;

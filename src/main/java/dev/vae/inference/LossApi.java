@@ -1,7 +1,7 @@
 package dev.vae.inference;
 
-import dev.vae.model.ElboReport;
-import dev.vae.model.LossAnalysis;
+import dev.vae.model.analysis.ElboReport;
+import dev.vae.model.analysis.LossAnalysis;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;

@@ -1,8 +1,8 @@
 package dev.vae.inference;
 
-import dev.vae.model.Likelihood;
-import dev.vae.model.LossAnalysis;
-import dev.vae.model.ElboReport;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.analysis.LossAnalysis;
+import dev.vae.model.analysis.ElboReport;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.TooLargeException;

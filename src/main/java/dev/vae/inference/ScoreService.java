@@ -1,8 +1,8 @@
 package dev.vae.inference;
 
 import dev.vae.data.DatasetService;
-import dev.vae.model.AnomalyReference;
-import dev.vae.model.AnomalyScore;
+import dev.vae.model.analysis.AnomalyReference;
+import dev.vae.model.analysis.AnomalyScore;
 import dev.vae.model.Examples;
 import dev.vae.registry.ModelReferences;
 import dev.vae.registry.ServedModel;

@@ -8,13 +8,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * Rows of Java doubles into and out of ND4J by one bulk copy each way (ND4J's per-element
  * paths cost several times more).
  */
-final class Batches {
+public final class Batches {
 
 	private Batches() {
 	}
 
 	/** A [rows, cols] array of the given type. */
-	static INDArray matrix(double[][] rows, DataType dataType) {
+	public static INDArray matrix(double[][] rows, DataType dataType) {
 		int cols = (rows.length == 0) ? 0 : rows[0].length;
 		double[] flat = new double[rows.length * cols];
 		for (int i = 0; i < rows.length; i++) {
@@ -29,7 +29,7 @@ final class Batches {
 	}
 
 	/** An array's values in 'c' order as doubles. */
-	static double[] values(INDArray a) {
+	public static double[] values(INDArray a) {
 		boolean dense = a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
 		if (dense) {
 			return doubles(a);
@@ -40,7 +40,7 @@ final class Batches {
 	}
 
 	/** A float32 array's values in 'c' order, by one bulk copy. */
-	static float[] floats(INDArray a) {
+	public static float[] floats(INDArray a) {
 		boolean dense = a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
 		try (INDArray copy = dense ? null : a.dup('c')) {
 			float[] floats = new float[(int) a.length()];
@@ -70,7 +70,7 @@ final class Batches {
 	 * Writes {@code values} in 'c' order into a dense float or double array with no
 	 * offset (a fresh array) by one bulk copy; returns it.
 	 */
-	static INDArray write(double[] values, INDArray into) {
+	public static INDArray write(double[] values, INDArray into) {
 		if (into.length() != values.length || into.ordering() != 'c' || into.offset() != 0) {
 			throw new IllegalArgumentException(
 					"cannot write " + values.length + " values into " + into.shapeInfoToString());
@@ -93,7 +93,7 @@ final class Batches {
 	 * Writes float32 {@code values} in 'c' order into a fresh float or double array by
 	 * one bulk copy.
 	 */
-	static void write(float[] values, INDArray into) {
+	public static void write(float[] values, INDArray into) {
 		switch (into.dataType()) {
 			case FLOAT -> Blas.buffer(into).put(0, values);
 			case DOUBLE -> {
@@ -107,7 +107,7 @@ final class Batches {
 	}
 
 	/** A [n, …] array as n rows. */
-	static double[][] rows(INDArray a) {
+	public static double[][] rows(INDArray a) {
 		double[] flat = values(a);
 		int n = (int) a.size(0);
 		int k = (n == 0) ? 0 : flat.length / n;
@@ -119,7 +119,7 @@ final class Batches {
 	}
 
 	/** Rows of equal length as one float32 array, row after row. */
-	static float[] floats(double[][] rows) {
+	public static float[] floats(double[][] rows) {
 		int k = (rows.length == 0) ? 0 : rows[0].length;
 		float[] values = new float[rows.length * k];
 		for (int i = 0; i < rows.length; i++) {
@@ -131,7 +131,7 @@ final class Batches {
 	}
 
 	/** n rows of a float32 array, row after row. */
-	static double[][] rows(float[] values, int n) {
+	public static double[][] rows(float[] values, int n) {
 		int k = (n == 0) ? 0 : values.length / n;
 		double[][] rows = new double[n][k];
 		for (int i = 0; i < n; i++) {

@@ -58,7 +58,7 @@ public final class Blas {
 	 * [m, n] at {@code c}, W a dense row-major [n, k] array (a layer's weight view in
 	 * PyTorch's layout).
 	 */
-	static void sgemmTransposed(int m, FloatPointer a, INDArray w, FloatPointer c, float beta) {
+	public static void sgemmTransposed(int m, FloatPointer a, INDArray w, FloatPointer c, float beta) {
 		int n = rows(w);
 		int k = columns(w);
 		openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,

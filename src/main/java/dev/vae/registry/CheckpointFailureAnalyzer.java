@@ -1,6 +1,6 @@
 package dev.vae.registry;
 
-import dev.vae.model.CheckpointException;
+import dev.vae.model.checkpoint.CheckpointException;
 
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;

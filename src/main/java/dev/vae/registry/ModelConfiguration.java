@@ -1,8 +1,8 @@
 package dev.vae.registry;
 
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.CheckpointException;
 import dev.vae.model.NativeThreads;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.CheckpointException;
 import dev.vae.storage.ObjectStore;
 import dev.vae.system.AtomicFiles;
 import dev.vae.system.VaeProperties;
@@ -72,7 +72,7 @@ class ModelConfiguration {
 		String location = properties.model().checkpoint();
 		long started = System.nanoTime();
 		byte[] bytes = read(location, resources);
-		LayeredCheckpoint.Loaded loaded = LayeredCheckpoint.read(new ByteArrayInputStream(bytes), location,
+		Checkpoint.Loaded loaded = Checkpoint.read(new ByteArrayInputStream(bytes), location,
 				properties.model().maxParameters());
 		ModelRegistry registry = new ModelRegistry(repository, activeModel, store, properties, meters, limits, memory);
 		try {

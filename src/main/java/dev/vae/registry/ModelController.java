@@ -1,11 +1,10 @@
 package dev.vae.registry;
 
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredManifest;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.head.DecoderHead;
 import dev.vae.model.layer.Layer;
+import dev.vae.model.network.Architecture;
 import io.swagger.v3.oas.annotations.media.Schema;
-import dev.vae.model.Manifest;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
@@ -34,12 +33,12 @@ class ModelController {
 		return view(model.id(), model.manifest());
 	}
 
-	static ModelResponse view(LayeredManifest m) {
+	static ModelResponse view(Manifest m) {
 		return view(m.name(), m);
 	}
 
-	static ModelResponse view(String id, LayeredManifest m) {
-		LayeredArchitecture a = m.architecture();
+	static ModelResponse view(String id, Manifest m) {
+		Architecture a = m.architecture();
 		DecoderHead head = a.head();
 		Double sigma = (head instanceof DecoderHead.FixedGaussian fixed) ? fixed.sigma() : null;
 		return new ModelResponse(id, m.formatVersion(), m.createdAt(),

@@ -1,6 +1,6 @@
 package dev.vae.registry;
 
-import dev.vae.model.AnomalyReference;
+import dev.vae.model.analysis.AnomalyReference;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

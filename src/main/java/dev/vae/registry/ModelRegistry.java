@@ -1,8 +1,8 @@
 package dev.vae.registry;
 
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.CheckpointException;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.CheckpointException;
+import dev.vae.model.checkpoint.Manifest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vae.model.interop.Imported;
 import dev.vae.model.interop.ModelImport;
@@ -12,12 +12,12 @@ import dev.vae.storage.Digests;
 import dev.vae.storage.ObjectStore;
 import dev.vae.system.AtomicFiles;
 import dev.vae.system.Columns;
-import dev.vae.system.CountLimit;
-import dev.vae.system.MemoryBudget;
-import dev.vae.system.QueueFullException;
-import dev.vae.system.InvalidInputException;
 import dev.vae.system.ConflictException;
+import dev.vae.system.CountLimit;
+import dev.vae.system.InvalidInputException;
+import dev.vae.system.MemoryBudget;
 import dev.vae.system.NotFoundException;
+import dev.vae.system.QueueFullException;
 import dev.vae.system.VaeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,7 +139,7 @@ public class ModelRegistry implements ModelResolver {
 	 * Stores the configured default checkpoint as model {@link #DEFAULT_ID}, replacing an
 	 * older copy.
 	 */
-	void registerDefault(byte[] checkpoint, LayeredManifest manifest) throws IOException {
+	void registerDefault(byte[] checkpoint, Manifest manifest) throws IOException {
 		AtomicFiles.write(file(DEFAULT_ID), checkpoint);
 		String sha256 = Digests.sha256(checkpoint);
 		if (!this.repository.find(DEFAULT_ID).map((row) -> sha256.equals(row.sha256())).orElse(true)) {
@@ -147,8 +147,8 @@ public class ModelRegistry implements ModelResolver {
 			// it
 			this.repository.deleteReference(DEFAULT_ID);
 		}
-		this.repository.replace(new ModelRow(DEFAULT_ID, manifest.name(), "builtin", null,
-				LayeredCheckpoint.toJson(manifest), checkpoint.length, Instant.now(), sha256));
+		this.repository.replace(new ModelRow(DEFAULT_ID, manifest.name(), "builtin", null, Checkpoint.toJson(manifest),
+				checkpoint.length, Instant.now(), sha256));
 	}
 
 	/**
@@ -250,7 +250,7 @@ public class ModelRegistry implements ModelResolver {
 			return cached;
 		}
 		long started = System.nanoTime();
-		LayeredCheckpoint.Loaded loaded = LayeredCheckpoint.read(file(id), this.properties.model().maxParameters());
+		Checkpoint.Loaded loaded = Checkpoint.read(file(id), this.properties.model().maxParameters());
 		ServedModel model = new ServedModel(id, loaded.manifest(), loaded.passes());
 		Warmup.run(model);
 		this.loads.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -281,14 +281,14 @@ public class ModelRegistry implements ModelResolver {
 	 */
 	public ModelRow registerTrained(Path checkpoint, String jobId) {
 		checkCapacity();
-		LayeredManifest manifest = LayeredCheckpoint.verify(checkpoint, checkpoint.getFileName().toString(),
+		Manifest manifest = Checkpoint.verify(checkpoint, checkpoint.getFileName().toString(),
 				this.properties.model().maxParameters());
 		String id = newId();
 		try {
 			long size = Files.size(checkpoint);
 			String sha256 = this.store.put(key(id), checkpoint);
 			ModelRow row = new ModelRow(id, Columns.fit(manifest.name(), Columns.NAME), "job", jobId,
-					LayeredCheckpoint.toJson(manifest), size, Instant.now(), sha256);
+					Checkpoint.toJson(manifest), size, Instant.now(), sha256);
 			insertOrDeleteObject(row);
 			return row;
 		}
@@ -310,12 +310,11 @@ public class ModelRegistry implements ModelResolver {
 		Path temp = AtomicFiles.receive(in, target, maxBytes, "file",
 				"the checkpoint is larger than the limit of " + maxBytes + " bytes (vae.storage.max-upload)");
 		try {
-			LayeredManifest manifest = LayeredCheckpoint.verify(temp, "upload",
-					this.properties.model().maxParameters());
+			Manifest manifest = Checkpoint.verify(temp, "upload", this.properties.model().maxParameters());
 			long size = Files.size(temp);
 			String sha256 = this.store.put(key(id), temp);
 			Columns.require("name", manifest.name(), Columns.NAME);
-			ModelRow row = new ModelRow(id, manifest.name(), "upload", null, LayeredCheckpoint.toJson(manifest), size,
+			ModelRow row = new ModelRow(id, manifest.name(), "upload", null, Checkpoint.toJson(manifest), size,
 					Instant.now(), sha256);
 			insertOrDeleteObject(row);
 			return row;
@@ -352,7 +351,7 @@ public class ModelRegistry implements ModelResolver {
 						throw new InvalidInputException("manifest", ex.getMessage());
 					}
 					Files.deleteIfExists(temp);
-					LayeredManifest written = LayeredCheckpoint.write(target, imported.manifest(), imported.network());
+					Manifest written = Checkpoint.write(target, imported.manifest(), imported.network());
 					return storeImport(id, target, written);
 				}
 				finally {
@@ -399,12 +398,12 @@ public class ModelRegistry implements ModelResolver {
 					java.time.Duration.ofSeconds(30)));
 	}
 
-	private ModelRow storeImport(String id, Path target, LayeredManifest written) throws IOException {
+	private ModelRow storeImport(String id, Path target, Manifest written) throws IOException {
 		Columns.require("name", written.name(), Columns.NAME);
 		long size = Files.size(target);
 		String sha256 = this.store.put(key(id), target);
-		ModelRow row = new ModelRow(id, written.name(), "import", null, LayeredCheckpoint.toJson(written), size,
-				Instant.now(), sha256);
+		ModelRow row = new ModelRow(id, written.name(), "import", null, Checkpoint.toJson(written), size, Instant.now(),
+				sha256);
 		insertOrDeleteObject(row);
 		return row;
 	}
@@ -415,8 +414,8 @@ public class ModelRegistry implements ModelResolver {
 	 */
 	public StreamingResponseBody export(String id) {
 		ModelRow row = get(id);
-		LayeredCheckpoint.Loaded loaded = LayeredCheckpoint.read(file(id), this.properties.model().maxParameters());
-		LayeredManifest manifest = manifest(row);
+		Checkpoint.Loaded loaded = Checkpoint.read(file(id), this.properties.model().maxParameters());
+		Manifest manifest = manifest(row);
 		return (out) -> SafeTensorsExport.write(out, manifest, loaded.network());
 	}
 
@@ -450,9 +449,9 @@ public class ModelRegistry implements ModelResolver {
 	}
 
 	/** The stored manifest of a row. */
-	public static LayeredManifest manifest(ModelRow row) {
+	public static Manifest manifest(ModelRow row) {
 		try {
-			return LayeredCheckpoint.fromJson(row.manifest());
+			return Checkpoint.fromJson(row.manifest());
 		}
 		catch (CheckpointException ex) {
 			throw new IllegalStateException("stored manifest of model " + row.id() + " is unreadable", ex);

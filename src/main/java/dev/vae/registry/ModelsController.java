@@ -1,6 +1,6 @@
 package dev.vae.registry;
 
-import dev.vae.model.LayeredManifest;
+import dev.vae.model.checkpoint.Manifest;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.VaeProperties;
 import io.swagger.v3.oas.annotations.Operation;
@@ -59,7 +59,7 @@ class ModelsController {
 	@Operation(summary = "One model version with its manifest")
 	ModelDetail get(@PathVariable String id) {
 		ModelRow row = this.registry.get(id);
-		LayeredManifest m = ModelRegistry.manifest(row);
+		Manifest m = ModelRegistry.manifest(row);
 		return new ModelDetail(summary(row, this.activeModel.get().id()), ModelController.view(m), anomaly(id));
 	}
 

@@ -1,13 +1,13 @@
 package dev.vae.registry;
 
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.Likelihood;
-import dev.vae.model.Manifest;
-import dev.vae.model.OutputActivation;
-import dev.vae.model.Passes;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.checkpoint.FormatOneManifest;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.head.OutputActivation;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
+import dev.vae.model.network.Passes;
 
 import java.util.List;
 import java.util.Optional;
@@ -23,14 +23,14 @@ import java.util.stream.Collectors;
  * @param manifest what its checkpoint says about it
  * @param network its passes
  */
-public record ServedModel(String id, LayeredManifest manifest, Passes network) {
+public record ServedModel(String id, Manifest manifest, Passes network) {
 
 	/** A model described by a format-1 manifest (an {@code mlp} preset). */
-	public static ServedModel of(String id, Manifest manifest, LayeredNetwork network) {
-		return new ServedModel(id, LayeredManifest.of(manifest), network);
+	public static ServedModel of(String id, FormatOneManifest manifest, Network network) {
+		return new ServedModel(id, Manifest.of(manifest), network);
 	}
 
-	public LayeredArchitecture architecture() {
+	public Architecture architecture() {
 		return this.manifest.architecture();
 	}
 

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.inference.Prediction;
 import dev.vae.inference.Predictor;
 
-import dev.vae.model.AnomalyReference;
-import dev.vae.model.AnomalyScore;
-import dev.vae.model.Encoding;
-import dev.vae.model.Evaluation;
-import dev.vae.model.Reconstruction;
+import dev.vae.model.analysis.AnomalyReference;
+import dev.vae.model.analysis.AnomalyScore;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.network.Evaluation;
+import dev.vae.model.head.Reconstruction;
 import dev.vae.registry.ActiveModel;
 import dev.vae.registry.ModelReferences;
 import dev.vae.registry.ModelRegistry;

@@ -29,8 +29,8 @@ class V2Errors {
 			.body(new V2Api.Error("the request body is not a valid inference request (JSON with 'inputs')"));
 	}
 
-	@ExceptionHandler(dev.vae.model.CheckpointException.class)
-	ResponseEntity<V2Api.Error> checkpoint(dev.vae.model.CheckpointException ex) {
+	@ExceptionHandler(dev.vae.model.checkpoint.CheckpointException.class)
+	ResponseEntity<V2Api.Error> checkpoint(dev.vae.model.checkpoint.CheckpointException ex) {
 		return ResponseEntity.status(HttpStatus.UNPROCESSABLE_ENTITY).body(new V2Api.Error(ex.getMessage()));
 	}
 
@@ -39,8 +39,8 @@ class V2Errors {
 		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(new V2Api.Error(ex.getMessage()));
 	}
 
-	@ExceptionHandler(dev.vae.model.OutOfRangeException.class)
-	ResponseEntity<V2Api.Error> outOfRange(dev.vae.model.OutOfRangeException ex) {
+	@ExceptionHandler(dev.vae.model.network.OutOfRangeException.class)
+	ResponseEntity<V2Api.Error> outOfRange(dev.vae.model.network.OutOfRangeException ex) {
 		return ResponseEntity.badRequest().body(new V2Api.Error(ex.getMessage()));
 	}
 

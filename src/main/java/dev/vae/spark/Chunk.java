@@ -1,9 +1,9 @@
 package dev.vae.spark;
 
-import dev.vae.model.DecoderHead;
-import dev.vae.model.Evaluation;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.Evaluation;
 import dev.vae.model.Examples;
-import dev.vae.model.Replica;
+import dev.vae.model.train.Replica;
 
 import java.io.IOException;
 import java.io.Serializable;

@@ -1,10 +1,10 @@
 package dev.vae.spark;
 
-import dev.vae.model.Evaluation;
+import dev.vae.model.network.Evaluation;
 import dev.vae.model.Examples;
-import dev.vae.model.Replica;
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingSchedule;
+import dev.vae.model.train.Replica;
+import dev.vae.model.train.Trainer;
+import dev.vae.model.train.TrainingSchedule;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
@@ -13,8 +13,8 @@ import org.apache.spark.storage.StorageLevel;
 
 import java.util.ArrayList;
 import java.util.List;
-import dev.vae.model.TrainingOptions;
-import dev.vae.model.TrainingSchedule;
+import dev.vae.model.train.TrainingOptions;
+import dev.vae.model.train.TrainingSchedule;
 import java.util.UUID;
 
 /**

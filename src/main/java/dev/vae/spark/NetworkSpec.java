@@ -1,9 +1,8 @@
 package dev.vae.spark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Replica;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.train.Replica;
 import dev.vae.training.TrainingSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -72,7 +71,8 @@ final class NetworkSpec implements Serializable {
 		TrainingSpec spec = spec();
 		TrainingSpec.Plan plan = spec.plan(this.shape);
 		TrainingSpec.Plan.Layered layered = (TrainingSpec.Plan.Layered) plan;
-		return new Network.Layered(LayeredNetwork.initialise(layered.architecture(), DataType.FLOAT, spec.seed()));
+		return new Network.Layered(
+				dev.vae.model.network.Network.initialise(layered.architecture(), DataType.FLOAT, spec.seed()));
 	}
 
 	/** A network of either kind with the replica that trains it. */
@@ -80,9 +80,9 @@ final class NetworkSpec implements Serializable {
 
 		Replica replica();
 
-		record Layered(LayeredNetwork network, Replica replica) implements Network {
+		record Layered(dev.vae.model.network.Network network, Replica replica) implements Network {
 
-			Layered(LayeredNetwork network) {
+			Layered(dev.vae.model.network.Network network) {
 				this(network, Replica.of(network));
 			}
 

@@ -1,7 +1,7 @@
 package dev.vae.spark;
 
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Replica;
+import dev.vae.model.network.Network;
+import dev.vae.model.train.Replica;
 
 import java.io.Serializable;
 
@@ -90,8 +90,8 @@ final class Round implements Serializable {
 	 * Minibatch j's KL term; free bits takes the mean KL of this partition's rows (local
 	 * steps see no other).
 	 */
-	LayeredNetwork.KlTerm klTerm(int j) {
-		return new LayeredNetwork.KlTerm(this.betas[j], this.freeBits, null);
+	Network.KlTerm klTerm(int j) {
+		return new Network.KlTerm(this.betas[j], this.freeBits, null);
 	}
 
 	double learningRate(int j) {

@@ -1,17 +1,16 @@
 package dev.vae.spark;
 
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.TrainingCheckpoint;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.Manifest;
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingOptions;
 import dev.vae.data.Csv;
 import dev.vae.data.Dataset;
 import dev.vae.data.Idx;
 import dev.vae.data.Shapes;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.TrainingCheckpoint;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
+import dev.vae.model.train.Trainer;
+import dev.vae.model.train.TrainingOptions;
 import dev.vae.training.TrainingSpec;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -193,7 +192,7 @@ public final class SparkTraining {
 			throw new IllegalArgumentException("--resume: there is no training checkpoint at "
 					+ ((options.checkpoint != null) ? options.checkpoint : "(no --checkpoint given)"));
 		}
-		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) network.plan()).architecture();
+		Architecture architecture = ((TrainingSpec.Plan.Layered) network.plan()).architecture();
 		TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.read(options.checkpoint, architecture.parameterCount());
 		if (!loaded.network().architecture().equals(architecture)) {
 			throw new IllegalArgumentException("--resume: the training checkpoint at " + options.checkpoint
@@ -206,7 +205,7 @@ public final class SparkTraining {
 	 * Saves the run to {@code --checkpoint} after every epoch and every
 	 * {@code --checkpoint-every} steps, and says so on a progress line.
 	 */
-	private record Checkpoints(Options options, TrainingSpec spec, LayeredNetwork network, int stepsPerEpoch,
+	private record Checkpoints(Options options, TrainingSpec spec, Network network, int stepsPerEpoch,
 			ProgressLines progress) {
 
 		boolean due(long step) {
@@ -225,8 +224,8 @@ public final class SparkTraining {
 			Manifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
 			try {
 				TrainingCheckpoint.write(this.options.checkpoint,
-						LayeredManifest.draft(this.spec.name(), this.network.architecture(), info, figures),
-						this.network, state);
+						Manifest.draft(this.spec.name(), this.network.architecture(), info, figures), this.network,
+						state);
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(
@@ -279,8 +278,8 @@ public final class SparkTraining {
 			Files.createDirectories(target.toAbsolutePath().getParent());
 		}
 		NetworkSpec.Network.Layered layered = (NetworkSpec.Network.Layered) trained;
-		LayeredCheckpoint.write(target,
-				LayeredManifest.draft(spec.name(), layered.network().architecture(), info, metrics(last, baseline)),
+		Checkpoint.write(target,
+				Manifest.draft(spec.name(), layered.network().architecture(), info, metrics(last, baseline)),
 				layered.network());
 	}
 

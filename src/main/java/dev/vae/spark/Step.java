@@ -1,6 +1,6 @@
 package dev.vae.spark;
 
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.network.Network;
 
 import java.io.Serializable;
 
@@ -66,8 +66,8 @@ final class Step implements Serializable {
 		return this.eps;
 	}
 
-	LayeredNetwork.KlTerm klTerm() {
-		return new LayeredNetwork.KlTerm(this.beta, this.freeBits, this.batchKl);
+	Network.KlTerm klTerm() {
+		return new Network.KlTerm(this.beta, this.freeBits, this.batchKl);
 	}
 
 }

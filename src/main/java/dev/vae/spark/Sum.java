@@ -1,6 +1,6 @@
 package dev.vae.spark;
 
-import dev.vae.model.Replica;
+import dev.vae.model.train.Replica;
 
 import java.io.Serializable;
 

@@ -66,8 +66,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 			.body(problem(HttpStatus.TOO_MANY_REQUESTS, Problems.QUEUE_FULL, "Queue full", ex.getMessage(), null));
 	}
 
-	@ExceptionHandler(dev.vae.model.CheckpointException.class)
-	ProblemDetail badCheckpoint(dev.vae.model.CheckpointException ex) {
+	@ExceptionHandler(dev.vae.model.checkpoint.CheckpointException.class)
+	ProblemDetail badCheckpoint(dev.vae.model.checkpoint.CheckpointException ex) {
 		return problem(HttpStatus.UNPROCESSABLE_ENTITY, Problems.INVALID_CHECKPOINT, "Invalid checkpoint",
 				ex.getMessage(), null);
 	}
@@ -83,8 +83,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		return problem(HttpStatus.BAD_REQUEST, Problems.INVALID_DATASET, "Invalid dataset", ex.getMessage(), null);
 	}
 
-	@ExceptionHandler(dev.vae.model.OutOfRangeException.class)
-	ProblemDetail outOfRange(dev.vae.model.OutOfRangeException ex) {
+	@ExceptionHandler(dev.vae.model.network.OutOfRangeException.class)
+	ProblemDetail outOfRange(dev.vae.model.network.OutOfRangeException ex) {
 		return problem(HttpStatus.BAD_REQUEST, Problems.OUT_OF_RANGE, "Out of range", ex.getMessage(), null);
 	}
 

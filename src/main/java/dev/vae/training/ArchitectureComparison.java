@@ -1,15 +1,15 @@
 package dev.vae.training;
 
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.layer.Activation;
 import dev.vae.data.Shapes;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.Evaluation;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredNetwork;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.Presets;
-import dev.vae.model.Trainer;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.layer.Activation;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Evaluation;
+import dev.vae.model.network.Network;
+import dev.vae.model.network.Presets;
+import dev.vae.model.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.List;
@@ -37,16 +37,16 @@ public final class ArchitectureComparison {
 		Examples test = Shapes.generate(11, count + 200, HELD_OUT).examples();
 		Trainer.Settings settings = new Trainer.Settings(epochs, 64, 1e-3, 1);
 
-		LayeredArchitecture mlp = Presets.mlp(List.of(1, 28, 28), List.of(400), latent,
+		Architecture mlp = Presets.mlp(List.of(1, 28, 28), List.of(400), latent,
 				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0);
-		LayeredNetwork dense = LayeredNetwork.initialise(mlp, DataType.FLOAT, 1);
+		Network dense = Network.initialise(mlp, DataType.FLOAT, 1);
 		long started = System.nanoTime();
 		new Trainer(settings, new Trainer.Listener() {
 		}).train(dense, train, validation);
 		report("mlp 784-400-" + latent, mlp.parameterCount(), Evaluation.negElbo(dense, test, 99), started);
 
 		var conv = Presets.conv(List.of(1, 28, 28), latent, new DecoderHead.Bernoulli(), 1.0);
-		LayeredNetwork layered = LayeredNetwork.initialise(conv, DataType.FLOAT, 1);
+		Network layered = Network.initialise(conv, DataType.FLOAT, 1);
 		started = System.nanoTime();
 		new Trainer(settings, new Trainer.Listener() {
 		}).train(layered, train, validation);

@@ -1,13 +1,13 @@
 package dev.vae.training;
 
 import dev.vae.data.Shapes;
-import dev.vae.model.DecoderHead;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredNetwork;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.Presets;
-import dev.vae.model.Trainer;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
+import dev.vae.model.network.Presets;
+import dev.vae.model.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.Arrays;
@@ -35,11 +35,11 @@ public final class ConvTrainingBenchmark {
 		NativeThreads.configure(1);
 		// as a training job: its own thread's OpenMP threads (vae.training.threads)
 		NativeThreads.forThisThread(threads);
-		LayeredArchitecture architecture = Presets.conv(List.of(channels, size, size), latent,
-				new DecoderHead.Bernoulli(), 1.0);
+		Architecture architecture = Presets.conv(List.of(channels, size, size), latent, new DecoderHead.Bernoulli(),
+				1.0);
 		Examples train = Shapes.generate(1, 0, batch * steps, size, channels).examples();
 		Examples validation = Shapes.generate(1, batch * steps, 8, size, channels).examples();
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 1);
+		Network network = Network.initialise(architecture, DataType.FLOAT, 1);
 		double[] ms = new double[steps];
 		double[] cpu = new double[steps];
 		java.lang.management.ThreadMXBean clock = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -67,7 +67,7 @@ public final class ConvTrainingBenchmark {
 				batch / (median / 1000), threads, steadyCpu[steadyCpu.length / 2]);
 	}
 
-	private static String widths(LayeredArchitecture architecture) {
+	private static String widths(Architecture architecture) {
 		return architecture.encoder()
 			.stream()
 			.filter((l) -> l instanceof dev.vae.model.layer.Conv2d)

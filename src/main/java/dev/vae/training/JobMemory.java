@@ -1,9 +1,9 @@
 package dev.vae.training;
 
-import dev.vae.model.LayeredArchitecture;
 import dev.vae.model.layer.Conv2d;
 import dev.vae.model.layer.ConvTranspose2d;
 import dev.vae.model.layer.Shape;
+import dev.vae.model.network.Architecture;
 import dev.vae.system.MemoryBudget;
 
 /**
@@ -54,11 +54,11 @@ final class JobMemory {
 
 	private static MemoryBudget.Estimate exact(TrainingSpec.Plan plan, int batchSize, long examples, long length,
 			boolean keepsBest) {
-		LayeredArchitecture a = ((TrainingSpec.Plan.Layered) plan).architecture();
+		Architecture a = ((TrainingSpec.Plan.Layered) plan).architecture();
 		long parameters = a.parameterCount() + a.bufferCount();
 		long activations = a.latentSize();
 		long convolution = 0;
-		for (LayeredArchitecture.Slot slot : a.slots()) {
+		for (Architecture.Slot slot : a.slots()) {
 			activations = Math.addExact(activations, slot.out().size());
 			convolution = Math.max(convolution, columns(slot));
 		}
@@ -86,7 +86,7 @@ final class JobMemory {
 	/**
 	 * Values per row of a convolution's im2col (or col2im) buffer; 0 for other layers.
 	 */
-	private static long columns(LayeredArchitecture.Slot slot) {
+	private static long columns(Architecture.Slot slot) {
 		Shape in = slot.in();
 		Shape out = slot.out();
 		if (slot.layer() instanceof Conv2d conv) {

@@ -1,6 +1,6 @@
 package dev.vae.training;
 
-import dev.vae.model.Trainer;
+import dev.vae.model.train.Trainer;
 import dev.vae.system.MemoryBudget;
 import dev.vae.system.VaeProperties;
 import org.slf4j.Logger;

@@ -1,6 +1,6 @@
 package dev.vae.training;
 
-import dev.vae.model.Trainer;
+import dev.vae.model.train.Trainer;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;

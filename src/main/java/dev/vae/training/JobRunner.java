@@ -1,16 +1,15 @@
 package dev.vae.training;
 
 import dev.vae.data.DatasetService;
-import dev.vae.model.LayeredArchitecture;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Evaluation;
 import dev.vae.model.Examples;
-import dev.vae.model.Manifest;
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingCheckpoint;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.TrainingCheckpoint;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Evaluation;
+import dev.vae.model.network.Network;
+import dev.vae.model.train.Trainer;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.registry.ModelRow;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -269,18 +268,18 @@ final class JobRunner implements RunningJobs {
 		Path checkpoint = jobDir.resolve("checkpoint.vae");
 		String description = "dataset " + spec.dataset() + " (" + this.datasets.get(spec.dataset()).description() + ")";
 		long started = System.nanoTime();
-		dev.vae.model.TrainingOptions options = spec.options();
+		dev.vae.model.train.TrainingOptions options = spec.options();
 		// the card's epochs run, and with early stopping the epoch whose parameters these
 		// are
 		Function<Integer, Manifest.TrainingInfo> info = (bestEpoch) -> new Manifest.TrainingInfo(description,
 				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
 				(System.nanoTime() - started) / 1e9,
-				options.equals(dev.vae.model.TrainingOptions.NONE) ? null : options, state.epochsDone, bestEpoch);
-		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
-		LayeredNetwork network;
+				options.equals(dev.vae.model.train.TrainingOptions.NONE) ? null : options, state.epochsDone, bestEpoch);
+		Architecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
+		Network network;
 		Trainer.State from = null;
 		java.util.Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id, architecture);
-		int stepsPerEpoch = new dev.vae.model.TrainingSchedule(spec.seed(), train.count(), spec.batchSize())
+		int stepsPerEpoch = new dev.vae.model.train.TrainingSchedule(spec.seed(), train.count(), spec.batchSize())
 			.stepsPerEpoch();
 		if (saved.isPresent()) {
 			network = saved.get().network();
@@ -288,7 +287,7 @@ final class JobRunner implements RunningJobs {
 			state.epochsDone = from.epoch() - 1;
 		}
 		else {
-			network = LayeredNetwork.initialise(architecture, DataType.FLOAT, spec.seed());
+			network = Network.initialise(architecture, DataType.FLOAT, spec.seed());
 		}
 		if (from != null || this.repository.claims(id) > 1) {
 			int epoch = (from != null) ? from.epoch() : 1;
@@ -302,8 +301,8 @@ final class JobRunner implements RunningJobs {
 		Trainer.EpochMetrics last = new Trainer(spec.settings(), listener(id, state, (s) -> saveTrainingCheckpoint(id,
 				spec, architecture, info.apply(null), network, s, jobDir, stepsPerEpoch)))
 			.train(network, train, validation, from);
-		LayeredCheckpoint.write(checkpoint,
-				LayeredManifest.draft(spec.name(), architecture, info.apply(options.stopsEarly() ? last.epoch() : null),
+		Checkpoint.write(checkpoint,
+				Manifest.draft(spec.name(), architecture, info.apply(options.stopsEarly() ? last.epoch() : null),
 						metrics(last, Evaluation.pixelMeanBaseline(architecture, train, validation))),
 				network);
 		if (state.cancelled) {
@@ -316,11 +315,11 @@ final class JobRunner implements RunningJobs {
 		return this.registry.registerTrained(checkpoint, id);
 	}
 
-	private void saveTrainingCheckpoint(String id, TrainingSpec spec, LayeredArchitecture architecture,
-			Manifest.TrainingInfo info, LayeredNetwork network, Trainer.State state, Path jobDir, int stepsPerEpoch)
+	private void saveTrainingCheckpoint(String id, TrainingSpec spec, Architecture architecture,
+			Manifest.TrainingInfo info, Network network, Trainer.State state, Path jobDir, int stepsPerEpoch)
 			throws IOException {
 		Manifest.Metrics figures = (state.last() != null) ? metrics(state.last(), Double.NaN) : null;
-		this.checkpoints.save(id, this.replica, jobDir, LayeredManifest.draft(spec.name(), architecture, info, figures),
+		this.checkpoints.save(id, this.replica, jobDir, Manifest.draft(spec.name(), architecture, info, figures),
 				network, state, state.globalStep(stepsPerEpoch));
 	}
 

@@ -1,6 +1,6 @@
 package dev.vae.training;
 
-import dev.vae.model.Trainer;
+import dev.vae.model.train.Trainer;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 import java.time.Instant;

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.data.DatasetRow;
 import dev.vae.data.DatasetService;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingCheckpoint;
-import dev.vae.model.TrainingSchedule;
+import dev.vae.model.checkpoint.TrainingCheckpoint;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.train.Trainer;
+import dev.vae.model.train.TrainingSchedule;
 import dev.vae.registry.ModelRegistry;
 import dev.vae.registry.ModelRow;
 import org.slf4j.Logger;
@@ -246,7 +246,7 @@ final class SparkJobRunner implements RunningJobs {
 		// a job claimed again (its replica stopped, or its lease expired) continues from
 		// its last training checkpoint in the object store, on whichever replica claims
 		// it; without one it starts over, the run it would have been
-		LayeredArchitecture architecture = ((TrainingSpec.Plan.Layered) spec.plan(dataset.shape())).architecture();
+		Architecture architecture = ((TrainingSpec.Plan.Layered) spec.plan(dataset.shape())).architecture();
 		Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id, architecture);
 		if (saved.isPresent()) {
 			TrainingCheckpoint.write(trainingCheckpoint, saved.get().manifest(), saved.get().network(),
@@ -362,7 +362,7 @@ final class SparkJobRunner implements RunningJobs {
 	 * Copies the driver's newest training checkpoint into the object store, where any
 	 * replica that claims the job next finds it.
 	 */
-	private void onCheckpoint(String id, Path file, LayeredArchitecture architecture, int stepsPerEpoch, Path scratch) {
+	private void onCheckpoint(String id, Path file, Architecture architecture, int stepsPerEpoch, Path scratch) {
 		try {
 			// a copy first (the driver replaces its file at its next checkpoint), read
 			// whole

@@ -1,18 +1,17 @@
 package dev.vae.training;
 
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.Presets;
-import dev.vae.model.layer.Activation;
 import dev.vae.data.Dataset;
 import dev.vae.data.Shapes;
-import dev.vae.model.Evaluation;
-import dev.vae.model.Manifest;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.Trainer;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.layer.Activation;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Evaluation;
+import dev.vae.model.network.Network;
+import dev.vae.model.network.Presets;
+import dev.vae.model.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.io.IOException;
@@ -47,10 +46,10 @@ public final class TrainDefaultModel {
 
 		Dataset train = Shapes.generate(DATA_SEED, 0, count);
 		Dataset validation = Shapes.generate(DATA_SEED, count, VALIDATION);
-		LayeredArchitecture architecture = Presets.mlp(List.of(1, 28, 28), List.of(400), 20,
+		Architecture architecture = Presets.mlp(List.of(1, 28, 28), List.of(400), 20,
 				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0);
 		Trainer.Settings settings = new Trainer.Settings(epochs, 100, 1e-3, 42);
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, settings.seed());
+		Network network = Network.initialise(architecture, DataType.FLOAT, settings.seed());
 
 		long started = System.nanoTime();
 		Trainer.EpochMetrics last = new Trainer(settings, new Trainer.Listener() {
@@ -66,11 +65,11 @@ public final class TrainDefaultModel {
 
 		Evaluation.Summary held = Evaluation.negElbo(network, validation.examples(), 7);
 		double baseline = Evaluation.pixelMeanBaseline(architecture, train.examples(), validation.examples());
-		LayeredManifest manifest = LayeredManifest.draft("default-shapes-784-400-20", architecture,
+		Manifest manifest = Manifest.draft("default-shapes-784-400-20", architecture,
 				new Manifest.TrainingInfo(train.description(), count, VALIDATION, epochs, settings.batchSize(),
 						settings.learningRate(), settings.seed(), seconds),
 				new Manifest.Metrics(last.trainNegElbo(), held.negElbo(), held.reconstruction(), held.kl(), baseline));
-		LayeredCheckpoint.write(target, manifest, network);
+		Checkpoint.write(target, manifest, network);
 		System.out.printf("held-out -ELBO %.2f vs per-pixel-mean baseline %.2f (%.0f%% lower); wrote %s%n",
 				held.negElbo(), baseline, 100 * (1 - held.negElbo() / baseline), target);
 	}

@@ -1,15 +1,15 @@
 package dev.vae.training;
 
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.Presets;
-import dev.vae.model.layer.Activation;
 import dev.vae.data.Idx;
 import dev.vae.data.Shapes;
 import dev.vae.model.Examples;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.Trainer;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.layer.Activation;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
+import dev.vae.model.network.Presets;
+import dev.vae.model.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.List;
@@ -44,9 +44,9 @@ public final class TrainingBenchmark {
 			validation = Shapes.generate(1, count, 100).examples();
 		}
 		int examples = train.count();
-		LayeredArchitecture architecture = Presets.mlp(List.of(1, 28, 28), List.of(400), 20,
+		Architecture architecture = Presets.mlp(List.of(1, 28, 28), List.of(400), 20,
 				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0);
-		LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 42);
+		Network network = Network.initialise(architecture, DataType.FLOAT, 42);
 		long[] stepNanos = new long[1];
 		long[] last = { System.nanoTime() };
 		double[] best = { 0 };

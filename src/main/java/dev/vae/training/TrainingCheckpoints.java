@@ -1,10 +1,10 @@
 package dev.vae.training;
 
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingCheckpoint;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.TrainingCheckpoint;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
+import dev.vae.model.train.Trainer;
 import dev.vae.storage.ObjectStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +42,8 @@ final class TrainingCheckpoints {
 	 * written first under {@code scratch} (a directory of this replica's).
 	 * @return whether it was recorded (false: {@code owner} lost the job, nothing kept)
 	 */
-	boolean save(String id, String owner, Path scratch, LayeredManifest draft, LayeredNetwork network,
-			Trainer.State state, long step) throws IOException {
+	boolean save(String id, String owner, Path scratch, Manifest draft, Network network, Trainer.State state, long step)
+			throws IOException {
 		Files.createDirectories(scratch);
 		Path file = Files.createTempFile(scratch, "training-", ".ckpt");
 		try {
@@ -78,11 +78,11 @@ final class TrainingCheckpoints {
 	/**
 	 * Job {@code id}'s last training checkpoint, checked against its SHA-256, read, and
 	 * checked to hold {@code architecture}, the network the job's specification plans.
-	 * @throws dev.vae.model.CheckpointException when it is corrupt
+	 * @throws dev.vae.model.checkpoint.CheckpointException when it is corrupt
 	 * @throws IllegalStateException when it holds another architecture
 	 * @throws IOException when the store cannot hand it out
 	 */
-	Optional<TrainingCheckpoint.Loaded> load(String id, LayeredArchitecture architecture) throws IOException {
+	Optional<TrainingCheckpoint.Loaded> load(String id, Architecture architecture) throws IOException {
 		Optional<JobRepository.SavedCheckpoint> saved = this.repository.checkpoint(id);
 		if (saved.isEmpty()) {
 			return Optional.empty();

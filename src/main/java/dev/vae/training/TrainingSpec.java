@@ -3,15 +3,15 @@ package dev.vae.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.OutputActivation;
-import dev.vae.model.Presets;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.head.OutputActivation;
 import dev.vae.model.layer.Activation;
 import dev.vae.model.layer.Layer;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Presets;
 
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingOptions;
+import dev.vae.model.train.Trainer;
+import dev.vae.model.train.TrainingOptions;
 import dev.vae.system.InvalidInputException;
 import io.swagger.v3.oas.annotations.media.Schema;
 
@@ -341,7 +341,7 @@ public record TrainingSpec(
 			List<Layer> encoder = layers("encoder");
 			List<Layer> decoder = layers("decoder");
 			return new Plan.Layered(
-					new LayeredArchitecture(channelsFirst(shape), encoder, this.latentSize, decoder, head, this.beta));
+					new Architecture(channelsFirst(shape), encoder, this.latentSize, decoder, head, this.beta));
 		}
 		throw new IllegalArgumentException(
 				"architecture must be \"mlp\", \"conv\" or an object with \"encoder\" and \"decoder\" layer lists");
@@ -391,7 +391,7 @@ public record TrainingSpec(
 
 		int inputLength();
 
-		record Layered(LayeredArchitecture architecture) implements Plan {
+		record Layered(Architecture architecture) implements Plan {
 
 			@Override
 			public int inputLength() {

@@ -1,10 +1,10 @@
 package dev.vae.bench;
 
-import dev.vae.model.Checkpoint;
-import dev.vae.model.Likelihood;
-import dev.vae.model.LossAnalysis;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.analysis.LossAnalysis;
+import dev.vae.model.checkpoint.FormatOneCheckpoint;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.network.Network;
 
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -26,9 +26,9 @@ public final class LossCpuTime {
 
 	public static void main(String[] args) throws Exception {
 		NativeThreads.configure(1);
-		LayeredNetwork network;
+		Network network;
 		try (InputStream in = LossCpuTime.class.getResourceAsStream("/models/default.vae")) {
-			network = Checkpoint.read(in, "default", 10_000_000).network();
+			network = FormatOneCheckpoint.read(in, "default", 10_000_000).network();
 		}
 		SplittableRandom random = new SplittableRandom(7);
 		double[][] x = new double[1][784];

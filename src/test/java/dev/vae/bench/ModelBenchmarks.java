@@ -1,10 +1,10 @@
 package dev.vae.bench;
 
-import dev.vae.model.Checkpoint;
-import dev.vae.model.Likelihood;
-import dev.vae.model.LossAnalysis;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.analysis.LossAnalysis;
+import dev.vae.model.checkpoint.FormatOneCheckpoint;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.network.Network;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +33,7 @@ public class ModelBenchmarks {
 	@Param({ "1", "32", "256" })
 	public int batch;
 
-	private LayeredNetwork network;
+	private Network network;
 
 	private double[][] inputs;
 
@@ -43,7 +43,7 @@ public class ModelBenchmarks {
 	public void load() throws IOException {
 		NativeThreads.configure(1);
 		try (InputStream in = ModelBenchmarks.class.getResourceAsStream("/models/default.vae")) {
-			this.network = Checkpoint.read(in, "default", 10_000_000).network();
+			this.network = FormatOneCheckpoint.read(in, "default", 10_000_000).network();
 		}
 		this.inputs = new double[this.batch][];
 		for (int i = 0; i < this.batch; i++) {

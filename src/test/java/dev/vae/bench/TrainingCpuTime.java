@@ -1,13 +1,13 @@
 package dev.vae.bench;
 
 import dev.vae.data.Shapes;
-import dev.vae.model.DecoderHead;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredNetwork;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.Presets;
-import dev.vae.model.Trainer;
+import dev.vae.model.head.DecoderHead;
 import dev.vae.model.layer.Activation;
+import dev.vae.model.network.Network;
+import dev.vae.model.network.Presets;
+import dev.vae.model.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.lang.management.ManagementFactory;
@@ -36,7 +36,7 @@ public final class TrainingCpuTime {
 		NativeThreads.configure(1);
 		Examples train = Shapes.generate(1, 0, count).examples();
 		Examples validation = Shapes.generate(1, count, 100).examples();
-		LayeredNetwork network = LayeredNetwork.initialise(Presets.mlp(List.of(1, 28, 28), List.of(400), 20,
+		Network network = Network.initialise(Presets.mlp(List.of(1, 28, 28), List.of(400), 20,
 				Activation.of(Activation.Function.RELU), new DecoderHead.Bernoulli(), 1.0), DataType.FLOAT, 42);
 		ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 		long[] cpu = { 0, threads.getCurrentThreadCpuTime() };

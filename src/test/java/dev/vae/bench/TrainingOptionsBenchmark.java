@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.data.Dataset;
 import dev.vae.data.Shapes;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredNetwork;
 import dev.vae.model.NativeThreads;
-import dev.vae.model.Trainer;
+import dev.vae.model.network.Network;
+import dev.vae.model.train.Trainer;
 import dev.vae.training.TrainingSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -66,8 +66,8 @@ public final class TrainingOptionsBenchmark {
 		for (Row row : rows) {
 			TrainingSpec spec = JSON.readValue("{" + row.json() + "}", TrainingSpec.class).withDefaults();
 			Examples train = all.examples().slice(0, row.count());
-			LayeredNetwork network = LayeredNetwork
-				.initialise(((TrainingSpec.Plan.Layered) spec.plan(all.shape())).architecture(), DataType.FLOAT, 1);
+			Network network = Network.initialise(((TrainingSpec.Plan.Layered) spec.plan(all.shape())).architecture(),
+					DataType.FLOAT, 1);
 			List<Trainer.EpochMetrics> seen = new ArrayList<>();
 			long started = System.nanoTime();
 			Trainer.EpochMetrics result = new Trainer(spec.settings(), new Trainer.Listener() {

@@ -1,12 +1,12 @@
 package dev.vae.inference;
 
-import dev.vae.model.ActivationKind;
-import dev.vae.model.Architecture;
-import dev.vae.model.Encoding;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.Likelihood;
-import dev.vae.model.Manifest;
-import dev.vae.model.Passes;
+import dev.vae.model.checkpoint.FormatOneManifest;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.network.ActivationKind;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.network.FormatOneArchitecture;
+import dev.vae.model.network.Passes;
 import dev.vae.registry.ServedModel;
 
 import java.time.Duration;
@@ -45,9 +45,9 @@ public final class FakeModel implements Passes {
 	 * channels).
 	 */
 	public static ServedModel aFakeModel(String id, List<Integer> hwc, int latent, Behaviour behaviour) {
-		Architecture a = Architecture.mirrored(hwc, List.of(4), latent, ActivationKind.TANH, Likelihood.BERNOULLI, 1,
-				1);
-		return new ServedModel(id, LayeredManifest.of(Manifest.draft(id, a, null, null)),
+		FormatOneArchitecture a = FormatOneArchitecture.mirrored(hwc, List.of(4), latent, ActivationKind.TANH,
+				Likelihood.BERNOULLI, 1, 1);
+		return new ServedModel(id, Manifest.of(FormatOneManifest.draft(id, a, null, null)),
 				new FakeModel(latent, a.inputLength(), behaviour, Duration.ofMillis(200)));
 	}
 

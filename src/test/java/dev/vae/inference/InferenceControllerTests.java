@@ -1,11 +1,11 @@
 package dev.vae.inference;
 
-import dev.vae.model.ActivationKind;
-import dev.vae.model.Architecture;
-import dev.vae.model.Likelihood;
-import dev.vae.model.Manifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Presets;
+import dev.vae.model.checkpoint.FormatOneManifest;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.network.ActivationKind;
+import dev.vae.model.network.FormatOneArchitecture;
+import dev.vae.model.network.Network;
+import dev.vae.model.network.Presets;
 import dev.vae.registry.ActiveModel;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.VaeProperties;
@@ -63,10 +63,10 @@ class InferenceControllerTests {
 
 		@Bean
 		ActiveModel activeModel() {
-			Architecture a = Architecture.mirrored(List.of(2, 2, 1), List.of(3), 2, ActivationKind.TANH,
-					Likelihood.BERNOULLI, 1.0, 1.0);
-			return new ActiveModel(ServedModel.of("tiny", Manifest.draft("tiny", a, null, null),
-					LayeredNetwork.initialise(Presets.of(a), DataType.FLOAT, 1)));
+			FormatOneArchitecture a = FormatOneArchitecture.mirrored(List.of(2, 2, 1), List.of(3), 2,
+					ActivationKind.TANH, Likelihood.BERNOULLI, 1.0, 1.0);
+			return new ActiveModel(ServedModel.of("tiny", FormatOneManifest.draft("tiny", a, null, null),
+					Network.initialise(Presets.of(a), DataType.FLOAT, 1)));
 		}
 
 	}

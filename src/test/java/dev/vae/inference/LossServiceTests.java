@@ -1,10 +1,10 @@
 package dev.vae.inference;
 
-import dev.vae.model.ActivationKind;
-import dev.vae.model.Architecture;
-import dev.vae.model.Likelihood;
-import dev.vae.model.Manifest;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.checkpoint.FormatOneManifest;
+import dev.vae.model.head.Likelihood;
+import dev.vae.model.network.ActivationKind;
+import dev.vae.model.network.FormatOneArchitecture;
+import dev.vae.model.network.Network;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.InvalidInputException;
 import dev.vae.system.TooLargeException;
@@ -37,14 +37,14 @@ class LossServiceTests {
 	}
 
 	private static Loss aService(Likelihood likelihood, double beta) {
-		Architecture a = new Architecture(List.of(2), List.of(), List.of(), 1, ActivationKind.TANH, likelihood, 0.5,
-				beta);
-		LayeredNetwork network = LayeredNetwork.fromFormatOne(a, PARAMS, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+		FormatOneArchitecture a = new FormatOneArchitecture(List.of(2), List.of(), List.of(), 1, ActivationKind.TANH,
+				likelihood, 0.5, beta);
+		Network network = Network.fromFormatOne(a, PARAMS, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
 		VaeProperties properties = new VaeProperties(new VaeProperties.Model("unused", 1000),
 				new VaeProperties.Limits(8, 100, 10, 10, 50, 300,
 						org.springframework.util.unit.DataSize.ofMegabytes(1)),
 				1, null, null, new VaeProperties.Batching(false, 32, java.time.Duration.ZERO, 1), null, null);
-		ServedModel served = ServedModel.of("tiny", Manifest.draft("tiny", a, null, null), network);
+		ServedModel served = ServedModel.of("tiny", FormatOneManifest.draft("tiny", a, null, null), network);
 		Predictor predictor = new Predictor((id) -> served,
 				new Batching(properties, new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
 		return new Loss(new LossService(properties), predictor.open(null));

@@ -1,8 +1,8 @@
 package dev.vae.inference;
 
-import dev.vae.model.Checkpoint;
-import dev.vae.model.Encoding;
-import dev.vae.model.Passes;
+import dev.vae.model.checkpoint.FormatOneCheckpoint;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.network.Passes;
 import dev.vae.registry.ServedModel;
 import dev.vae.system.VaeProperties;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -40,7 +40,7 @@ class MicroBatcherTests {
 
 	private static ServedModel defaultModel() throws Exception {
 		try (InputStream in = MicroBatcherTests.class.getResourceAsStream("/models/default.vae")) {
-			Checkpoint.Loaded loaded = Checkpoint.read(in, "default", 10_000_000);
+			FormatOneCheckpoint.Loaded loaded = FormatOneCheckpoint.read(in, "default", 10_000_000);
 			return ServedModel.of("default", loaded.manifest(), loaded.network());
 		}
 	}
@@ -53,7 +53,7 @@ class MicroBatcherTests {
 	@Test
 	void concurrentCallersGetExactlyTheirUnbatchedAnswers() throws Exception {
 		ServedModel model = defaultModel();
-		dev.vae.model.Passes direct = model.network();
+		dev.vae.model.network.Passes direct = model.network();
 		Passes batched = batching(Duration.ofMillis(2)).of(model);
 		int n = 200;
 		double[][][] inputs = new double[n][][];

@@ -165,10 +165,12 @@ class PicturesTests {
 		assertThat(http.get("/manifold").status()).isEqualTo(409);
 
 		// a model with a 2-D latent space has a manifold
-		dev.vae.model.Architecture twoD = dev.vae.model.Architecture.mirrored(java.util.List.of(28, 28, 1),
-				java.util.List.of(16), 2, dev.vae.model.ActivationKind.TANH, dev.vae.model.Likelihood.BERNOULLI, 1, 1);
+		dev.vae.model.network.FormatOneArchitecture twoD = dev.vae.model.network.FormatOneArchitecture.mirrored(
+				java.util.List.of(28, 28, 1), java.util.List.of(16), 2, dev.vae.model.network.ActivationKind.TANH,
+				dev.vae.model.head.Likelihood.BERNOULLI, 1, 1);
 		java.nio.file.Path file = java.nio.file.Files.createTempFile("two-d", ".vae");
-		dev.vae.model.ModelFixtures.writeFormatOne(file, dev.vae.model.Manifest.draft("two-d", twoD, null, null), 4);
+		dev.vae.model.checkpoint.FormatOneFixtures.writeFormatOne(file,
+				dev.vae.model.checkpoint.FormatOneManifest.draft("two-d", twoD, null, null), 4);
 		String id = http.postBytes("/models", java.nio.file.Files.readAllBytes(file), "application/octet-stream")
 			.body()
 			.get("id")
@@ -182,10 +184,12 @@ class PicturesTests {
 	@Test
 	void aColourModelAnswersInRgbBothWays() throws Exception {
 		HttpFixture http = new HttpFixture(this.port);
-		dev.vae.model.Architecture colour = dev.vae.model.Architecture.mirrored(java.util.List.of(6, 5, 3),
-				java.util.List.of(16), 3, dev.vae.model.ActivationKind.TANH, dev.vae.model.Likelihood.BERNOULLI, 1, 1);
+		dev.vae.model.network.FormatOneArchitecture colour = dev.vae.model.network.FormatOneArchitecture.mirrored(
+				java.util.List.of(6, 5, 3), java.util.List.of(16), 3, dev.vae.model.network.ActivationKind.TANH,
+				dev.vae.model.head.Likelihood.BERNOULLI, 1, 1);
 		java.nio.file.Path file = java.nio.file.Files.createTempFile("colour", ".vae");
-		dev.vae.model.ModelFixtures.writeFormatOne(file, dev.vae.model.Manifest.draft("colour", colour, null, null), 5);
+		dev.vae.model.checkpoint.FormatOneFixtures.writeFormatOne(file,
+				dev.vae.model.checkpoint.FormatOneManifest.draft("colour", colour, null, null), 5);
 		String id = http.postBytes("/models", java.nio.file.Files.readAllBytes(file), "application/octet-stream")
 			.body()
 			.get("id")

@@ -1,7 +1,7 @@
 package dev.vae.registry;
 
 import dev.vae.VaeApplication;
-import dev.vae.model.CheckpointException;
+import dev.vae.model.checkpoint.CheckpointException;
 
 import java.io.IOException;
 import java.nio.file.Files;

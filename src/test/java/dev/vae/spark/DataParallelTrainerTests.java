@@ -2,8 +2,8 @@ package dev.vae.spark;
 
 import dev.vae.data.Shapes;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Trainer;
+import dev.vae.model.network.Network;
+import dev.vae.model.train.Trainer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -74,7 +74,7 @@ class DataParallelTrainerTests {
 		Examples validation = someShapes(40, 2);
 		int steps = 6;
 
-		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
 		float[] initial = single.parametersAsFloats();
 		trainSteps(single, spec, train, validation, steps);
 
@@ -109,10 +109,10 @@ class DataParallelTrainerTests {
 		Examples train = someShapes(400, 1);
 		Examples validation = someShapes(40, 2);
 		int steps = 6;
-		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
 		float[] initial = single.parametersAsFloats();
 		trainSteps(single, spec, train, validation, steps);
-		LayeredNetwork plain = ((NetworkSpec.Network.Layered) aSpec(MLP).initialise()).network();
+		Network plain = ((NetworkSpec.Network.Layered) aSpec(MLP).initialise()).network();
 		trainSteps(plain, aSpec(MLP), train, validation, steps);
 
 		NetworkSpec.Network parallel = spec.initialise();
@@ -136,7 +136,7 @@ class DataParallelTrainerTests {
 		NetworkSpec spec = aSpec("{\"dataset\": \"d\", \"hidden\": [32], \"latentSize\": 3, "
 				+ "\"likelihood\": \"gaussian-learned-variance\", \"seed\": 2}");
 		Examples train = someShapes(90, 3);
-		LayeredNetwork reference = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		Network reference = ((NetworkSpec.Network.Layered) spec.initialise()).network();
 		int b = 30;
 		SplittableRandom random = new SplittableRandom(8);
 		int[] batch = new int[b];
@@ -180,8 +180,8 @@ class DataParallelTrainerTests {
 		NetworkSpec spec = aSpec(MLP);
 		Examples train = someShapes(600, 4);
 		Examples validation = someShapes(100, 5);
-		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
-		double before = dev.vae.model.Evaluation.negElbo(single, validation, 7).negElbo();
+		Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		double before = dev.vae.model.network.Evaluation.negElbo(single, validation, 7).negElbo();
 		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
 		}).train(single, train, validation);
 
@@ -201,8 +201,8 @@ class DataParallelTrainerTests {
 		NetworkSpec spec = aSpec(MLP);
 		Examples train = someShapes(600, 4);
 		Examples validation = someShapes(100, 5);
-		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
-		double before = dev.vae.model.Evaluation.negElbo(single, validation, 7).negElbo();
+		Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		double before = dev.vae.model.network.Evaluation.negElbo(single, validation, 7).negElbo();
 		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
 		}).train(single, train, validation);
 
@@ -243,7 +243,7 @@ class DataParallelTrainerTests {
 				List.of(8, 8, 1));
 		Examples train = smallShapes(64, 6);
 		Examples validation = smallShapes(16, 7);
-		LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
 		float[] initialBuffers = single.buffersAsFloats();
 		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
 		}).train(single, train, validation);
@@ -276,8 +276,7 @@ class DataParallelTrainerTests {
 	}
 
 	/** The local trainer for {@code steps} minibatches (it stops by cancellation). */
-	private static void trainSteps(LayeredNetwork network, NetworkSpec spec, Examples train, Examples validation,
-			int steps) {
+	private static void trainSteps(Network network, NetworkSpec spec, Examples train, Examples validation, int steps) {
 		int[] done = { 0 };
 		try {
 			new Trainer(spec.spec().settings(), new Trainer.Listener() {

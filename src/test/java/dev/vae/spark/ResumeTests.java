@@ -2,11 +2,11 @@ package dev.vae.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Trainer;
-import dev.vae.model.TrainingCheckpoint;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.checkpoint.TrainingCheckpoint;
+import dev.vae.model.network.Network;
+import dev.vae.model.train.Trainer;
 import dev.vae.training.TrainingSpec;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -77,7 +77,7 @@ class ResumeTests {
 		// stopped after global step 50 (epoch 2, step 14 of 36), checkpointed at 48
 		Path checkpoint = dir.resolve("run.ckpt");
 		NetworkSpec.Network first = spec.initialise();
-		LayeredNetwork network = ((NetworkSpec.Network.Layered) first).network();
+		Network network = ((NetworkSpec.Network.Layered) first).network();
 		Quiet stopping = new Quiet() {
 			@Override
 			public boolean checkpointDue(int epoch, long step) {
@@ -87,7 +87,7 @@ class ResumeTests {
 			@Override
 			public void onCheckpoint(Trainer.State state) {
 				try {
-					TrainingCheckpoint.write(checkpoint, LayeredManifest.draft("r", network.architecture(), null, null),
+					TrainingCheckpoint.write(checkpoint, Manifest.draft("r", network.architecture(), null, null),
 							network, state);
 				}
 				catch (java.io.IOException ex) {
@@ -153,7 +153,7 @@ class ResumeTests {
 			long steps = driver.seen.stream().filter((l) -> l.path("event").asText().equals("step")).count();
 			assertThat(steps).isEqualTo(108 - resumed.get("globalStep").asLong());
 		}
-		float[] actual = LayeredCheckpoint.read(model, 10_000_000).network().parametersAsFloats();
+		float[] actual = Checkpoint.read(model, 10_000_000).network().parametersAsFloats();
 		assertThat(maxDifference(expected, actual)).isLessThanOrEqualTo(1e-5 * maxAbs(expected));
 	}
 

@@ -2,8 +2,8 @@ package dev.vae.spark;
 
 import dev.vae.S3MockServer;
 import dev.vae.model.Examples;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Trainer;
+import dev.vae.model.network.Network;
+import dev.vae.model.train.Trainer;
 import dev.vae.training.TrainingSpec;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -158,7 +158,7 @@ class StoredRowsTests {
 
 			// and the local trainer's run on the job's split, to rounding
 			Examples[] split = job.split(all);
-			LayeredNetwork single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+			Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
 			float[] initial = single.parametersAsFloats();
 			Trainer.EpochMetrics local = new Trainer(job.settings(), new Trainer.Listener() {
 			}).train(single, split[0], split[1]);
@@ -166,7 +166,8 @@ class StoredRowsTests {
 			assertThat(maxDifference(single.parametersAsFloats(), fromS3.replica().parameters())).isLessThan(1e-4);
 			assertThat(s3Outcome.last().validationNegElbo()).isCloseTo(local.validationNegElbo(),
 					org.assertj.core.data.Percentage.withPercentage(0.01));
-			double baseline = dev.vae.model.Evaluation.pixelMeanBaseline(single.architecture(), split[0], split[1]);
+			double baseline = dev.vae.model.network.Evaluation.pixelMeanBaseline(single.architecture(), split[0],
+					split[1]);
 			assertThat(s3Outcome.baseline()).isCloseTo(baseline, org.assertj.core.data.Percentage.withPercentage(1e-6));
 		}
 	}

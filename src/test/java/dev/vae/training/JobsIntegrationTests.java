@@ -3,7 +3,7 @@ package dev.vae.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vae.HttpFixture;
 import dev.vae.TestStorage;
-import dev.vae.model.LayeredCheckpoint;
+import dev.vae.model.checkpoint.Checkpoint;
 
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;
@@ -111,7 +111,7 @@ class JobsIntegrationTests {
 			.at("/results/0/mu")).hasSize(20);
 
 		byte[] checkpoint = this.http.bytes("/models/" + model + "/checkpoint");
-		assertThat(LayeredCheckpoint.read(new ByteArrayInputStream(checkpoint), "download", 1_000_000)
+		assertThat(Checkpoint.read(new ByteArrayInputStream(checkpoint), "download", 1_000_000)
 			.manifest()
 			.architecture()
 			.latentSize()).isEqualTo(4);

@@ -1,16 +1,15 @@
 package dev.vae.model.interop;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vae.model.CheckpointException;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Manifest;
-import dev.vae.model.OutputActivation;
+import dev.vae.model.checkpoint.CheckpointException;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.head.OutputActivation;
 import dev.vae.model.layer.Activation;
 import dev.vae.model.layer.Dense;
 import dev.vae.model.layer.Layer;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -92,7 +91,7 @@ final class Dl4jImport {
 	 */
 	public static Imported read(Path file, String name, long maxParameters, ImportBudget budget) throws IOException {
 		Vae vae;
-		LayeredArchitecture architecture;
+		Architecture architecture;
 		long count;
 		float[] flat;
 		// the central directory: entries that are not read are never inflated
@@ -127,11 +126,11 @@ final class Dl4jImport {
 				throw bad("coefficients.bin holds a value that is not finite");
 			}
 		}
-		LayeredNetwork network = LayeredNetwork.of(architecture, parameters, new float[0]);
+		Network network = Network.of(architecture, parameters, new float[0]);
 		String description = "imported from a Deeplearning4j VariationalAutoencoder ("
 				+ vae.distribution().substring(vae.distribution().lastIndexOf('.') + 1)
 				+ (vae.followed() ? "; the layers after it are not imported" : "") + ")";
-		LayeredManifest draft = LayeredManifest.draft((name != null) ? name : "dl4j import", architecture,
+		Manifest draft = Manifest.draft((name != null) ? name : "dl4j import", architecture,
 				new Manifest.TrainingInfo(description, 0, 0, 0, 0, 0, 0, 0), null);
 		return new Imported(draft, network);
 	}
@@ -143,7 +142,7 @@ final class Dl4jImport {
 	 * @param distribution DL4J's reconstruction distribution class
 	 * @param followed whether more layers follow it in the network
 	 */
-	record Vae(LayeredArchitecture architecture, String distribution, boolean followed) {
+	record Vae(Architecture architecture, String distribution, boolean followed) {
 	}
 
 	static Vae configuration(byte[] bytes) {
@@ -225,9 +224,9 @@ final class Dl4jImport {
 					+ simple(distributionClass)
 					+ " is not supported; Bernoulli and Gaussian are (Exponential, Composite and LossFunctionWrapper are not)");
 		}
-		LayeredArchitecture architecture;
+		Architecture architecture;
 		try {
-			architecture = new LayeredArchitecture(List.of(nIn), encoder, nOut, decoder, head, 1.0);
+			architecture = new Architecture(List.of(nIn), encoder, nOut, decoder, head, 1.0);
 		}
 		catch (IllegalArgumentException ex) {
 			throw bad("its VAE layer cannot be built: " + ex.getMessage());

@@ -1,7 +1,7 @@
 package dev.vae.model.interop;
 
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.network.Network;
 
 /**
  * A model brought in from another framework, ready to be written as a format-2
@@ -10,5 +10,5 @@ import dev.vae.model.LayeredNetwork;
  * @param manifest its draft manifest (name, architecture, provenance)
  * @param network its network, float32
  */
-public record Imported(LayeredManifest manifest, LayeredNetwork network) {
+public record Imported(Manifest manifest, Network network) {
 }

@@ -1,7 +1,7 @@
 package dev.vae.model.interop;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vae.model.CheckpointException;
+import dev.vae.model.checkpoint.CheckpointException;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vae.model.CheckpointException;
+import dev.vae.model.checkpoint.CheckpointException;
 
 import java.io.IOException;
 import java.io.OutputStream;

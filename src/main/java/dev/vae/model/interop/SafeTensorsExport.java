@@ -2,11 +2,11 @@ package dev.vae.model.interop;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredCheckpoint;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.checkpoint.Checkpoint;
+import dev.vae.model.checkpoint.Manifest;
 import dev.vae.model.layer.Parameter;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,8 +30,8 @@ public final class SafeTensorsExport {
 	}
 
 	/** Writes the export to {@code out}, the whole network's float32 values. */
-	public static void write(OutputStream out, LayeredManifest manifest, LayeredNetwork network) throws IOException {
-		LayeredArchitecture architecture = network.architecture();
+	public static void write(OutputStream out, Manifest manifest, Network network) throws IOException {
+		Architecture architecture = network.architecture();
 		Map<String, String> names = TorchPresets.recognise(architecture)
 			.map((preset) -> TorchImport.names(preset, architecture))
 			.orElseGet(Map::of);
@@ -39,7 +39,7 @@ public final class SafeTensorsExport {
 		float[] buffers = network.buffersAsFloats();
 		Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
 		Map<String, String> mapping = new LinkedHashMap<>();
-		for (LayeredArchitecture.Slot slot : architecture.slots()) {
+		for (Architecture.Slot slot : architecture.slots()) {
 			put(tensors, mapping, names, slot.name(), slot.layer().parameters(slot.in()), parameters,
 					slot.parameterOffset());
 			put(tensors, mapping, names, slot.name(), slot.layer().buffers(slot.in()), buffers, slot.bufferOffset());
@@ -57,7 +57,7 @@ public final class SafeTensorsExport {
 		catch (JsonProcessingException ex) {
 			throw new IllegalStateException("an import manifest is always serialisable", ex);
 		}
-		metadata.put(MANIFEST_METADATA, LayeredCheckpoint.toJson(manifest));
+		metadata.put(MANIFEST_METADATA, Checkpoint.toJson(manifest));
 		SafeTensors.write(out, tensors, metadata);
 	}
 

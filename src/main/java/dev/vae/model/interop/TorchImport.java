@@ -3,13 +3,12 @@ package dev.vae.model.interop;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vae.model.CheckpointException;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.LayeredManifest;
-import dev.vae.model.LayeredNetwork;
-import dev.vae.model.Manifest;
-import dev.vae.model.OutputActivation;
+import dev.vae.model.checkpoint.CheckpointException;
+import dev.vae.model.checkpoint.Manifest;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.head.OutputActivation;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.io.IOException;
@@ -75,13 +74,13 @@ final class TorchImport {
 				spec = JSON.readTree(stored);
 			}
 			Plan plan = plan(spec);
-			LayeredArchitecture architecture = plan.architecture();
+			Architecture architecture = plan.architecture();
 			if (architecture.parameterCount() > maxParameters || architecture.bufferCount() > maxParameters) {
 				throw new CheckpointException("the architecture has " + architecture.parameterCount()
 						+ " parameters, more than the configured limit of " + maxParameters);
 			}
 			budget.admit(architecture.parameterCount() + architecture.bufferCount());
-			LayeredNetwork network = LayeredNetwork.initialise(architecture, DataType.FLOAT, 0);
+			Network network = Network.initialise(architecture, DataType.FLOAT, 0);
 			Set<String> used = new HashSet<>();
 			for (Map.Entry<String, List<Integer>> ours : network.tensorShapes().entrySet()) {
 				String theirs = plan.names().getOrDefault(ours.getKey(), ours.getKey());
@@ -115,7 +114,7 @@ final class TorchImport {
 						+ ((unused.size() > 5) ? ", …" : "") + " (is it another model?)");
 			}
 			String name = text(spec, "name", plan.preset() + " import");
-			LayeredManifest draft = LayeredManifest.draft(name, architecture, new Manifest.TrainingInfo(
+			Manifest draft = Manifest.draft(name, architecture, new Manifest.TrainingInfo(
 					"imported from PyTorch safetensors (" + plan.preset() + ")", 0, 0, 0, 0, 0, 0, 0), null);
 			return new Imported(draft, network);
 		}
@@ -135,7 +134,7 @@ final class TorchImport {
 			case TorchPresets.EXAMPLES -> {
 				allow(spec, "preset", "name", "format", "inputShape", "hidden", "latentSize");
 				List<Integer> shape = ints(spec, "inputShape", List.of(1, 28, 28));
-				LayeredArchitecture architecture = TorchPresets.examples(shape, integer(spec, "hidden", 400),
+				Architecture architecture = TorchPresets.examples(shape, integer(spec, "hidden", 400),
 						integer(spec, "latentSize", 20), new DecoderHead.Bernoulli());
 				return new Plan(preset, architecture, names(preset, architecture), "the " + preset + " preset");
 			}
@@ -143,7 +142,7 @@ final class TorchImport {
 				allow(spec, "preset", "name", "format", "imageSize", "hiddenDims", "latentSize", "sigma", "calibrated");
 				DecoderHead head = flag(spec, "calibrated") ? new DecoderHead.CalibratedGaussian(OutputActivation.TANH)
 						: new DecoderHead.FixedGaussian(OutputActivation.TANH, number(spec, "sigma", 1.0));
-				LayeredArchitecture architecture = TorchPresets.vanilla(integer(spec, "imageSize", 64),
+				Architecture architecture = TorchPresets.vanilla(integer(spec, "imageSize", 64),
 						ints(spec, "hiddenDims", List.of(32, 64, 128, 256, 512)), integer(spec, "latentSize", 128),
 						head);
 				return new Plan(preset, architecture, names(preset, architecture), "the " + preset + " preset");
@@ -153,9 +152,9 @@ final class TorchImport {
 				if (!spec.has("architecture")) {
 					throw new IllegalArgumentException("the layers preset needs an 'architecture' (our layer JSON)");
 				}
-				LayeredArchitecture architecture;
+				Architecture architecture;
 				try {
-					architecture = JSON.treeToValue(spec.get("architecture"), LayeredArchitecture.class);
+					architecture = JSON.treeToValue(spec.get("architecture"), Architecture.class);
 				}
 				catch (IOException ex) {
 					Throwable cause = (ex.getCause() instanceof IllegalArgumentException) ? ex.getCause() : ex;
@@ -185,10 +184,10 @@ final class TorchImport {
 	 * Our tensor names to the preset source's: the module name mapped, the parameter
 	 * kept.
 	 */
-	static Map<String, String> names(String preset, LayeredArchitecture architecture) {
+	static Map<String, String> names(String preset, Architecture architecture) {
 		Map<String, String> modules = TorchPresets.modules(preset, architecture);
 		Map<String, String> names = new LinkedHashMap<>();
-		for (LayeredArchitecture.Slot slot : architecture.slots()) {
+		for (Architecture.Slot slot : architecture.slots()) {
 			String module = modules.get(slot.name());
 			if (module == null) {
 				continue;
@@ -289,7 +288,7 @@ final class TorchImport {
 	 * @param names our tensor names to the file's (missing ones are the same)
 	 * @param what the architecture's origin, for messages
 	 */
-	record Plan(String preset, LayeredArchitecture architecture, Map<String, String> names, String what) {
+	record Plan(String preset, Architecture architecture, Map<String, String> names, String what) {
 	}
 
 }

@@ -1,11 +1,11 @@
 package dev.vae.model.interop;
 
-import dev.vae.model.DecoderHead;
-import dev.vae.model.LayeredArchitecture;
-import dev.vae.model.OutputActivation;
-import dev.vae.model.Presets;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.head.OutputActivation;
 import dev.vae.model.layer.Activation;
 import dev.vae.model.layer.Layer;
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Presets;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +44,7 @@ final class TorchPresets {
 	 * pytorch/examples' VAE for inputs of {@code inputShape} (784 values in the
 	 * original).
 	 */
-	public static LayeredArchitecture examples(List<Integer> inputShape, int hidden, int latent, DecoderHead head) {
+	public static Architecture examples(List<Integer> inputShape, int hidden, int latent, DecoderHead head) {
 		return Presets.mlp(inputShape, List.of(hidden), latent, Activation.of(Activation.Function.RELU), head, 1.0);
 	}
 
@@ -52,7 +52,7 @@ final class TorchPresets {
 	 * VanillaVAE on 3×S×S images: the source reshapes {@code decoder_input}'s output to
 	 * 2×2, so S must be 2^(widths + 1) (64 for its five widths).
 	 */
-	public static LayeredArchitecture vanilla(int imageSize, List<Integer> hiddenDims, int latent, DecoderHead head) {
+	public static Architecture vanilla(int imageSize, List<Integer> hiddenDims, int latent, DecoderHead head) {
 		if (hiddenDims.isEmpty() || hiddenDims.size() > 10 || imageSize != 2 << hiddenDims.size()) {
 			throw new IllegalArgumentException(VANILLA + ": VanillaVAE views decoder_input's output as 2×2, so "
 					+ hiddenDims.size() + " hidden widths need imageSize " + (2L << Math.min(hiddenDims.size(), 30))
@@ -65,7 +65,7 @@ final class TorchPresets {
 	 * The PyTorch module of each of our layers that has parameters, our module name
 	 * ({@code encoder.1}, {@code mu}, …) to theirs ({@code fc1}, {@code fc21}, …).
 	 */
-	public static Map<String, String> modules(String preset, LayeredArchitecture architecture) {
+	public static Map<String, String> modules(String preset, Architecture architecture) {
 		List<String> theirs = new ArrayList<>();
 		switch (preset) {
 			case EXAMPLES -> theirs.addAll(List.of("fc1", "fc21", "fc22", "fc3", "fc4"));
@@ -88,7 +88,7 @@ final class TorchPresets {
 			default -> throw new IllegalArgumentException("unknown preset '" + preset + "'");
 		}
 		List<String> ours = new ArrayList<>();
-		for (LayeredArchitecture.Slot slot : architecture.slots()) {
+		for (Architecture.Slot slot : architecture.slots()) {
 			Layer layer = slot.layer();
 			if (!layer.parameters(slot.in()).isEmpty() || !layer.buffers(slot.in()).isEmpty()) {
 				ours.add(slot.name());
@@ -110,7 +110,7 @@ final class TorchPresets {
 	 * pytorch/examples' VAE is one hidden ReLU layer each way and a sigmoid-mean head of
 	 * the input's channels.
 	 */
-	public static Optional<String> recognise(LayeredArchitecture architecture) {
+	public static Optional<String> recognise(Architecture architecture) {
 		Optional<dev.vae.model.layer.Dense> hidden = architecture.encoder()
 			.stream()
 			.filter((l) -> l instanceof dev.vae.model.layer.Dense)

@@ -1,10 +1,10 @@
 package dev.vae.model.interop;
 
-import dev.vae.model.CheckpointException;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.Encoding;
-import dev.vae.model.LossAnalysis;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.analysis.LossAnalysis;
+import dev.vae.model.checkpoint.CheckpointException;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.network.Network;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -163,7 +163,7 @@ class Dl4jImportTests {
 			net.pretrainLayer(0, input);
 		}
 		Imported imported = Dl4jImport.read(save(net), "from dl4j", 1_000_000);
-		LayeredNetwork ours = imported.network();
+		Network ours = imported.network();
 		assertThat(imported.manifest().architecture().beta()).isEqualTo(1.0);
 		var theirs = (org.deeplearning4j.nn.layers.variational.VariationalAutoencoder) net.getLayer(0);
 

@@ -1,6 +1,6 @@
 package dev.vae.model.interop;
 
-import dev.vae.model.CheckpointException;
+import dev.vae.model.checkpoint.CheckpointException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

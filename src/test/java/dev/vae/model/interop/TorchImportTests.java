@@ -2,10 +2,11 @@ package dev.vae.model.interop;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vae.model.CheckpointException;
-import dev.vae.model.DecoderHead;
-import dev.vae.model.Encoding;
-import dev.vae.model.LayeredNetwork;
+import dev.vae.model.checkpoint.CheckpointException;
+import dev.vae.model.head.DecoderHead;
+import dev.vae.model.head.OutputActivation;
+import dev.vae.model.network.Encoding;
+import dev.vae.model.network.Network;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,14 +78,14 @@ class TorchImportTests {
 			.containsEntry("decoder.6.running_mean", "final_layer.1.running_mean")
 			.containsEntry("decoder.8.weight", "final_layer.3.weight");
 		assertThat(imported.manifest().architecture().head())
-			.isEqualTo(new DecoderHead.FixedGaussian(dev.vae.model.OutputActivation.TANH, 0.5));
+			.isEqualTo(new DecoderHead.FixedGaussian(dev.vae.model.head.OutputActivation.TANH, 0.5));
 		assertThat(TorchPresets.recognise(imported.manifest().architecture())).isEmpty();
 	}
 
 	@Test
 	void theFullSizeVanillaPresetIsTheSourcesModel() {
 		var architecture = TorchPresets.vanilla(64, List.of(32, 64, 128, 256, 512), 128,
-				new DecoderHead.FixedGaussian(dev.vae.model.OutputActivation.TANH, 1));
+				new DecoderHead.FixedGaussian(dev.vae.model.head.OutputActivation.TANH, 1));
 		assertThat(architecture.slots()
 			.stream()
 			.filter((s) -> s.name().equals("mu"))
@@ -176,7 +177,7 @@ class TorchImportTests {
 	/** Imports a fixture and returns the largest relative error of μ, log σ², x̂. */
 	private double compare(String stem) throws IOException {
 		JsonNode expected = JSON.readTree(Files.readString(fixture(stem + ".json")));
-		LayeredNetwork network = load(stem).network();
+		Network network = load(stem).network();
 		Encoding encoding = network.encode(matrix(expected.get("inputs")));
 		double mu = relativeError(encoding.mu(), matrix(expected.get("mu")));
 		double logvar = relativeError(encoding.logvar(), matrix(expected.get("logvar")));

@@ -1,0 +1,142 @@
+package dev.vae.model.network;
+
+import dev.vae.model.Blas;
+import dev.vae.model.layer.Activation;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * The inference passes of a float32 chain of dense layers without ND4J's per-operation
+ * set-up: one native scratch block per call, each layer one OpenBLAS GEMM onto rows
+ * pre-filled with its bias (C ← x·Wᵀ + C), activations applied in Java over the native
+ * rows. ND4J spent about 200 µs per call on its own set-up (array creation, op dispatch,
+ * the workspace), more than the arithmetic of a 784-400-20 pass; this path costs the
+ * GEMMs and a few µs.
+ * <p>
+ * Every layer is a GEMM also for one row. OpenBLAS's kernels can round a row's sums
+ * differently with the rows around it (in the last bit of some values, for the default
+ * model one value in six between a lone row and the same row in a batch), so callers that
+ * promise one answer for one question keep the rows of that question in a call of their
+ * own. The weights and biases are read from the network's parameters on every call
+ * (nothing is cached), so the path serves a network that is still training.
+ */
+final class LeanForward {
+
+	private LeanForward() {
+	}
+
+	/**
+	 * One dense layer and the activation after it.
+	 *
+	 * @param weight [out, in], PyTorch's layout, a view of the flat parameters
+	 * @param bias [out]
+	 * @param activation applied to the layer's output, or null for none
+	 */
+	record Affine(INDArray weight, INDArray bias, Activation activation) {
+
+		int out() {
+			return (int) this.weight.size(0);
+		}
+
+	}
+
+	/**
+	 * Runs rows through the trunk and then each of the {@code heads} from the trunk's
+	 * last output.
+	 * @return per head, its rows of outputs
+	 */
+	static double[][][] run(double[][] rows, List<Affine> trunk, Affine... heads) {
+		int m = rows.length;
+		double[][][] results = new double[heads.length][m][];
+		if (m == 0) {
+			return results;
+		}
+		int width = rows[0].length;
+		int widest = width;
+		for (Affine layer : trunk) {
+			widest = Math.max(widest, layer.out());
+		}
+		for (Affine head : heads) {
+			widest = Math.max(widest, head.out());
+		}
+		long block = (long) m * widest;
+		// two ping-pong blocks for the trunk's rows; the heads write into the free one
+		try (FloatPointer first = new FloatPointer(block); FloatPointer second = new FloatPointer(block)) {
+			FloatPointer[] blocks = { first, second };
+			// element by element, a direct buffer's get and put cost several times a
+			// float[]'s (bounds, scope and address checks per call): every transfer here
+			// is one bulk copy between a Java array and the native rows
+			float[] scratch = new float[(int) block];
+			for (int i = 0; i < m; i++) {
+				for (int j = 0; j < width; j++) {
+					scratch[i * width + j] = (float) rows[i][j];
+				}
+			}
+			first.asBuffer().put(0, scratch, 0, m * width);
+			int current = 0;
+			for (Affine layer : trunk) {
+				int n = layer.out();
+				FloatBuffer out = affine(m, blocks[current], layer, blocks[1 - current], scratch);
+				if (layer.activation() != null) {
+					out.get(0, scratch, 0, m * n);
+					activate(scratch, m * n, layer.activation());
+					out.put(0, scratch, 0, m * n);
+				}
+				current = 1 - current;
+			}
+			for (int h = 0; h < heads.length; h++) {
+				int n = heads[h].out();
+				affine(m, blocks[current], heads[h], blocks[1 - current], scratch).get(0, scratch, 0, m * n);
+				if (heads[h].activation() != null) {
+					activate(scratch, m * n, heads[h].activation());
+				}
+				for (int i = 0; i < m; i++) {
+					double[] row = new double[n];
+					for (int j = 0; j < n; j++) {
+						row[j] = scratch[i * n + j];
+					}
+					results[h][i] = row;
+				}
+			}
+		}
+		return results;
+	}
+
+	/**
+	 * out ← x·Wᵀ + b for m rows: b copied into each row, then one GEMM with β = 1;
+	 * returns out's rows as a buffer.
+	 */
+	private static FloatBuffer affine(int m, FloatPointer x, Affine layer, FloatPointer out, float[] scratch) {
+		int n = layer.out();
+		Blas.buffer(layer.bias()).get(0, scratch, 0, n);
+		for (int i = 1; i < m; i++) {
+			System.arraycopy(scratch, 0, scratch, i * n, n);
+		}
+		FloatBuffer rows = out.asBuffer();
+		rows.put(0, scratch, 0, m * n);
+		Blas.sgemmTransposed(m, x, layer.weight(), out, 1.0f);
+		return rows;
+	}
+
+	/** The activation in place, with the layer's constants (leaky slope, ELU α = 1). */
+	private static void activate(float[] values, int n, Activation activation) {
+		float slope = (float) activation.slope();
+		for (int i = 0; i < n; i++) {
+			float x = values[i];
+			float y = switch (activation.function()) {
+				case RELU -> Math.max(x, 0f);
+				case LEAKY_RELU -> (x > 0) ? x : slope * x;
+				case ELU -> (x > 0) ? x : (float) Math.expm1(x);
+				case TANH -> (float) Math.tanh(x);
+				case SOFTPLUS -> (float) ((x > 0) ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+				case SIGMOID -> (float) (1 / (1 + Math.exp(-x)));
+				case IDENTITY -> x;
+			};
+			values[i] = y;
+		}
+	}
+
+}
