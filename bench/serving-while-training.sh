@@ -30,10 +30,14 @@ assert "Non-2xx" not in text, "non-2xx answers"
 def ms(label):
     v, unit = re.search(label + r"\s+([\d.]+)(us|ms|s)\b", text).groups()
     return float(v) * {"us": 1e-3, "ms": 1, "s": 1e3}[unit]
-print(f'{float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)):.0f} {ms("50%"):.2f} {ms("99%"):.2f}')
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+print(f'{rps:.0f} {ms("50%"):.2f} {ms("99%"):.2f}')
 PY
 }
 step() { curl -s "$URL/jobs/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["progress"]["step"])'; }
+id_of() { python3 -c 'import json,sys; body = sys.stdin.read(); d = json.loads(body) if body.startswith("{") else {}
+if "id" not in d: sys.exit("no id in: " + body[:400])
+print(d["id"])'; }
 
 rows=""
 for t in $THREADS; do
@@ -47,10 +51,9 @@ for t in $THREADS; do
   done
   encode > /dev/null # past the JIT's first minutes
   read -r alone_rps alone_p50 alone_p99 < <(encode)
-  dataset=$(curl -s "$URL/datasets/shapes" -H 'Content-Type: application/json' -d '{"count": 20000, "seed": 1}' |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  dataset=$(curl -s "$URL/datasets/shapes" -H 'Content-Type: application/json' -d '{"count": 20000, "seed": 1}' | id_of)
   job=$(curl -s "$URL/jobs" -H 'Content-Type: application/json' -d "{\"dataset\": \"$dataset\", \"architecture\": \"conv\",
-    \"latentSize\": 20, \"epochs\": 50, \"batchSize\": 64}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    \"latentSize\": 20, \"epochs\": 50, \"batchSize\": 64}" | id_of)
   until [ "$(step "$job")" -gt 5 ]; do sleep 1; done
   before=$(step "$job"); started=$(date +%s.%N)
   read -r busy_rps busy_p50 busy_p99 < <(encode)

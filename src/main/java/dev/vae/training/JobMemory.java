@@ -12,8 +12,10 @@ import dev.vae.system.MemoryBudget;
  * <ul>
  * <li>native (ND4J): weights and gradients, 2 × 4 bytes per parameter; per minibatch row,
  * every layer's output, its gradient and one temporary (3 × 4 bytes per value); and the
- * largest convolution's im2col buffer and its gradient (2 × 4 bytes per row × C·k·k ×
- * output pixels);</li>
+ * largest convolution's transient buffers: oneDNN's reordered copies of its input and
+ * output (and of their gradients), a transposed convolution's unpadded output and its
+ * gradient when it has output padding, a stride-1 convolution's zero-padded input and
+ * widened output gradient for its weight gradient (see {@link #scratch});</li>
  * <li>heap: the dataset three times over while it is split (the stored values, the
  * shuffled copy, the two slices: 3 × 4 bytes per value); Adam's parameters, gradient and
  * two moments (model/AdamOptimizer works on heap arrays: 4 × 4 bytes per parameter); a
@@ -60,14 +62,14 @@ final class JobMemory {
 		long convolution = 0;
 		for (Architecture.Slot slot : a.slots()) {
 			activations = Math.addExact(activations, slot.out().size());
-			convolution = Math.max(convolution, columns(slot));
+			convolution = Math.max(convolution, scratch(slot));
 		}
 		long rows = Math.min(batchSize, Math.max(1, examples));
 		long state = Math.multiplyExact(parameters, 2 * FLOAT);
 		long training = Math.multiplyExact(Math.multiplyExact(rows, activations), 3 * FLOAT);
 		long validation = Math.multiplyExact(Math.multiplyExact(EVALUATION_ROWS, activations), FLOAT);
 		long perRow = Math.max(training, validation);
-		long im2col = Math.multiplyExact(Math.multiplyExact(Math.max(rows, EVALUATION_ROWS), convolution), 2 * FLOAT);
+		long im2col = Math.multiplyExact(Math.multiplyExact(Math.max(rows, EVALUATION_ROWS), convolution), FLOAT);
 		long nativeBytes = Math.addExact(Math.addExact(state, perRow), im2col);
 		long dataset = Math.multiplyExact(Math.multiplyExact(examples, length), 3 * FLOAT);
 		long adam = Math.multiplyExact(parameters, 4 * FLOAT);
@@ -84,16 +86,30 @@ final class JobMemory {
 	}
 
 	/**
-	 * Values per row of a convolution's im2col (or col2im) buffer; 0 for other layers.
+	 * Values per row of a convolution's transient buffers, 0 for other layers: the input
+	 * and output reordered for oneDNN and their gradients, 2 × (in + out); with output
+	 * padding, the unpadded transposed output and its gradient, 2 × out·(H − 1)s + k × (W
+	 * − 1)s + k; at stride 1, the padded input and widened output gradient of the weight
+	 * gradient.
 	 */
-	private static long columns(Architecture.Slot slot) {
+	private static long scratch(Architecture.Slot slot) {
 		Shape in = slot.in();
 		Shape out = slot.out();
+		long reordered = 2 * (in.size() + out.size());
 		if (slot.layer() instanceof Conv2d conv) {
-			return (long) in.dim(0) * conv.kernel() * conv.kernel() * out.dim(1) * out.dim(2);
+			if (conv.stride() != 1) {
+				return reordered;
+			}
+			long wide = in.dim(2) + 2L * conv.padding();
+			return reordered + in.dim(0) * (in.dim(1) + 2L * conv.padding()) * wide + out.dim(0) * out.dim(1) * wide;
 		}
 		if (slot.layer() instanceof ConvTranspose2d conv) {
-			return (long) out.dim(0) * conv.kernel() * conv.kernel() * in.dim(1) * in.dim(2);
+			if (conv.outputPadding() == 0) {
+				return reordered;
+			}
+			long full = ((in.dim(1) - 1L) * conv.stride() + conv.kernel())
+					* ((in.dim(2) - 1L) * conv.stride() + conv.kernel());
+			return reordered + 2 * out.dim(0) * full;
 		}
 		return 0;
 	}

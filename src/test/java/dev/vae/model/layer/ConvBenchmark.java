@@ -9,8 +9,9 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Not a test: times one training step (forward and backward) of our im2col + GEMM
- * convolutions against libnd4j's fused custom ops ({@code conv2d}/{@code conv2d_bp},
+ * Not a test: times one training step (forward and backward) of the conv layers (which
+ * since the oneDNN build run these very ops, plus their own bookkeeping) against
+ * libnd4j's fused custom ops ({@code conv2d}/{@code conv2d_bp},
  * {@code deconv2d}/{@code deconv2d_bp}) on AntixK-sized float32 layers, after checking
  * that both compute the same. Run with OMP_NUM_THREADS=1 on a quiet machine.
  */
