@@ -43,26 +43,13 @@ public final class Blas {
 	}
 
 	/**
-	 * C ← A·W + β·C for float32 rows in native memory: A is [m, k] at {@code a}, C is [m,
-	 * n] at {@code c}, W a dense row-major [k, n] array (a layer's weight view).
-	 */
-	static void sgemm(int m, FloatPointer a, INDArray w, FloatPointer c, float beta) {
-		int k = rows(w);
-		int n = columns(w);
-		openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-				openblas_nolapack.CblasNoTrans, m, n, k, 1.0f, a, k, floats(w), n, beta, c, n);
-	}
-
-	/**
 	 * C ← A·Wᵀ + β·C for float32 rows in native memory: A is [m, k] at {@code a}, C is
 	 * [m, n] at {@code c}, W a dense row-major [n, k] array (a layer's weight view in
 	 * PyTorch's layout).
 	 */
 	public static void sgemmTransposed(int m, FloatPointer a, INDArray w, FloatPointer c, float beta) {
-		int n = rows(w);
 		int k = columns(w);
-		openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-				openblas_nolapack.CblasTrans, m, n, k, 1.0f, a, k, floats(w), k, beta, c, n);
+		sgemm(false, true, m, rows(w), k, a, k, floats(w), k, beta, c);
 	}
 
 	/**
@@ -77,21 +64,20 @@ public final class Blas {
 			throw new IllegalArgumentException("sgemm window outside its arrays: " + m + "×" + k + " at " + aOffset
 					+ " of " + a.length() + ", " + n + "×" + k + " at " + bOffset + " of " + b.length());
 		}
-		openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-				openblas_nolapack.CblasTrans, m, n, k, 1.0f, floats(a).position(aOffset), lda,
-				floats(b).position(bOffset), ldb, beta, floats(c), n);
+		sgemm(false, true, m, n, k, floats(a).position(aOffset), lda, floats(b).position(bOffset), ldb, beta,
+				floats(c));
 	}
 
 	/**
-	 * C ← op(A)·op(B) for float32 row-major matrices in native memory: C [m, n] dense,
-	 * lda and ldb the row lengths of A and B as stored.
+	 * C ← op(A)·op(B) + β·C for float32 row-major matrices in native memory: C [m, n]
+	 * dense, lda and ldb the row lengths of A and B as stored.
 	 */
 	public static void sgemm(boolean transA, boolean transB, int m, int n, int k, FloatPointer a, int lda,
-			FloatPointer b, int ldb, FloatPointer c) {
+			FloatPointer b, int ldb, float beta, FloatPointer c) {
 		openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
 				transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
 				transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
-				0.0f, c, n);
+				beta, c, n);
 	}
 
 	/** A float32 array's first element as a pointer into its native memory (no copy). */

@@ -76,18 +76,8 @@ public record Activation(Function function, double slope) implements Layer {
 
 			@Override
 			public float[] infer(float[] x, int n, Lean lean) {
-				float[] y = new float[x.length];
-				if (function == Function.LEAKY_RELU) {
-					// a loop of its own, which the JIT vectorises
-					float a = (float) slope;
-					for (int i = 0; i < x.length; i++) {
-						y[i] = (x[i] > 0) ? x[i] : a * x[i];
-					}
-					return y;
-				}
-				for (int i = 0; i < x.length; i++) {
-					y[i] = apply(x[i]);
-				}
+				float[] y = x.clone();
+				applyInPlace(y, y.length);
 				return y;
 			}
 
@@ -110,9 +100,24 @@ public record Activation(Function function, double slope) implements Layer {
 	}
 
 	/**
-	 * f(x) of one float32 value, with this layer's constants (leaky slope, ELU α = 1).
+	 * f over the first {@code length} float32 values, in place, with this layer's
+	 * constants (leaky slope, ELU α = 1).
 	 */
-	public float apply(float x) {
+	public void applyInPlace(float[] values, int length) {
+		if (this.function == Function.LEAKY_RELU) {
+			// a loop of its own, which the JIT vectorises
+			float a = (float) this.slope;
+			for (int i = 0; i < length; i++) {
+				values[i] = (values[i] > 0) ? values[i] : a * values[i];
+			}
+			return;
+		}
+		for (int i = 0; i < length; i++) {
+			values[i] = apply(values[i]);
+		}
+	}
+
+	private float apply(float x) {
 		return switch (this.function) {
 			case RELU -> Math.max(x, 0f);
 			case LEAKY_RELU -> (x > 0) ? x : (float) this.slope * x;

@@ -51,7 +51,7 @@ public final class Lean implements AutoCloseable {
 		FloatPointer in = block(0, (long) k * n);
 		FloatPointer out = block(1, (long) m * n);
 		in.asBuffer().put(0, b, bOffset, k * n);
-		Blas.sgemm(transW, false, m, n, k, w.pointer(), w.columns(), in, n, out);
+		Blas.sgemm(transW, false, m, n, k, w.pointer(), w.columns(), in, n, 0f, out);
 		out.asBuffer().get(0, c, cOffset, m * n);
 	}
 
@@ -60,7 +60,7 @@ public final class Lean implements AutoCloseable {
 		FloatPointer in = block(0, (long) m * k);
 		FloatPointer out = block(1, (long) m * n);
 		in.asBuffer().put(0, a, aOffset, m * k);
-		Blas.sgemm(false, transW, m, n, k, in, k, w.pointer(), w.columns(), out);
+		Blas.sgemm(false, transW, m, n, k, in, k, w.pointer(), w.columns(), 0f, out);
 		out.asBuffer().get(0, c, cOffset, m * n);
 	}
 

@@ -82,7 +82,7 @@ final class LeanForward {
 				FloatBuffer out = affine(m, blocks[current], layer, blocks[1 - current], scratch);
 				if (layer.activation() != null) {
 					out.get(0, scratch, 0, m * n);
-					activate(scratch, m * n, layer.activation());
+					layer.activation().applyInPlace(scratch, m * n);
 					out.put(0, scratch, 0, m * n);
 				}
 				current = 1 - current;
@@ -91,7 +91,7 @@ final class LeanForward {
 				int n = heads[h].out();
 				affine(m, blocks[current], heads[h], blocks[1 - current], scratch).get(0, scratch, 0, m * n);
 				if (heads[h].activation() != null) {
-					activate(scratch, m * n, heads[h].activation());
+					heads[h].activation().applyInPlace(scratch, m * n);
 				}
 				for (int i = 0; i < m; i++) {
 					double[] row = new double[n];
@@ -119,24 +119,6 @@ final class LeanForward {
 		rows.put(0, scratch, 0, m * n);
 		Blas.sgemmTransposed(m, x, layer.weight(), out, 1.0f);
 		return rows;
-	}
-
-	/** The activation in place, with the layer's constants (leaky slope, ELU α = 1). */
-	private static void activate(float[] values, int n, Activation activation) {
-		float slope = (float) activation.slope();
-		for (int i = 0; i < n; i++) {
-			float x = values[i];
-			float y = switch (activation.function()) {
-				case RELU -> Math.max(x, 0f);
-				case LEAKY_RELU -> (x > 0) ? x : slope * x;
-				case ELU -> (x > 0) ? x : (float) Math.expm1(x);
-				case TANH -> (float) Math.tanh(x);
-				case SOFTPLUS -> (float) ((x > 0) ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
-				case SIGMOID -> (float) (1 / (1 + Math.exp(-x)));
-				case IDENTITY -> x;
-			};
-			values[i] = y;
-		}
 	}
 
 }
