@@ -253,25 +253,30 @@ public final class LossAnalysis {
 		SplittableRandom random = new SplittableRandom(options.seed());
 		int perInput = options.samples() + options.iwaeK();
 		List<InputLoss> results = new ArrayList<>();
-		// the means through a decoder call of their own, so that at_mean never depends on
-		// how many draws were asked for (a GEMM's row can round differently with the
-		// rows around it); then the inputs in groups (Scoring#inputsPerCall), each
+		// a σ(η) head decodes each group's means in the same call as its draws (one call
+		// and one packing of the decoder's weights instead of two); any other head's
+		// means go through a call of their own, and its draws one input at a time
+		// (Scoring#decode). Then the inputs in groups (Scoring#inputsPerCall), each
 		// group's L Monte Carlo and k importance draws per input, drawn in that order
-		double[][] atMean = decode(network, q.mu());
-		int perGroup = scoring.inputsPerCall(perInput);
+		boolean joined = scoring.sigmoid() != null;
+		double[][] atMean = joined ? new double[x.length][] : decode(network, q.mu());
+		int perGroup = scoring.inputsPerCall(joined ? perInput + 1 : perInput);
 		for (int first = 0, end; first < x.length; first = end) {
 			end = Math.min(x.length, first + perGroup);
 			int b = end - first;
-			double[][] z = new double[b * perInput][];
+			int means = joined ? b : 0;
+			double[][] z = new double[means + b * perInput][];
+			System.arraycopy(q.mu(), first, z, 0, means);
 			for (int i = first; i < end; i++) {
-				System.arraycopy(draws(q, i, perInput, k, random), 0, z, (i - first) * perInput, perInput);
+				System.arraycopy(draws(q, i, perInput, k, random), 0, z, means + (i - first) * perInput, perInput);
 			}
-			double[][] eta = (perInput > 0) ? scoring.decode(network, z) : new double[0][];
+			double[][] eta = (z.length > 0) ? scoring.decode(network, z) : new double[0][];
+			System.arraycopy(eta, 0, atMean, first, means);
 			for (int i = first; i < end; i++) {
 				double[] kls = klPerDimension(q, i);
 				double kl = java.util.Arrays.stream(kls).sum();
 				Terms mean = scoring.terms(x[i], atMean[i]);
-				int from = (i - first) * perInput;
+				int from = means + (i - first) * perInput;
 				MonteCarlo mc = (options.samples() > 0) ? monteCarlo(q, i, x[i], scoring, z, eta, from) : null;
 				double[] input = x[i];
 				Iwae iwae = (options.iwaeK() > 0) ? iwae(logWeights(q, i, z, eta, from + options.samples(),
@@ -334,11 +339,11 @@ public final class LossAnalysis {
 		}
 
 		/**
-		 * The decoder outputs of a group's draws: a σ(η) head's through one call; any
-		 * other head's (one input's) L Monte Carlo and k importance draws through a call
-		 * each, the calls its analysis has always made, so that its /loss numbers stay
-		 * the same to the last bit (a GEMM's row can round differently with the rows
-		 * around it).
+		 * The decoder outputs of a group's means and draws: a σ(η) head's through one
+		 * call; any other head's (one input's) L Monte Carlo and k importance draws
+		 * through a call each, the calls its analysis has always made, so that its /loss
+		 * numbers stay the same to the last bit (a GEMM's row can round differently with
+		 * the rows around it).
 		 */
 		double[][] decode(Passes network, double[][] z) {
 			int samples = this.options.samples();
