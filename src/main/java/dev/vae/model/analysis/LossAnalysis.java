@@ -253,12 +253,15 @@ public final class LossAnalysis {
 		SplittableRandom random = new SplittableRandom(options.seed());
 		int perInput = options.samples() + options.iwaeK();
 		List<InputLoss> results = new ArrayList<>();
-		// a σ(η) head decodes each group's means in the same call as its draws (one call
-		// and one packing of the decoder's weights instead of two); any other head's
-		// means go through a call of their own, and its draws one input at a time
-		// (Scoring#decode). Then the inputs in groups (Scoring#inputsPerCall), each
-		// group's L Monte Carlo and k importance draws per input, drawn in that order
-		boolean joined = scoring.sigmoid() != null;
+		// a σ(η) head's means go through the decoder with their draws when all the rows
+		// fit in one call that answers each row as a call of its own would
+		// (Network#ROWS_ANSWERED_ALONE): one call instead of two, for a single input with
+		// few draws. Otherwise the means go through a call of their own, so that at_mean
+		// never depends on how many draws were asked for (a GEMM's row can round
+		// differently with the rows around it). Then the inputs in groups
+		// (Scoring#inputsPerCall), each group's L Monte Carlo and k importance draws per
+		// input, drawn in that order
+		boolean joined = scoring.sigmoid() != null && (long) x.length * (perInput + 1) <= Network.ROWS_ANSWERED_ALONE;
 		double[][] atMean = joined ? new double[x.length][] : decode(network, q.mu());
 		int perGroup = scoring.inputsPerCall(joined ? perInput + 1 : perInput);
 		for (int first = 0, end; first < x.length; first = end) {

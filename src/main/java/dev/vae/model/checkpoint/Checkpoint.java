@@ -410,9 +410,12 @@ public final class Checkpoint {
 	 */
 	public record Loaded(Manifest manifest, Network network) {
 
-		/** The passes to serve. */
+		/**
+		 * The passes to serve ({@link Network#serving}): the network must not be trained
+		 * further.
+		 */
 		public Passes passes() {
-			return this.network;
+			return this.network.serving();
 		}
 
 	}

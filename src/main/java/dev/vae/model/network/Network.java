@@ -363,6 +363,51 @@ public final class Network implements Passes {
 		}
 	}
 
+	/**
+	 * Calls of at most this many rows through {@link #serving} answer each row exactly as
+	 * a call of its own would.
+	 */
+	public static final int ROWS_ANSWERED_ALONE = LeanForward.HELD_ROWS;
+
+	/**
+	 * The passes to serve: this network's, with a plain dense chain's weights copied to
+	 * the Java heap for calls of at most {@link LeanForward#HELD_ROWS} rows (a single
+	 * request, or a few batched together), where OpenBLAS's GEMM spent most of a call
+	 * repacking the weights. Its parameters must not change from now on. Other networks
+	 * serve as they are.
+	 */
+	public Passes serving() {
+		if (this.leanEncoder == null) {
+			return this;
+		}
+		List<LeanForward.Held> encoder = this.leanEncoder.stream().map(LeanForward.Held::of).toList();
+		List<LeanForward.Held> decoder = this.leanDecoder.stream().map(LeanForward.Held::of).toList();
+		int e = encoder.size();
+		int d = decoder.size();
+		LeanForward.Held[] heads = { encoder.get(e - 2), encoder.get(e - 1) };
+		LeanForward.Held[] output = { decoder.get(d - 1) };
+		return new Passes() {
+			@Override
+			public Encoding encode(double[][] inputs) {
+				if (inputs.length > LeanForward.HELD_ROWS) {
+					return Network.this.encode(inputs);
+				}
+				requireLength(inputs, inputLength());
+				double[][][] q = LeanForward.run(inputs, encoder.subList(0, e - 2), heads);
+				return new Encoding(q[0], q[1]);
+			}
+
+			@Override
+			public double[][] decodeLogits(double[][] z) {
+				if (z.length > LeanForward.HELD_ROWS) {
+					return Network.this.decodeLogits(z);
+				}
+				requireLength(z, latentSize());
+				return LeanForward.run(z, decoder.subList(0, d - 1), output)[0];
+			}
+		};
+	}
+
 	private static void requireLength(double[][] rows, int length) {
 		for (int i = 0; i < rows.length; i++) {
 			if (rows[i].length != length) {

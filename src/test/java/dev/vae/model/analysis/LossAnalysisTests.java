@@ -268,4 +268,32 @@ class LossAnalysisTests {
 		return dev.vae.data.Shapes.generate(1, 23_000 + i, 1).examples().row(0);
 	}
 
+	@Test
+	void theTermsAtTheMeanOfAServedModelDoNotDependOnHowManyDrawsWereAskedFor() {
+		dev.vae.model.checkpoint.Checkpoint.Loaded loaded = dev.vae.model.checkpoint.Checkpoint
+			.read(java.nio.file.Path.of("src/main/resources/models/default.vae"), 10_000_000);
+		SplittableRandom r = new SplittableRandom(11);
+		double[][] x = new double[2][784];
+		for (double[] row : x) {
+			for (int j = 0; j < row.length; j++) {
+				row[j] = r.nextInt(10_001) / 10_000.0;
+			}
+		}
+		for (double[][] inputs : new double[][][] { { x[0] }, x }) {
+			List<LossAnalysis.InputLoss> none = LossAnalysis.analyse(loaded.passes(),
+					loaded.network().architecture().head(), 20, inputs, new LossAnalysis.Options(1, 0, 0, 1, true));
+			// one draw (decoded with the means in one call), three, sixteen, and
+			// importance draws
+			for (int[] draws : new int[][] { { 1, 0 }, { 3, 0 }, { 16, 0 }, { 1, 5 } }) {
+				List<LossAnalysis.InputLoss> some = LossAnalysis.analyse(loaded.passes(),
+						loaded.network().architecture().head(), 20, inputs,
+						new LossAnalysis.Options(1, draws[0], draws[1], 1, true));
+				for (int i = 0; i < inputs.length; i++) {
+					assertThat(some.get(i).atMean()).as("%d inputs, L = %d, k = %d", inputs.length, draws[0], draws[1])
+						.isEqualTo(none.get(i).atMean());
+				}
+			}
+		}
+	}
+
 }
