@@ -24,7 +24,8 @@ python3 "${PEER:-../shared/peer}/body.py" 1 > "$WORK/encode-1.json"
 SERVICE_PID=
 cleanup() { [ -n "$SERVICE_PID" ] && kill "$SERVICE_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 now() { date +%s.%N; }
 
 load() { # seconds -> "requests/s CPU-µs/request" of /encode over that many seconds
@@ -50,10 +51,7 @@ for mode in $MODES; do
     --vae.storage.dir="$WORK/storage" --vae.warmup.enabled="$enabled" $WARMUP_ARGS \
     > "$WORK/service-$mode.log" 2>&1 &
   SERVICE_PID=$!
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/actuator/health/readiness")" = 200 ]; do
-    kill -0 "$SERVICE_PID" 2>/dev/null || { cat "$WORK/service-$mode.log"; exit 1; }
-    sleep 0.1
-  done
+  await_ready "http://127.0.0.1:$PORT" "$SERVICE_PID" "$WORK/service-$mode.log"
   ready=$(python3 -c "print(f'{$(now) - $started:.1f}')")
   read -r first_rps first_cpu < <(load "$FIRST")
   load "$STEADY_AFTER" > /dev/null

@@ -35,7 +35,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 api() { curl -fsS "${@:2}" "http://127.0.0.1:$PORT$1"; } # path, curl options
 json() { /usr/bin/python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 
@@ -43,10 +44,7 @@ start_service() { # java options...
   java "$@" -jar "$JAR" --server.port="$PORT" --server.address=127.0.0.1 --vae.storage.dir="$WORK/storage" \
     >> "$WORK/service.log" 2>&1 &
   SERVICE_PID=$!
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/actuator/health/readiness")" = 200 ]; do
-    kill -0 "$SERVICE_PID" 2>/dev/null || { cat "$WORK/service.log"; exit 1; }
-    sleep 0.5
-  done
+  await_ready "http://127.0.0.1:$PORT" "$SERVICE_PID" "$WORK/service.log"
 }
 
 # 1. the model
@@ -99,18 +97,7 @@ row() { # name port pid -> a table row: requests/s, p50, p99 ms, server CPU µs/
   local before; before=$(cpu_ticks "$3")
   BODY="$WORK/encode-1.json" wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/post.lua "http://127.0.0.1:$2/encode" \
     > "$WORK/wrk.txt"
-  /usr/bin/python3 - "$1" "$WORK/wrk.txt" "$(( $(cpu_ticks "$3") - before ))" <<'PY'
-import os, re, sys
-name, text, ticks = sys.argv[1], open(sys.argv[2]).read(), int(sys.argv[3])
-def lat(p):
-    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
-    v, u = float(m.group(1)), m.group(2)
-    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-n = int(re.search(r"(\d+) requests in", text).group(1))
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(99):.2f} | {ticks / os.sysconf('SC_CLK_TCK') * 1e6 / max(1, n):,.0f} | {bad.group(1) if bad else 0} |")
-PY
+  wrk_row "$1" "$WORK/wrk.txt" "$(( $(cpu_ticks "$3") - before ))"
 }
 
 for port in "$PORT" "$PEER_PORT"; do

@@ -7,6 +7,8 @@
 # Needs wrk, python3 and target/vae-service.jar. All traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 PORT=${PORT:-18084}
 WINDOW=${WINDOW:-15}
 THREADS=${THREADS:-"1 2"}
@@ -45,10 +47,7 @@ for t in $THREADS; do
   java $JAVA_OPTS -jar "$JAR" --server.port="$PORT" --server.address=127.0.0.1 --vae.storage.dir="$WORK/storage" \
     --vae.training.threads="$t" > "$WORK/service-$t.log" 2>&1 &
   SERVICE_PID=$!
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/actuator/health/readiness")" = 200 ]; do
-    kill -0 "$SERVICE_PID" 2>/dev/null || { cat "$WORK/service-$t.log"; exit 1; }
-    sleep 0.5
-  done
+  await_ready "$URL" "$SERVICE_PID" "$WORK/service-$t.log"
   encode > /dev/null # past the JIT's first minutes
   read -r alone_rps alone_p50 alone_p99 < <(encode)
   dataset=$(curl -s "$URL/datasets/shapes" -H 'Content-Type: application/json' -d '{"count": 20000, "seed": 1}' | id_of)

@@ -1,5 +1,6 @@
 package dev.vae.model.network;
 
+import dev.vae.model.Batches;
 import dev.vae.model.Blas;
 import dev.vae.model.layer.Activation;
 import org.bytedeco.javacpp.FloatPointer;
@@ -109,20 +110,12 @@ final class LeanForward {
 	static double[][][] run(double[][] rows, List<Held> trunk, Held[] heads) {
 		double[][][] results = new double[heads.length][rows.length][];
 		for (int r = 0; r < rows.length; r++) {
-			float[] a = new float[rows[r].length];
-			for (int j = 0; j < a.length; j++) {
-				a[j] = (float) rows[r][j];
-			}
+			float[] a = Batches.floats(new double[][] { rows[r] });
 			for (Held layer : trunk) {
 				a = layer.apply(a);
 			}
 			for (int h = 0; h < heads.length; h++) {
-				float[] y = heads[h].apply(a);
-				double[] row = new double[y.length];
-				for (int j = 0; j < y.length; j++) {
-					row[j] = y[j];
-				}
-				results[h][r] = row;
+				results[h][r] = Batches.rows(heads[h].apply(a), 1)[0];
 			}
 		}
 		return results;
@@ -155,12 +148,7 @@ final class LeanForward {
 			// float[]'s (bounds, scope and address checks per call): every transfer here
 			// is one bulk copy between a Java array and the native rows
 			float[] scratch = new float[(int) block];
-			for (int i = 0; i < m; i++) {
-				for (int j = 0; j < width; j++) {
-					scratch[i * width + j] = (float) rows[i][j];
-				}
-			}
-			first.asBuffer().put(0, scratch, 0, m * width);
+			first.asBuffer().put(0, Batches.floats(rows), 0, m * width);
 			int current = 0;
 			for (Affine layer : trunk) {
 				int n = layer.out();
@@ -178,13 +166,7 @@ final class LeanForward {
 				if (heads[h].activation() != null) {
 					heads[h].activation().applyInPlace(scratch, m * n);
 				}
-				for (int i = 0; i < m; i++) {
-					double[] row = new double[n];
-					for (int j = 0; j < n; j++) {
-						row[j] = scratch[i * n + j];
-					}
-					results[h][i] = row;
-				}
+				results[h] = Batches.rows(java.util.Arrays.copyOf(scratch, m * n), m);
 			}
 		}
 		return results;
