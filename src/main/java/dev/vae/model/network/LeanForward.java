@@ -34,6 +34,13 @@ final class LeanForward {
 	 */
 	static final int HELD_ROWS = 4;
 
+	/**
+	 * Networks with more weights than this in their dense chains are not held (a copy on
+	 * the Java heap beside the native parameters; 8 MB here, the default model holds 0.65
+	 * million): where a row's products are many, packing them costs little beside them.
+	 */
+	static final long HELD_PARAMETERS = 2_000_000;
+
 	private LeanForward() {
 	}
 

@@ -373,11 +373,15 @@ public final class Network implements Passes {
 	 * The passes to serve: this network's, with a plain dense chain's weights copied to
 	 * the Java heap for calls of at most {@link LeanForward#HELD_ROWS} rows (a single
 	 * request, or a few batched together), where OpenBLAS's GEMM spent most of a call
-	 * repacking the weights. Its parameters must not change from now on. Other networks
-	 * serve as they are.
+	 * repacking the weights. Its parameters must not change from now on. Other networks,
+	 * and chains of more than {@link LeanForward#HELD_PARAMETERS} weights, serve as they
+	 * are.
 	 */
 	public Passes serving() {
-		if (this.leanEncoder == null) {
+		if (this.leanEncoder == null
+				|| java.util.stream.Stream.concat(this.leanEncoder.stream(), this.leanDecoder.stream())
+					.mapToLong((layer) -> layer.weight().length())
+					.sum() > LeanForward.HELD_PARAMETERS) {
 			return this;
 		}
 		List<LeanForward.Held> encoder = this.leanEncoder.stream().map(LeanForward.Held::of).toList();

@@ -5,6 +5,7 @@ import dev.vae.model.checkpoint.Checkpoint;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -91,6 +92,13 @@ class NetworkServingTests {
 		assertThat(conv.serving()).isSameAs(conv);
 		Network doubles = Network.initialise(Presets.of(ModelFixtures.aTinyArchitecture()), DataType.DOUBLE, 1);
 		assertThat(doubles.serving()).isSameAs(doubles);
+		// 784·1300·2 + 1300·2·2 + 1300 weights: more than are held
+		Network large = Network.initialise(Presets.of(new FormatOneArchitecture(List.of(784), List.of(1300),
+				List.of(1300), 2, ActivationKind.RELU, dev.vae.model.head.Likelihood.BERNOULLI, 1, 1)), DataType.FLOAT,
+				1);
+		assertThat(large.serving()).isSameAs(large);
+		Network small = Network.initialise(Presets.of(ModelFixtures.aTinyArchitecture()), DataType.FLOAT, 1);
+		assertThat(small.serving()).isNotSameAs(small);
 	}
 
 	/** |a − b| / (1 + |b|), the worst over the values. */
