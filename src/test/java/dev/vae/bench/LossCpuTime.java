@@ -2,9 +2,9 @@ package dev.vae.bench;
 
 import dev.vae.model.NativeThreads;
 import dev.vae.model.analysis.LossAnalysis;
-import dev.vae.model.checkpoint.FormatOneCheckpoint;
-import dev.vae.model.head.Likelihood;
+import dev.vae.model.checkpoint.Checkpoint;
 import dev.vae.model.network.Network;
+import dev.vae.model.network.Passes;
 
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -26,10 +26,13 @@ public final class LossCpuTime {
 
 	public static void main(String[] args) throws Exception {
 		NativeThreads.configure(1);
-		Network network;
+		Checkpoint.Loaded loaded;
 		try (InputStream in = LossCpuTime.class.getResourceAsStream("/models/default.vae")) {
-			network = FormatOneCheckpoint.read(in, "default", 10_000_000).network();
+			loaded = Checkpoint.read(in, "default", 10_000_000);
 		}
+		// the passes /loss is served by (one input: weights held on the heap)
+		Passes network = loaded.passes();
+		Network model = loaded.network();
 		SplittableRandom random = new SplittableRandom(7);
 		double[][] x = new double[1][784];
 		for (int j = 0; j < 784; j++) {
@@ -45,7 +48,7 @@ public final class LossCpuTime {
 			for (int round = -10; round < 5; round++) {
 				long start = threads.getCurrentThreadCpuTime();
 				for (int i = 0; i < calls; i++) {
-					LossAnalysis.analyse(network, x, options);
+					LossAnalysis.analyse(network, model.architecture().head(), model.latentSize(), x, options);
 				}
 				double micros = (threads.getCurrentThreadCpuTime() - start) / 1e3 / calls;
 				if (round >= 0) {
