@@ -90,6 +90,27 @@ final class LeanForward {
 			return new Held(transposed, bias, layer.activation());
 		}
 
+		/**
+		 * Two layers without activations on the same input as one whose outputs are
+		 * theirs side by side: each output is summed as in its own layer, and one loop
+		 * over 2·k outputs runs faster than two over k (the encoder's μ and log σ²
+		 * heads).
+		 */
+		static Held beside(Held a, Held b) {
+			if (a.activation() != null || b.activation() != null || a.transposed().length != b.transposed().length) {
+				throw new IllegalArgumentException("only heads without activation on one input go side by side");
+			}
+			int left = a.bias().length;
+			float[][] transposed = new float[a.transposed().length][];
+			for (int i = 0; i < transposed.length; i++) {
+				transposed[i] = java.util.Arrays.copyOf(a.transposed()[i], left + b.bias().length);
+				System.arraycopy(b.transposed()[i], 0, transposed[i], left, b.bias().length);
+			}
+			float[] bias = java.util.Arrays.copyOf(a.bias(), left + b.bias().length);
+			System.arraycopy(b.bias(), 0, bias, left, b.bias().length);
+			return new Held(transposed, bias, null);
+		}
+
 		float[] apply(float[] x) {
 			float[] y = new float[this.bias.length];
 			for (int i = 0; i < x.length; i++) {
@@ -111,19 +132,16 @@ final class LeanForward {
 	}
 
 	/**
-	 * {@link #run} on held weights, row by row.
-	 * @return per head, its rows of outputs
+	 * Rows through a chain of held layers, one row at a time.
 	 */
-	static double[][][] run(double[][] rows, List<Held> trunk, Held[] heads) {
-		double[][][] results = new double[heads.length][rows.length][];
+	static double[][] run(double[][] rows, List<Held> chain) {
+		double[][] results = new double[rows.length][];
 		for (int r = 0; r < rows.length; r++) {
 			float[] a = Batches.floats(new double[][] { rows[r] });
-			for (Held layer : trunk) {
+			for (Held layer : chain) {
 				a = layer.apply(a);
 			}
-			for (int h = 0; h < heads.length; h++) {
-				results[h][r] = Batches.rows(heads[h].apply(a), 1)[0];
-			}
+			results[r] = Batches.rows(a, 1)[0];
 		}
 		return results;
 	}

@@ -384,12 +384,12 @@ public final class Network implements Passes {
 					.sum() > LeanForward.HELD_PARAMETERS) {
 			return this;
 		}
-		List<LeanForward.Held> encoder = this.leanEncoder.stream().map(LeanForward.Held::of).toList();
+		List<LeanForward.Held> encoder = new ArrayList<>(this.leanEncoder.stream().map(LeanForward.Held::of).toList());
+		// μ and log σ² as one layer of 2k outputs, split after
+		LeanForward.Held logvar = encoder.remove(encoder.size() - 1);
+		encoder.add(LeanForward.Held.beside(encoder.remove(encoder.size() - 1), logvar));
 		List<LeanForward.Held> decoder = this.leanDecoder.stream().map(LeanForward.Held::of).toList();
-		int e = encoder.size();
-		int d = decoder.size();
-		LeanForward.Held[] heads = { encoder.get(e - 2), encoder.get(e - 1) };
-		LeanForward.Held[] output = { decoder.get(d - 1) };
+		int k = latentSize();
 		return new Passes() {
 			@Override
 			public Encoding encode(double[][] inputs) {
@@ -397,8 +397,14 @@ public final class Network implements Passes {
 					return Network.this.encode(inputs);
 				}
 				requireLength(inputs, inputLength());
-				double[][][] q = LeanForward.run(inputs, encoder.subList(0, e - 2), heads);
-				return new Encoding(q[0], q[1]);
+				double[][] joined = LeanForward.run(inputs, encoder);
+				double[][] mu = new double[joined.length][];
+				double[][] logvar = new double[joined.length][];
+				for (int i = 0; i < joined.length; i++) {
+					mu[i] = java.util.Arrays.copyOfRange(joined[i], 0, k);
+					logvar[i] = java.util.Arrays.copyOfRange(joined[i], k, 2 * k);
+				}
+				return new Encoding(mu, logvar);
 			}
 
 			@Override
@@ -407,7 +413,7 @@ public final class Network implements Passes {
 					return Network.this.decodeLogits(z);
 				}
 				requireLength(z, latentSize());
-				return LeanForward.run(z, decoder.subList(0, d - 1), output)[0];
+				return LeanForward.run(z, decoder);
 			}
 		};
 	}
