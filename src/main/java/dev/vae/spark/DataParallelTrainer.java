@@ -78,7 +78,7 @@ final class DataParallelTrainer {
 	 * @return the metrics of the epoch whose parameters the network holds (with early
 	 * stopping, the best one's)
 	 */
-	Trainer.EpochMetrics train(NetworkSpec.Network network, Examples train, Examples validation) {
+	Trainer.EpochMetrics train(NetworkSpec.Trained network, Examples train, Examples validation) {
 		return train(network, TrainingData.inMemory(train, validation, this.partitions)).last();
 	}
 
@@ -89,7 +89,7 @@ final class DataParallelTrainer {
 	 * parameters and the minibatch order, never a row.
 	 * @return the last epoch's metrics and the pixel-mean baseline of the validation set
 	 */
-	Outcome train(NetworkSpec.Network network, TrainingData data) {
+	Outcome train(NetworkSpec.Trained network, TrainingData data) {
 		return train(network, data, null);
 	}
 
@@ -100,7 +100,7 @@ final class DataParallelTrainer {
 	 * from (seed, epoch, step) ({@link TrainingSchedule}), Adam continues from the saved
 	 * moments.
 	 */
-	Outcome train(NetworkSpec.Network network, TrainingData data, Trainer.State from) {
+	Outcome train(NetworkSpec.Trained network, TrainingData data, Trainer.State from) {
 		Replica master = network.replica();
 		int d = data.length();
 		int k = master.latentSize();

@@ -1,5 +1,7 @@
 package dev.vae.spark;
 
+import dev.vae.model.network.Architecture;
+import dev.vae.model.network.Network;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.model.head.DecoderHead;
 import dev.vae.model.train.Replica;
@@ -57,35 +59,26 @@ final class NetworkSpec implements Serializable {
 		return List.copyOf(this.shape);
 	}
 
-	TrainingSpec.Plan plan() {
+	Architecture plan() {
 		return spec().plan(this.shape);
 	}
 
 	/** The decoder head of the plan's architecture (no weights are built). */
 	DecoderHead head() {
-		return ((TrainingSpec.Plan.Layered) plan()).architecture().head();
+		return plan().head();
 	}
 
 	/** A freshly initialised network of the plan, as the local trainer starts from. */
-	Network initialise() {
+	Trained initialise() {
 		TrainingSpec spec = spec();
-		TrainingSpec.Plan plan = spec.plan(this.shape);
-		TrainingSpec.Plan.Layered layered = (TrainingSpec.Plan.Layered) plan;
-		return new Network.Layered(
-				dev.vae.model.network.Network.initialise(layered.architecture(), DataType.FLOAT, spec.seed()));
+		return new Trained(Network.initialise(spec.plan(this.shape), DataType.FLOAT, spec.seed()));
 	}
 
-	/** A network of either kind with the replica that trains it. */
-	sealed interface Network permits Network.Layered {
+	/** A network with the replica that trains it. */
+	record Trained(Network network, Replica replica) {
 
-		Replica replica();
-
-		record Layered(dev.vae.model.network.Network network, Replica replica) implements Network {
-
-			Layered(dev.vae.model.network.Network network) {
-				this(network, Replica.of(network));
-			}
-
+		Trained(Network network) {
+			this(network, Replica.of(network));
 		}
 
 	}

@@ -141,11 +141,11 @@ public final class SparkTraining {
 			}
 			int trainCount = data.split().train();
 			int validationCount = data.split().validation();
-			NetworkSpec.Network trained = network.initialise();
+			NetworkSpec.Trained trained = network.initialise();
 			Trainer.State from = null;
 			if (options.resume) {
 				TrainingCheckpoint.Loaded loaded = resume(options, network);
-				trained = new NetworkSpec.Network.Layered(loaded.network());
+				trained = new NetworkSpec.Trained(loaded.network());
 				from = loaded.state();
 			}
 			long started = System.nanoTime();
@@ -158,8 +158,7 @@ public final class SparkTraining {
 				progress.emit("resumed", "epoch", from.epoch(), "step", from.step(), "globalStep",
 						from.globalStep(stepsPerEpoch), "checkpoint", options.checkpoint.toString());
 			}
-			Checkpoints checkpoints = new Checkpoints(options, spec, ((NetworkSpec.Network.Layered) trained).network(),
-					stepsPerEpoch, progress);
+			Checkpoints checkpoints = new Checkpoints(options, spec, trained.network(), stepsPerEpoch, progress);
 			// epochs run, counted from the checkpoint a resumed run starts after
 			int[] epochsRun = { (from != null) ? from.epoch() - 1 : 0 };
 			DataParallelTrainer.Outcome outcome = new DataParallelTrainer(spark, network, spec.settings(), partitions,
@@ -192,7 +191,7 @@ public final class SparkTraining {
 			throw new IllegalArgumentException("--resume: there is no training checkpoint at "
 					+ ((options.checkpoint != null) ? options.checkpoint : "(no --checkpoint given)"));
 		}
-		Architecture architecture = ((TrainingSpec.Plan.Layered) network.plan()).architecture();
+		Architecture architecture = network.plan();
 		TrainingCheckpoint.Loaded loaded = TrainingCheckpoint.read(options.checkpoint, architecture.parameterCount());
 		if (!loaded.network().architecture().equals(architecture)) {
 			throw new IllegalArgumentException("--resume: the training checkpoint at " + options.checkpoint
@@ -272,12 +271,12 @@ public final class SparkTraining {
 		};
 	}
 
-	private static void write(Path target, TrainingSpec spec, NetworkSpec.Network trained, Manifest.TrainingInfo info,
+	private static void write(Path target, TrainingSpec spec, NetworkSpec.Trained trained, Manifest.TrainingInfo info,
 			Trainer.EpochMetrics last, double baseline) throws IOException {
 		if (target.toAbsolutePath().getParent() != null) {
 			Files.createDirectories(target.toAbsolutePath().getParent());
 		}
-		NetworkSpec.Network.Layered layered = (NetworkSpec.Network.Layered) trained;
+		NetworkSpec.Trained layered = (NetworkSpec.Trained) trained;
 		Checkpoint.write(target,
 				Manifest.draft(spec.name(), layered.network().architecture(), info, metrics(last, baseline)),
 				layered.network());

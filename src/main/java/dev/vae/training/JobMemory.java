@@ -37,14 +37,14 @@ final class JobMemory {
 	private JobMemory() {
 	}
 
-	static MemoryBudget.Estimate estimate(TrainingSpec.Plan plan, int batchSize, long examples, long length) {
+	static MemoryBudget.Estimate estimate(Architecture plan, int batchSize, long examples, long length) {
 		return estimate(plan, batchSize, examples, length, false);
 	}
 
 	/**
 	 * @param keepsBest whether the job stops early, keeping a copy of its best epoch
 	 */
-	static MemoryBudget.Estimate estimate(TrainingSpec.Plan plan, int batchSize, long examples, long length,
+	static MemoryBudget.Estimate estimate(Architecture plan, int batchSize, long examples, long length,
 			boolean keepsBest) {
 		try {
 			return exact(plan, batchSize, examples, length, keepsBest);
@@ -54,9 +54,8 @@ final class JobMemory {
 		}
 	}
 
-	private static MemoryBudget.Estimate exact(TrainingSpec.Plan plan, int batchSize, long examples, long length,
+	private static MemoryBudget.Estimate exact(Architecture a, int batchSize, long examples, long length,
 			boolean keepsBest) {
-		Architecture a = ((TrainingSpec.Plan.Layered) plan).architecture();
 		long parameters = a.parameterCount() + a.bufferCount();
 		long activations = a.latentSize();
 		long convolution = 0;

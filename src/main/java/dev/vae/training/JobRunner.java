@@ -261,7 +261,7 @@ final class JobRunner implements RunningJobs {
 			// the held-out classes are known anomalies: the model never sees them
 			all = spec.holdOut(all, this.datasets.labels(spec.dataset()))[0];
 		}
-		TrainingSpec.Plan plan = spec.plan(this.datasets.get(spec.dataset()).shape());
+		Architecture architecture = spec.plan(this.datasets.get(spec.dataset()).shape());
 		Examples[] split = spec.split(all);
 		Examples train = split[0];
 		Examples validation = split[1];
@@ -275,7 +275,6 @@ final class JobRunner implements RunningJobs {
 				train.count(), validation.count(), spec.epochs(), spec.batchSize(), spec.learningRate(), spec.seed(),
 				(System.nanoTime() - started) / 1e9,
 				options.equals(dev.vae.model.train.TrainingOptions.NONE) ? null : options, state.epochsDone, bestEpoch);
-		Architecture architecture = ((TrainingSpec.Plan.Layered) plan).architecture();
 		Network network;
 		Trainer.State from = null;
 		java.util.Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id, architecture);

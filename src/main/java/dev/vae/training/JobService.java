@@ -1,5 +1,6 @@
 package dev.vae.training;
 
+import dev.vae.model.network.Architecture;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.data.DatasetRow;
@@ -207,7 +208,7 @@ public class JobService implements DatasetUsage {
 			throw new InvalidInputException("dataset", ex.getMessage());
 		}
 		Columns.require("name", requested.name(), Columns.NAME);
-		TrainingSpec.Plan plan = check(spec, dataset);
+		Architecture plan = check(spec, dataset);
 		// a Spark job trains in its own driver JVM: nothing of it is held here
 		MemoryBudget.Estimate estimate = spec.engine().equals("spark") ? new MemoryBudget.Estimate(0, 0, "spark")
 				: JobMemory.estimate(plan, spec.batchSize(), dataset.count(), dataset.length(),
@@ -250,7 +251,7 @@ public class JobService implements DatasetUsage {
 		return view(id);
 	}
 
-	private TrainingSpec.Plan check(TrainingSpec spec, DatasetRow dataset) {
+	private Architecture check(TrainingSpec spec, DatasetRow dataset) {
 		if (spec.epochs() < 1 || spec.epochs() > this.settings.maxEpochs()) {
 			throw new InvalidInputException("epochs", "epochs must lie in 1.." + this.settings.maxEpochs()
 					+ " (vae.jobs.max-epochs), was " + spec.epochs());
@@ -281,7 +282,7 @@ public class JobService implements DatasetUsage {
 		}
 		checkAnomaly(spec, dataset);
 		try {
-			TrainingSpec.Plan plan = spec.plan(dataset.shape());
+			Architecture plan = spec.plan(dataset.shape());
 			if (plan.inputLength() != dataset.length()) {
 				throw new InvalidInputException("dataset", "the architecture expects vectors of " + plan.inputLength()
 						+ " values, the dataset holds " + dataset.length());

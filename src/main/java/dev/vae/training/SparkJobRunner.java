@@ -246,7 +246,7 @@ final class SparkJobRunner implements RunningJobs {
 		// a job claimed again (its replica stopped, or its lease expired) continues from
 		// its last training checkpoint in the object store, on whichever replica claims
 		// it; without one it starts over, the run it would have been
-		Architecture architecture = ((TrainingSpec.Plan.Layered) spec.plan(dataset.shape())).architecture();
+		Architecture architecture = spec.plan(dataset.shape());
 		Optional<TrainingCheckpoint.Loaded> saved = this.checkpoints.load(id, architecture);
 		if (saved.isPresent()) {
 			TrainingCheckpoint.write(trainingCheckpoint, saved.get().manifest(), saved.get().network(),

@@ -325,23 +325,21 @@ public record TrainingSpec(
 	 * IllegalArgumentException naming what is wrong, down to the layer and the shape that
 	 * does not fit.
 	 */
-	public Plan plan(List<Integer> shape) {
+	public Architecture plan(List<Integer> shape) {
 		DecoderHead head = head();
 		if (this.architecture.isTextual() && this.architecture.asText().equals("mlp")) {
-			return new Plan.Layered(Presets.mlp(channelsFirst(shape), this.hidden, this.latentSize,
-					Activation.of(Activation.Function.fromWireName(this.activation)), head, this.beta));
+			return Presets.mlp(channelsFirst(shape), this.hidden, this.latentSize,
+					Activation.of(Activation.Function.fromWireName(this.activation)), head, this.beta);
 		}
 		if (this.architecture.isTextual() && this.architecture.asText().equals("conv")) {
 			List<Integer> input = channelsFirst(shape);
-			return new Plan.Layered(
-					(this.widths != null) ? Presets.conv(input, this.widths, this.latentSize, head, this.beta)
-							: Presets.conv(input, this.latentSize, head, this.beta));
+			return (this.widths != null) ? Presets.conv(input, this.widths, this.latentSize, head, this.beta)
+					: Presets.conv(input, this.latentSize, head, this.beta);
 		}
 		if (this.architecture.isObject() && this.architecture.has("encoder") && this.architecture.has("decoder")) {
 			List<Layer> encoder = layers("encoder");
 			List<Layer> decoder = layers("decoder");
-			return new Plan.Layered(
-					new Architecture(channelsFirst(shape), encoder, this.latentSize, decoder, head, this.beta));
+			return new Architecture(channelsFirst(shape), encoder, this.latentSize, decoder, head, this.beta);
 		}
 		throw new IllegalArgumentException(
 				"architecture must be \"mlp\", \"conv\" or an object with \"encoder\" and \"decoder\" layer lists");
@@ -384,22 +382,6 @@ public record TrainingSpec(
 	/** Height, width, channels (as datasets give them) as C×H×W. */
 	static List<Integer> channelsFirst(List<Integer> hwc) {
 		return List.of((hwc.size() > 2) ? hwc.get(2) : 1, hwc.get(0), (hwc.size() > 1) ? hwc.get(1) : 1);
-	}
-
-	/** What a job trains: a layered network (the mlp preset, conv, or a layer list). */
-	public sealed interface Plan permits Plan.Layered {
-
-		int inputLength();
-
-		record Layered(Architecture architecture) implements Plan {
-
-			@Override
-			public int inputLength() {
-				return this.architecture.inputLength();
-			}
-
-		}
-
 	}
 
 	public Trainer.Settings settings() {

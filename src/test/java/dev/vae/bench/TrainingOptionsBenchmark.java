@@ -66,8 +66,7 @@ public final class TrainingOptionsBenchmark {
 		for (Row row : rows) {
 			TrainingSpec spec = JSON.readValue("{" + row.json() + "}", TrainingSpec.class).withDefaults();
 			Examples train = all.examples().slice(0, row.count());
-			Network network = Network.initialise(((TrainingSpec.Plan.Layered) spec.plan(all.shape())).architecture(),
-					DataType.FLOAT, 1);
+			Network network = Network.initialise(spec.plan(all.shape()), DataType.FLOAT, 1);
 			List<Trainer.EpochMetrics> seen = new ArrayList<>();
 			long started = System.nanoTime();
 			Trainer.EpochMetrics result = new Trainer(spec.settings(), new Trainer.Listener() {

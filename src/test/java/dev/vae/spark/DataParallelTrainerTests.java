@@ -74,11 +74,11 @@ class DataParallelTrainerTests {
 		Examples validation = someShapes(40, 2);
 		int steps = 6;
 
-		Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		Network single = spec.initialise().network();
 		float[] initial = single.parametersAsFloats();
 		trainSteps(single, spec, train, validation, steps);
 
-		NetworkSpec.Network parallel = spec.initialise();
+		NetworkSpec.Trained parallel = spec.initialise();
 		assertThat(parallel.replica().parameters()).containsExactly(initial);
 		try {
 			new DataParallelTrainer(spark, spec, spec.spec().settings(), 2, stopAfter(steps)).train(parallel, train,
@@ -109,13 +109,13 @@ class DataParallelTrainerTests {
 		Examples train = someShapes(400, 1);
 		Examples validation = someShapes(40, 2);
 		int steps = 6;
-		Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		Network single = spec.initialise().network();
 		float[] initial = single.parametersAsFloats();
 		trainSteps(single, spec, train, validation, steps);
-		Network plain = ((NetworkSpec.Network.Layered) aSpec(MLP).initialise()).network();
+		Network plain = aSpec(MLP).initialise().network();
 		trainSteps(plain, aSpec(MLP), train, validation, steps);
 
-		NetworkSpec.Network parallel = spec.initialise();
+		NetworkSpec.Trained parallel = spec.initialise();
 		try {
 			new DataParallelTrainer(spark, spec, spec.spec().settings(), 2, stopAfter(steps)).train(parallel, train,
 					validation);
@@ -136,7 +136,7 @@ class DataParallelTrainerTests {
 		NetworkSpec spec = aSpec("{\"dataset\": \"d\", \"hidden\": [32], \"latentSize\": 3, "
 				+ "\"likelihood\": \"gaussian-learned-variance\", \"seed\": 2}");
 		Examples train = someShapes(90, 3);
-		Network reference = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		Network reference = spec.initialise().network();
 		int b = 30;
 		SplittableRandom random = new SplittableRandom(8);
 		int[] batch = new int[b];
@@ -180,12 +180,12 @@ class DataParallelTrainerTests {
 		NetworkSpec spec = aSpec(MLP);
 		Examples train = someShapes(600, 4);
 		Examples validation = someShapes(100, 5);
-		Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		Network single = spec.initialise().network();
 		double before = dev.vae.model.network.Evaluation.negElbo(single, validation, 7).negElbo();
 		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
 		}).train(single, train, validation);
 
-		NetworkSpec.Network parallel = spec.initialise();
+		NetworkSpec.Trained parallel = spec.initialise();
 		Trainer.EpochMetrics distributed = new DataParallelTrainer(spark, spec, spec.spec().settings(), 2,
 				stopAfter(Long.MAX_VALUE))
 			.train(parallel, train, validation);
@@ -201,21 +201,21 @@ class DataParallelTrainerTests {
 		NetworkSpec spec = aSpec(MLP);
 		Examples train = someShapes(600, 4);
 		Examples validation = someShapes(100, 5);
-		Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		Network single = spec.initialise().network();
 		double before = dev.vae.model.network.Evaluation.negElbo(single, validation, 7).negElbo();
 		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
 		}).train(single, train, validation);
 
 		// one partition: its local steps are the trainer's steps, and averaging one
 		// replica changes nothing
-		NetworkSpec.Network one = spec.initialise();
+		NetworkSpec.Trained one = spec.initialise();
 		new DataParallelTrainer(spark, spec, spec.spec().settings(), 1, 4, stopAfter(Long.MAX_VALUE)).train(one, train,
 				validation);
 		assertThat(maxDifference(single.parametersAsFloats(), one.replica().parameters())).isLessThan(1e-4);
 
 		// two partitions, 15 minibatches an epoch in rounds of 4, 4, 4 and 3
 		List<Long> rounds = new java.util.ArrayList<>();
-		NetworkSpec.Network two = spec.initialise();
+		NetworkSpec.Trained two = spec.initialise();
 		Trainer.EpochMetrics averaged = new DataParallelTrainer(spark, spec, spec.spec().settings(), 2, 4,
 				new DataParallelTrainer.Listener() {
 					@Override
@@ -243,16 +243,16 @@ class DataParallelTrainerTests {
 				List.of(8, 8, 1));
 		Examples train = smallShapes(64, 6);
 		Examples validation = smallShapes(16, 7);
-		Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+		Network single = spec.initialise().network();
 		float[] initialBuffers = single.buffersAsFloats();
 		Trainer.EpochMetrics local = new Trainer(spec.spec().settings(), new Trainer.Listener() {
 		}).train(single, train, validation);
 
-		NetworkSpec.Network one = spec.initialise();
+		NetworkSpec.Trained one = spec.initialise();
 		Trainer.EpochMetrics onePartition = new DataParallelTrainer(spark, spec, spec.spec().settings(), 1,
 				stopAfter(Long.MAX_VALUE))
 			.train(one, train, validation);
-		NetworkSpec.Network two = spec.initialise();
+		NetworkSpec.Trained two = spec.initialise();
 		Trainer.EpochMetrics twoPartitions = new DataParallelTrainer(spark, spec, spec.spec().settings(), 2,
 				stopAfter(Long.MAX_VALUE))
 			.train(two, train, validation);

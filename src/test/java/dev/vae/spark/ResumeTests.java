@@ -62,7 +62,7 @@ class ResumeTests {
 	/** The uninterrupted run's parameters. */
 	private static float[] uninterrupted(Path file) throws Exception {
 		NetworkSpec spec = spec();
-		NetworkSpec.Network network = spec.initialise();
+		NetworkSpec.Trained network = spec.initialise();
 		new DataParallelTrainer(spark, spec, spec.spec().settings(), 2, new Quiet()).train(network,
 				data(file, spec.spec()));
 		return network.replica().parameters();
@@ -76,8 +76,8 @@ class ResumeTests {
 
 		// stopped after global step 50 (epoch 2, step 14 of 36), checkpointed at 48
 		Path checkpoint = dir.resolve("run.ckpt");
-		NetworkSpec.Network first = spec.initialise();
-		Network network = ((NetworkSpec.Network.Layered) first).network();
+		NetworkSpec.Trained first = spec.initialise();
+		Network network = first.network();
 		Quiet stopping = new Quiet() {
 			@Override
 			public boolean checkpointDue(int epoch, long step) {
@@ -112,7 +112,7 @@ class ResumeTests {
 		assertThat(loaded.state().step()).isEqualTo(12);
 		assertThat(maxDifference(loaded.network().parametersAsFloats(), expected)).isGreaterThan(1e-3);
 
-		NetworkSpec.Network resumed = new NetworkSpec.Network.Layered(loaded.network());
+		NetworkSpec.Trained resumed = new NetworkSpec.Trained(loaded.network());
 		Quiet counting = new Quiet();
 		DataParallelTrainer.Outcome outcome = new DataParallelTrainer(spark, spec, spec.spec().settings(), 2, counting)
 			.train(resumed, data(file, spec.spec()), loaded.state());

@@ -135,12 +135,12 @@ class StoredRowsTests {
 			client.putObject((b) -> b.bucket(BUCKET).key("datasets/d.f32"), RequestBody.fromFile(file));
 			S3Rows object = new S3Rows(s3.endpoint().toString(), "us-east-1", true, BUCKET, "datasets/d.f32");
 
-			NetworkSpec.Network fromS3 = spec.initialise();
+			NetworkSpec.Trained fromS3 = spec.initialise();
 			List<Trainer.EpochMetrics> s3Epochs = new ArrayList<>();
 			DataParallelTrainer.Outcome s3Outcome = new DataParallelTrainer(spark, spec, job.settings(), 3,
 					epochs(s3Epochs))
 				.train(fromS3, TrainingData.stored(object, all.length(), 3, (n) -> Split.of(job, n)));
-			NetworkSpec.Network fromFile = spec.initialise();
+			NetworkSpec.Trained fromFile = spec.initialise();
 			List<Trainer.EpochMetrics> fileEpochs = new ArrayList<>();
 			DataParallelTrainer.Outcome fileOutcome = new DataParallelTrainer(spark, spec, job.settings(), 3,
 					epochs(fileEpochs))
@@ -158,7 +158,7 @@ class StoredRowsTests {
 
 			// and the local trainer's run on the job's split, to rounding
 			Examples[] split = job.split(all);
-			Network single = ((NetworkSpec.Network.Layered) spec.initialise()).network();
+			Network single = spec.initialise().network();
 			float[] initial = single.parametersAsFloats();
 			Trainer.EpochMetrics local = new Trainer(job.settings(), new Trainer.Listener() {
 			}).train(single, split[0], split[1]);

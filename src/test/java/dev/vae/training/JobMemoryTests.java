@@ -1,5 +1,6 @@
 package dev.vae.training;
 
+import dev.vae.model.network.Architecture;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vae.system.MemoryBudget;
 import org.junit.jupiter.api.Test;
@@ -15,8 +16,8 @@ class JobMemoryTests {
 		TrainingSpec spec = new ObjectMapper()
 			.readValue("{\"dataset\": \"d\", \"hidden\": [64], \"latentSize\": 4}", TrainingSpec.class)
 			.withDefaults();
-		TrainingSpec.Plan plan = spec.plan(List.of(28, 28, 1));
-		long parameters = ((TrainingSpec.Plan.Layered) plan).architecture().parameterCount();
+		Architecture plan = spec.plan(List.of(28, 28, 1));
+		long parameters = plan.parameterCount();
 		MemoryBudget.Estimate plain = JobMemory.estimate(plan, 100, 1000, 784);
 		MemoryBudget.Estimate keeping = JobMemory.estimate(plan, 100, 1000, 784, true);
 		// the best copy, the next one beside it, and its bytes in a training checkpoint
