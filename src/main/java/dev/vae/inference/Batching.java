@@ -82,29 +82,15 @@ class Batching {
 
 	private Passes batch(Passes network, int k) {
 		long wait = this.settings.maxWait().toNanos();
-		MicroBatcher encoder = new MicroBatcher((x) -> {
-			// μ and log σ² side by side, so one batcher carries both
-			Encoding q = network.encode(x);
-			double[][] joined = new double[x.length][2 * k];
-			for (int i = 0; i < x.length; i++) {
-				System.arraycopy(q.mu()[i], 0, joined[i], 0, k);
-				System.arraycopy(q.logvar()[i], 0, joined[i], k, k);
-			}
-			return joined;
-		}, this.executor, this.settings.maxBatch(), wait, this.encodeRows::record, this::recordWait);
+		// μ and log σ² side by side, so one batcher carries both
+		MicroBatcher encoder = new MicroBatcher((x) -> network.encode(x).joined(), this.executor,
+				this.settings.maxBatch(), wait, this.encodeRows::record, this::recordWait);
 		MicroBatcher decoder = new MicroBatcher(network::decodeLogits, this.executor, this.settings.maxBatch(), wait,
 				this.decodeRows::record, this::recordWait);
 		return new Passes() {
 			@Override
 			public Encoding encode(double[][] inputs) {
-				double[][] joined = encoder.apply(inputs);
-				double[][] mu = new double[joined.length][];
-				double[][] logvar = new double[joined.length][];
-				for (int i = 0; i < joined.length; i++) {
-					mu[i] = java.util.Arrays.copyOfRange(joined[i], 0, k);
-					logvar[i] = java.util.Arrays.copyOfRange(joined[i], k, 2 * k);
-				}
-				return new Encoding(mu, logvar);
+				return Encoding.split(encoder.apply(inputs), k);
 			}
 
 			@Override

@@ -29,4 +29,26 @@ public record Encoding(double[][] mu, double[][] logvar) {
 		return z;
 	}
 
+	/** Each row's μ and log σ² side by side, 2k values. */
+	public double[][] joined() {
+		double[][] rows = new double[this.mu.length][];
+		for (int i = 0; i < rows.length; i++) {
+			int k = this.mu[i].length;
+			rows[i] = java.util.Arrays.copyOf(this.mu[i], 2 * k);
+			System.arraycopy(this.logvar[i], 0, rows[i], k, k);
+		}
+		return rows;
+	}
+
+	/** The encoding of rows of μ and log σ² side by side ({@link #joined}). */
+	public static Encoding split(double[][] rows, int k) {
+		double[][] mu = new double[rows.length][];
+		double[][] logvar = new double[rows.length][];
+		for (int i = 0; i < rows.length; i++) {
+			mu[i] = java.util.Arrays.copyOfRange(rows[i], 0, k);
+			logvar[i] = java.util.Arrays.copyOfRange(rows[i], k, 2 * k);
+		}
+		return new Encoding(mu, logvar);
+	}
+
 }

@@ -397,14 +397,7 @@ public final class Network implements Passes {
 					return Network.this.encode(inputs);
 				}
 				requireLength(inputs, inputLength());
-				double[][] joined = LeanForward.run(inputs, encoder);
-				double[][] mu = new double[joined.length][];
-				double[][] logvar = new double[joined.length][];
-				for (int i = 0; i < joined.length; i++) {
-					mu[i] = java.util.Arrays.copyOfRange(joined[i], 0, k);
-					logvar[i] = java.util.Arrays.copyOfRange(joined[i], k, 2 * k);
-				}
-				return new Encoding(mu, logvar);
+				return Encoding.split(LeanForward.run(inputs, encoder), k);
 			}
 
 			@Override
