@@ -12,13 +12,14 @@ await_ready() {
   done
 }
 
-# A markdown row from wrk's --latency output: name, requests/s, p50 and p99 ms, server CPU µs per request (from the
-# clock ticks the server used during the run), non-2xx.
+# A markdown row from wrk's --latency output: name, requests/s, the latency percentiles in PERCENTILES (ms; default
+# p50 and p99), server CPU µs per request (from the clock ticks the server used during the run), non-2xx.
 #   wrk_row NAME WRK_OUTPUT_FILE CPU_TICKS
 wrk_row() {
-  python3 - "$1" "$2" "$3" <<'PY'
+  python3 - "$1" "$2" "$3" "${PERCENTILES:-50 99}" <<'PY'
 import os, re, sys
 name, text, ticks = sys.argv[1], open(sys.argv[2]).read(), int(sys.argv[3])
+percentiles = sys.argv[4].split()
 def lat(p):
     m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
     v, u = float(m.group(1)), m.group(2)
@@ -26,6 +27,7 @@ def lat(p):
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 n = int(re.search(r"(\d+) requests in", text).group(1))
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(99):.2f} | {ticks / os.sysconf('SC_CLK_TCK') * 1e6 / max(1, n):,.0f} | {bad.group(1) if bad else 0} |")
+latencies = " | ".join(f"{lat(p):.2f}" for p in percentiles)
+print(f"| {name} | {rps:,.0f} | {latencies} | {ticks / os.sysconf('SC_CLK_TCK') * 1e6 / max(1, n):,.0f} | {bad.group(1) if bad else 0} |")
 PY
 }

@@ -63,25 +63,13 @@ done
 startup=$(python3 -c "import time; print(f'{time.time() - $started:.1f}')")
 rss_start=$(rss_mib "$SERVICE_PID")
 
-# CPU seconds (user + system) the server process has used: with the load generator on the same two cores,
-# requests/s swing with whatever else runs, while server CPU per request barely moves
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
+# beside requests/s, the server's CPU (user + system) per request: with the load generator on the same two cores,
+# requests/s swing with whatever else runs, while server CPU per request barely moves
 table_row() { # name -> a table row from $WORK/wrk.txt (wrk --latency) and $WORK/cpu.txt (server CPU ticks)
-  python3 - "$1" "$WORK/wrk.txt" "$WORK/cpu.txt" <<'PY'
-import os, re, sys
-name, text = sys.argv[1], open(sys.argv[2]).read()
-ticks = int(open(sys.argv[3]).read())
-def lat(p):
-    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
-    v, u = float(m.group(1)), m.group(2)
-    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-requests = int(re.search(r"(\d+) requests in", text).group(1))
-cpu = ticks / os.sysconf("SC_CLK_TCK") * 1e6 / max(1, requests)
-errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"| {name} | {rps:,.0f} | {lat(50):.2f} | {lat(90):.2f} | {lat(99):.2f} | {cpu:,.0f} | {errors.group(1) if errors else 0} |")
-PY
+  PERCENTILES="50 90 99" wrk_row "$1" "$WORK/wrk.txt" "$(cat "$WORK/cpu.txt")"
 }
 
 run_wrk() { # name path body [content-type] [port] [pid] -> a table row
