@@ -206,8 +206,8 @@ public record BatchNorm(double eps, double momentum) implements Layer {
 			}
 
 			/**
-			 * The training forward pass of a float32 network: the arithmetic of
-			 * {@link #forward} on float32 heap copies.
+			 * The training forward pass of a float32 network on float32 heap copies
+			 * ({@link BatchNormLoops}).
 			 */
 			private INDArray trainFloats(INDArray x, Tape tape) {
 				int batch = (int) x.size(0);
@@ -220,33 +220,19 @@ public record BatchNorm(double eps, double momentum) implements Layer {
 				float[] values = Heap.readFloats(x, 0);
 				double[] mean = new double[channels];
 				double[] variance = new double[channels];
-				moments(values, batch, mean, variance);
+				BatchNormLoops.moments(values, batch, channels, plane, mean, variance);
 				// running ← (1 − m)·running + m·batch, the variance unbiased by n/(n − 1)
 				double m = momentum();
+				float[] inverseStd = new float[channels];
 				for (int c = 0; c < channels; c++) {
 					leanValues[0].put(c, (float) ((1 - m) * leanValues[0].get(c) + m * mean[c]));
 					leanValues[1].put(c, (float) ((1 - m) * leanValues[1].get(c) + m * variance[c] * n / (n - 1.0)));
+					// 1/√(σ² + eps)
+					inverseStd[c] = (float) (1 / Math.sqrt(variance[c] + eps()));
 				}
-				float[] inverseStd = new float[channels];
 				float[] y = Heap.floats(1, values.length);
-				for (int e = 0; e < batch; e++) {
-					for (int c = 0; c < channels; c++) {
-						double mu = mean[c];
-						// 1/√(σ² + eps), kept in float32 as the float64 pass's record is
-						double inv = 1 / Math.sqrt(variance[c] + eps());
-						inverseStd[c] = (float) inv;
-						double scale = leanValues[2].get(c);
-						double shift = leanValues[3].get(c);
-						int from = (e * channels + c) * plane;
-						for (int i = from; i < from + plane; i++) {
-							// x̂ = (x − μ)/√(σ² + eps), kept for the backward pass; y = γ
-							// x̂ + β
-							double normalised = (values[i] - mu) * inv;
-							values[i] = (float) normalised;
-							y[i] = (float) (scale * normalised + shift);
-						}
-					}
-				}
+				BatchNormLoops.normalise(values, y, batch, channels, plane, mean, inverseStd, Lean.read(leanValues[2]),
+						Lean.read(leanValues[3]));
 				tape.save(Heap.writeFloats(values, tape.uninitialized(DataType.FLOAT, x.shape())));
 				INDArray inverseStdArray = tape.uninitialized(DataType.FLOAT, channels);
 				Blas.buffer(inverseStdArray).put(0, inverseStd);
@@ -254,82 +240,19 @@ public record BatchNorm(double eps, double momentum) implements Layer {
 				return Heap.writeFloats(y, tape.uninitialized(DataType.FLOAT, x.shape()));
 			}
 
-			/** {@link #moments(double[], int, double[], double[])} of float32 values. */
-			private void moments(float[] values, int batch, double[] mean, double[] variance) {
-				long n = batch * perChannel;
-				int plane = (int) perChannel;
-				int at = 0;
-				for (int e = 0; e < batch; e++) {
-					for (int c = 0; c < channels; c++, at += plane) {
-						double sum = 0;
-						for (int i = at; i < at + plane; i++) {
-							sum += values[i];
-						}
-						mean[c] += sum;
-					}
-				}
-				for (int c = 0; c < channels; c++) {
-					mean[c] /= n;
-				}
-				at = 0;
-				for (int e = 0; e < batch; e++) {
-					for (int c = 0; c < channels; c++, at += plane) {
-						double mu = mean[c];
-						double sum = 0;
-						for (int i = at; i < at + plane; i++) {
-							double d = values[i] - mu;
-							sum += d * d;
-						}
-						variance[c] += sum;
-					}
-				}
-				for (int c = 0; c < channels; c++) {
-					variance[c] /= n;
-				}
-			}
-
-			/**
-			 * The backward pass of {@link #trainFloats}: {@link #backward}'s arithmetic.
-			 */
+			/** The backward pass of {@link #trainFloats}. */
 			private INDArray backwardFloats(INDArray dy, INDArray gradient, Tape tape) {
 				float[] inverseStd = new float[channels];
 				Blas.buffer(tape.restore()).get(0, inverseStd);
 				float[] normalised = Heap.readFloats(tape.restore(), 0);
 				float[] d = Heap.readFloats(dy, 1);
-				List<INDArray> grads = gradientViews.of(gradient);
-				int batch = (int) dy.size(0);
-				int plane = (int) perChannel;
-				double n = batch * perChannel;
-				// dβ = Σ dy, dγ = Σ dy x̂
-				double[] dBeta = new double[channels];
 				double[] dGamma = new double[channels];
-				int at = 0;
-				for (int e = 0; e < batch; e++) {
-					for (int c = 0; c < channels; c++, at += plane) {
-						double sb = 0;
-						double sg = 0;
-						for (int i = at; i < at + plane; i++) {
-							sb += d[i];
-							sg += (double) d[i] * normalised[i];
-						}
-						dBeta[c] += sb;
-						dGamma[c] += sg;
-					}
-				}
+				double[] dBeta = new double[channels];
+				BatchNormLoops.backward(d, normalised, (int) dy.size(0), channels, (int) perChannel, inverseStd,
+						Lean.read(leanValues[2]), dGamma, dBeta);
+				List<INDArray> grads = gradientViews.of(gradient);
 				Heap.write(dGamma, grads.get(0));
 				Heap.write(dBeta, grads.get(1));
-				// dx = γ/(n √(σ² + eps)) · (n dy − dβ − x̂ dγ)
-				at = 0;
-				for (int e = 0; e < batch; e++) {
-					for (int c = 0; c < channels; c++, at += plane) {
-						double scale = (double) leanValues[2].get(c) * inverseStd[c] / n;
-						double shift = dBeta[c];
-						double slope = dGamma[c];
-						for (int i = at; i < at + plane; i++) {
-							d[i] = (float) (scale * (n * d[i] - shift - normalised[i] * slope));
-						}
-					}
-				}
 				return Heap.writeFloats(d, tape.uninitialized(DataType.FLOAT, dy.shape()));
 			}
 
