@@ -132,8 +132,10 @@ public record ConvTranspose2d(int out, int kernel, int stride, int padding, int 
 						int to = (map * h + i) * w;
 						int from = (map * fh + offset + i) * fw + offset;
 						int copied = (i < rows) ? columns : 0;
-						for (int j = 0; j < copied; j++) {
-							y[to + j] = full[from + j] + bias;
+						// a copy, then one array at one offset: a loop the JIT vectorises
+						System.arraycopy(full, from, y, to, copied);
+						for (int j = to; j < to + copied; j++) {
+							y[j] += bias;
 						}
 						java.util.Arrays.fill(y, to + copied, to + w, bias);
 					}
