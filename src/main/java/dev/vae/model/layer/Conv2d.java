@@ -113,7 +113,7 @@ public record Conv2d(int out, int kernel, int stride, int padding) implements La
 					Convolutions.convBackward(x, weight, bias, dy, dx, g.get(0), g.get(1), k, s, p);
 					return dx;
 				}
-				Convolutions.strideOneWeightGradient(x, dy, g.get(0), k, p, tape);
+				Convolutions.strideOneWeightGradient(x, dy, g.get(0), k, p);
 				// db = Σ_{n,i,j} dy
 				g.get(1).assign(tape.add(dy.sum(0, 2, 3)));
 				if (!inputGradient) {

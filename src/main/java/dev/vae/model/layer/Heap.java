@@ -64,6 +64,34 @@ final class Heap {
 		return values;
 	}
 
+	/**
+	 * A float32 array's values in 'c' order, in float scratch {@code slot} (valid until
+	 * the slot is used again), by one bulk copy when it is dense.
+	 */
+	static float[] readFloats(INDArray a, int slot) {
+		INDArray dense = dense(a);
+		int n = Math.toIntExact(dense.length());
+		float[] values = floats(slot, n);
+		Blas.buffer(dense).get(0, values, 0, n);
+		if (dense != a) {
+			dense.close();
+		}
+		return values;
+	}
+
+	/**
+	 * Writes the first {@code into.length()} of {@code values} into a dense float32
+	 * array, by one bulk copy; returns it.
+	 */
+	static INDArray writeFloats(float[] values, INDArray into) {
+		if (!isDense(into)) {
+			throw new IllegalArgumentException(
+					"cannot write into a view that is not dense: " + into.shapeInfoToString());
+		}
+		Blas.buffer(into).put(0, values, 0, Math.toIntExact(into.length()));
+		return into;
+	}
+
 	/** Writes the first {@code into.length()} of {@code values} into a dense array. */
 	static INDArray write(double[] values, INDArray into) {
 		int n = Math.toIntExact(into.length());
