@@ -132,7 +132,14 @@ public final class Batches {
 
 	/** n rows of a float32 array, row after row. */
 	public static double[][] rows(float[] values, int n) {
-		int k = (n == 0) ? 0 : values.length / n;
+		return rows(values, n, (n == 0) ? 0 : values.length / n);
+	}
+
+	/**
+	 * The first n rows of k values of a float32 array (which may be longer), row after
+	 * row.
+	 */
+	public static double[][] rows(float[] values, int n, int k) {
 		double[][] rows = new double[n][k];
 		for (int i = 0; i < n; i++) {
 			for (int j = 0; j < k; j++) {

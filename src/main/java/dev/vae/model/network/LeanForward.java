@@ -191,7 +191,7 @@ final class LeanForward {
 				if (heads[h].activation() != null) {
 					heads[h].activation().applyInPlace(scratch, m * n);
 				}
-				results[h] = Batches.rows(java.util.Arrays.copyOf(scratch, m * n), m);
+				results[h] = Batches.rows(scratch, m, n);
 			}
 		}
 		return results;
